@@ -1,0 +1,32 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { LoggerModule } from 'nestjs-pino';
+import { type AppConfig, CommonModule, loggerParams } from '@rollcall/common';
+import { DatabaseModule } from '@rollcall/database';
+import { GroupsModule } from '@rollcall/groups';
+import { IntegrationsModule } from '@rollcall/integrations';
+import { ScimModule } from '@rollcall/scim';
+import { TenancyModule } from '@rollcall/tenancy';
+import { TokensModule } from '@rollcall/tokens';
+import { HealthController } from './health.controller';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CommonModule.forRoot(config),
+        LoggerModule.forRoot(loggerParams(config)),
+        DatabaseModule.forRoot(databaseUrl),
+        TerminusModule.forRoot({ logger: false }),
+        TokensModule,
+        TenancyModule,
+        GroupsModule,
+        IntegrationsModule,
+        ScimModule,
+      ],
+      controllers: [HealthController],
+    };
+  }
+}

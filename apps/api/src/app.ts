@@ -1,0 +1,76 @@
+import { Logger as NestLogger, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { json, type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import { type AppConfig, assignRequestId, createValidationPipe } from '@rollcall/common';
+import { ScimModule } from '@rollcall/scim';
+import { AppModule } from './app.module';
+import { AllExceptionsFilter } from './all-exceptions.filter';
+
+export interface CreateAppOptions {
+  /** Keep Nest's own start-up lines quiet (tests). */
+  quiet?: boolean;
+}
+
+/** Builds the whole HTTP application; main.ts and the end-to-end tests share it. */
+export async function createApp(
+  config: AppConfig,
+  databaseUrl: string,
+  options: CreateAppOptions = {},
+): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl), {
+    bodyParser: false,
+    bufferLogs: true,
+    logger: options.quiet ? false : undefined,
+  });
+  app.useLogger(app.get(Logger));
+  app.disable('x-powered-by');
+  app.set('query parser', 'extended');
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    assignRequestId(req, res);
+    next();
+  });
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          'script-src': ["'self'", "'unsafe-inline'"],
+          'img-src': ["'self'", 'data:'],
+        },
+      },
+    }),
+  );
+  // JSON and SCIM JSON bodies, up to the configured limit (413 above it).
+  app.use(
+    json({
+      limit: config.bodyLimitBytes,
+      type: ['application/json', 'application/scim+json', 'application/*+json'],
+    }),
+  );
+  const errors = new AllExceptionsFilter(new NestLogger('HTTP'));
+  // Malformed JSON and oversized bodies fail before routing: answer them in the API's own error shapes.
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => errors.send(err, req, res));
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(errors);
+  ScimModule.configure(app);
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Rollcall settings API')
+      .setDescription(
+        'Tenants (operator), admin tokens, groups and SCIM integrations (admin). Errors share one shape: ' +
+          '`{status, code, message, requestId, errors?}`. The SCIM 2.0 API itself lives under `/scim/v2`.',
+      )
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ROLLCALL_OPERATOR_TOKEN' }, 'operator')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An admin token (rc_adm_…)' }, 'admin')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  app.enableShutdownHooks([]);
+  return app;
+}

@@ -1,0 +1,21 @@
+export * from './tenant.entity';
+export * from './scim-integration.entity';
+export * from './api-token.entity';
+export * from './group.entity';
+export * from './scim-user.entity';
+export * from './group-member.entity';
+import { ApiTokenEntity } from './api-token.entity';
+import { GroupMemberEntity } from './group-member.entity';
+import { GroupEntity } from './group.entity';
+import { ScimIntegrationEntity } from './scim-integration.entity';
+import { ScimUserEntity } from './scim-user.entity';
+import { TenantEntity } from './tenant.entity';
+
+export const ENTITIES = [
+  TenantEntity,
+  ScimIntegrationEntity,
+  ApiTokenEntity,
+  GroupEntity,
+  ScimUserEntity,
+  GroupMemberEntity,
+];

@@ -1,0 +1,6 @@
+export * from './entities';
+export * from './database.module';
+export * from './data-source-options';
+export * from './embedded-postgres';
+export * from './pg-errors';
+export * from './schema-diff';

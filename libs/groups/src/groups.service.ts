@@ -1,0 +1,181 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { ApiErrorCode, ApiException, likeEscape, offsetOf, type Page } from '@rollcall/common';
+import { isForeignKeyViolation, isUniqueViolation } from '@rollcall/database';
+import type { DirectoryUserDto, GroupDto, GroupQuery, MemberQuery, UserQuery } from './group.dto';
+
+interface GroupRow {
+  id: string;
+  name: string;
+  integration_id: string | null;
+  integration_name: string | null;
+  member_count: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const GROUP_COLUMNS = `g.id, g.name, g.integration_id, i.name AS integration_name, g.created_at, g.updated_at,
+  (SELECT count(*) FROM group_members m WHERE m.tenant_id = g.tenant_id AND m.group_id = g.id) AS member_count`;
+
+const USER_COLUMNS = `u.id, u.integration_id AS "integrationId", u.user_name AS "userName", u.display_name AS "displayName",
+  u.external_id AS "externalId", u.active, u.created_at AS "createdAt", u.updated_at AS "updatedAt"`;
+
+/** The tenant's groups and memberships: groups created by admins and groups pushed by identity providers. */
+@Injectable()
+export class GroupsService {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Creates an admin-owned group; a name taken in the tenant (ignoring case) is a 409. */
+  async create(tenantId: string, name: string, manager: EntityManager = this.db.manager): Promise<GroupDto> {
+    try {
+      const rows: { id: string }[] = await manager.query(
+        `INSERT INTO groups (tenant_id, name) VALUES ($1, $2) RETURNING id`,
+        [tenantId, name],
+      );
+      return await this.get(tenantId, rows[0].id, manager);
+    } catch (e) {
+      if (isUniqueViolation(e)) throw ApiException.conflict(`A group named "${name}" already exists`);
+      throw e;
+    }
+  }
+
+  async list(tenantId: string, q: GroupQuery): Promise<Page<GroupDto>> {
+    const params: unknown[] = [tenantId];
+    let where = 'g.tenant_id = $1';
+    if (q.q) {
+      params.push(`%${likeEscape(q.q.toLowerCase())}%`);
+      where += ` AND lower(g.name) LIKE $${params.length}`;
+    }
+    const [{ total }]: { total: string }[] = await this.db.query(
+      `SELECT count(*) AS total FROM groups g WHERE ${where}`,
+      params,
+    );
+    const rows: GroupRow[] = await this.db.query(
+      `SELECT ${GROUP_COLUMNS} FROM groups g LEFT JOIN scim_integrations i ON i.id = g.integration_id
+        WHERE ${where} ORDER BY lower(g.name), g.id LIMIT ${q.pageSize} OFFSET ${offsetOf(q)}`,
+      params,
+    );
+    return { items: rows.map(toGroupDto), total: Number(total), page: q.page, pageSize: q.pageSize };
+  }
+
+  async get(tenantId: string, id: string, manager: EntityManager = this.db.manager): Promise<GroupDto> {
+    const rows: GroupRow[] = await manager.query(
+      `SELECT ${GROUP_COLUMNS} FROM groups g LEFT JOIN scim_integrations i ON i.id = g.integration_id
+        WHERE g.tenant_id = $1 AND g.id = $2`,
+      [tenantId, id],
+    );
+    if (!rows[0]) throw ApiException.notFound('Group');
+    return toGroupDto(rows[0]);
+  }
+
+  async rename(tenantId: string, id: string, name: string): Promise<GroupDto> {
+    const group = await this.get(tenantId, id);
+    this.assertAdminOwned(group);
+    try {
+      await this.db.query(
+        `UPDATE groups SET name = $3, updated_at = now(), version = version + 1 WHERE tenant_id = $1 AND id = $2`,
+        [tenantId, id, name],
+      );
+    } catch (e) {
+      if (isUniqueViolation(e)) throw ApiException.conflict(`A group named "${name}" already exists`);
+      throw e;
+    }
+    return this.get(tenantId, id);
+  }
+
+  /** Deletes an admin-owned group; refused (409) while an integration targets it. */
+  async delete(tenantId: string, id: string): Promise<void> {
+    const group = await this.get(tenantId, id);
+    this.assertAdminOwned(group);
+    try {
+      await this.db.query(`DELETE FROM groups WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+    } catch (e) {
+      if (isForeignKeyViolation(e)) {
+        throw ApiException.conflict(
+          'This group is the target group of a SCIM integration; change or delete the integration first',
+        );
+      }
+      throw e;
+    }
+  }
+
+  /** A group that an integration may target: one of the tenant's admin-owned groups. */
+  async assertTargetable(
+    tenantId: string,
+    id: string,
+    manager: EntityManager = this.db.manager,
+  ): Promise<GroupDto> {
+    const rows: GroupRow[] = await manager.query(
+      `SELECT ${GROUP_COLUMNS} FROM groups g LEFT JOIN scim_integrations i ON i.id = g.integration_id
+        WHERE g.tenant_id = $1 AND g.id = $2 FOR SHARE OF g`,
+      [tenantId, id],
+    );
+    if (!rows[0]) throw ApiException.notFound('Group');
+    const group = toGroupDto(rows[0]);
+    if (group.ownerIntegration) {
+      throw ApiException.validation(
+        'groupId',
+        'groupId must name a group created in settings, not one pushed by an identity provider',
+      );
+    }
+    return group;
+  }
+
+  async members(tenantId: string, groupId: string, q: MemberQuery): Promise<Page<DirectoryUserDto>> {
+    await this.get(tenantId, groupId);
+    return this.users(tenantId, { ...q, groupId });
+  }
+
+  /** Users provisioned into the tenant, optionally by one integration, in one group, active or not. */
+  async users(tenantId: string, q: UserQuery): Promise<Page<DirectoryUserDto>> {
+    const params: unknown[] = [tenantId];
+    const where = ['u.tenant_id = $1'];
+    if (q.integrationId) {
+      params.push(q.integrationId);
+      where.push(`u.integration_id = $${params.length}`);
+    }
+    if (q.groupId) {
+      params.push(q.groupId);
+      where.push(
+        `EXISTS (SELECT 1 FROM group_members m WHERE m.tenant_id = u.tenant_id AND m.group_id = $${params.length} AND m.user_id = u.id)`,
+      );
+    }
+    if (q.active !== undefined) {
+      params.push(q.active);
+      where.push(`u.active = $${params.length}`);
+    }
+    const clause = where.join(' AND ');
+    const [{ total }]: { total: string }[] = await this.db.query(
+      `SELECT count(*) AS total FROM scim_users u WHERE ${clause}`,
+      params,
+    );
+    const items: DirectoryUserDto[] = await this.db.query(
+      `SELECT ${USER_COLUMNS} FROM scim_users u WHERE ${clause}
+        ORDER BY u.created_at, u.id LIMIT ${q.pageSize} OFFSET ${offsetOf(q)}`,
+      params,
+    );
+    return { items, total: Number(total), page: q.page, pageSize: q.pageSize };
+  }
+
+  private assertAdminOwned(group: GroupDto): void {
+    if (group.ownerIntegration) {
+      throw new ApiException(
+        HttpStatus.CONFLICT,
+        ApiErrorCode.Conflict,
+        `This group is owned by the SCIM integration "${group.ownerIntegration.name}"; change it in the identity provider`,
+      );
+    }
+  }
+}
+
+function toGroupDto(r: GroupRow): GroupDto {
+  return {
+    id: r.id,
+    name: r.name,
+    ownerIntegration: r.integration_id ? { id: r.integration_id, name: r.integration_name ?? '' } : null,
+    memberCount: Number(r.member_count),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}

@@ -1,0 +1,3 @@
+export * from './groups.module';
+export * from './groups.service';
+export { GroupDto } from './group.dto';

@@ -1,0 +1,2 @@
+export * from './integrations.module';
+export * from './integrations.service';

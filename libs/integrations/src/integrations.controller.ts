@@ -1,0 +1,99 @@
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiErrorBody, UuidParam } from '@rollcall/common';
+import { Admin, AdminAuth, type AdminCaller } from '@rollcall/tokens';
+import {
+  CreatedIntegrationDto,
+  CreateIntegrationDto,
+  IntegrationDto,
+  RotatedTokenDto,
+  RotateTokenDto,
+  UpdateIntegrationDto,
+} from './integration.dto';
+import { IntegrationsService } from './integrations.service';
+
+@ApiTags('SCIM integrations')
+@AdminAuth()
+@ApiBadRequestResponse({ type: ApiErrorBody, description: 'Validation failed; `errors` names each field' })
+@Controller('api/v1/scim-integrations')
+export class IntegrationsController {
+  constructor(private readonly integrations: IntegrationsService) {}
+
+  @Post()
+  @ApiOperation({
+    summary: 'Create a SCIM integration (the wizard): name, provider, and groupId or newGroupName',
+    description:
+      'Returns the SCIM base URL and the secret token to paste into the identity provider; the token is shown only now.',
+  })
+  @ApiCreatedResponse({ type: CreatedIntegrationDto })
+  @ApiNotFoundResponse({ type: ApiErrorBody, description: 'groupId names no group of yours' })
+  @ApiConflictResponse({ type: ApiErrorBody, description: 'newGroupName is taken' })
+  create(@Admin() caller: AdminCaller, @Body() body: CreateIntegrationDto): Promise<CreatedIntegrationDto> {
+    return this.integrations.create(caller.tenantId, body);
+  }
+
+  @Get()
+  @ApiOperation({ summary: "List your tenant's SCIM integrations" })
+  @ApiOkResponse({ type: [IntegrationDto] })
+  list(@Admin() caller: AdminCaller): Promise<IntegrationDto[]> {
+    return this.integrations.list(caller.tenantId);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Integration details: base URL, token hint, token creation and last use, counts' })
+  @ApiOkResponse({ type: IntegrationDto })
+  @ApiNotFoundResponse({ type: ApiErrorBody })
+  get(@Admin() caller: AdminCaller, @UuidParam() id: string): Promise<IntegrationDto> {
+    return this.integrations.get(caller.tenantId, id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Rename, enable/disable, or change the target group' })
+  @ApiOkResponse({ type: IntegrationDto })
+  @ApiNotFoundResponse({ type: ApiErrorBody })
+  update(
+    @Admin() caller: AdminCaller,
+    @UuidParam() id: string,
+    @Body() body: UpdateIntegrationDto,
+  ): Promise<IntegrationDto> {
+    return this.integrations.update(caller.tenantId, id, body);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Delete an integration',
+    description:
+      'Its tokens stop at once. The users it provisioned and the groups it pushed are deleted with it; its target group stays. To pause provisioning without losing data, disable it instead.',
+  })
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse({ type: ApiErrorBody })
+  delete(@Admin() caller: AdminCaller, @UuidParam() id: string): Promise<void> {
+    return this.integrations.delete(caller.tenantId, id);
+  }
+
+  @Post(':id/token')
+  @ApiOperation({
+    summary: 'Rotate the SCIM token',
+    description:
+      'The previous token stops at once, or after graceSeconds (at most 7 days) so the IdP can be updated without an outage.',
+  })
+  @ApiCreatedResponse({ type: RotatedTokenDto })
+  @ApiNotFoundResponse({ type: ApiErrorBody })
+  rotate(
+    @Admin() caller: AdminCaller,
+    @UuidParam() id: string,
+    @Body() body: RotateTokenDto,
+  ): Promise<RotatedTokenDto> {
+    return this.integrations.rotateToken(caller.tenantId, id, body?.graceSeconds ?? 0);
+  }
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { GroupsModule } from '@rollcall/groups';
+import { TokensModule } from '@rollcall/tokens';
+import { IntegrationsController } from './integrations.controller';
+import { IntegrationsService } from './integrations.service';
+
+@Module({
+  imports: [TokensModule, GroupsModule],
+  controllers: [IntegrationsController],
+  providers: [IntegrationsService],
+  exports: [IntegrationsService],
+})
+export class IntegrationsModule {}

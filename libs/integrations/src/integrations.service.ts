@@ -1,0 +1,191 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { APP_CONFIG, type AppConfig, ApiException } from '@rollcall/common';
+import type { ScimProvider } from '@rollcall/database';
+import { GroupsService } from '@rollcall/groups';
+import { type TokenInfo, TokensService } from '@rollcall/tokens';
+import type {
+  CreatedIntegrationDto,
+  CreateIntegrationDto,
+  IntegrationDto,
+  RotatedTokenDto,
+  UpdateIntegrationDto,
+} from './integration.dto';
+
+interface IntegrationRow {
+  id: string;
+  name: string;
+  provider: ScimProvider;
+  enabled: boolean;
+  group_id: string;
+  group_name: string;
+  user_count: string;
+  group_count: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const SELECT = `SELECT i.id, i.name, i.provider, i.enabled, i.group_id, g.name AS group_name, i.created_at, i.updated_at,
+    (SELECT count(*) FROM scim_users u WHERE u.tenant_id = i.tenant_id AND u.integration_id = i.id) AS user_count,
+    (SELECT count(*) FROM groups pg WHERE pg.tenant_id = i.tenant_id AND pg.integration_id = i.id) AS group_count
+  FROM scim_integrations i JOIN groups g ON g.id = i.group_id AND g.tenant_id = i.tenant_id`;
+
+/** SCIM integrations: the settings-API wizard, details, updates and token rotation. */
+@Injectable()
+export class IntegrationsService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly groups: GroupsService,
+    private readonly tokens: TokensService,
+  ) {}
+
+  /** The SCIM base URL an admin pastes into the identity provider. */
+  scimBaseUrl(provider: ScimProvider): string {
+    const base = `${this.config.publicUrl}/scim/v2`;
+    // Entra ID sends RFC 7644-compliant PATCH requests only when the URL carries this flag.
+    return provider === 'entra' ? `${base}?aadOptscim062020` : base;
+  }
+
+  async create(tenantId: string, body: CreateIntegrationDto): Promise<CreatedIntegrationDto> {
+    if ((body.groupId === undefined) === (body.newGroupName === undefined)) {
+      throw ApiException.validation(
+        'groupId',
+        'Give exactly one of groupId (an existing group) and newGroupName',
+      );
+    }
+    return this.db.transaction(async (manager) => {
+      const group =
+        body.groupId !== undefined
+          ? await this.groups.assertTargetable(tenantId, body.groupId, manager)
+          : await this.groups.create(tenantId, body.newGroupName!, manager);
+      const rows: { id: string }[] = await manager.query(
+        `INSERT INTO scim_integrations (tenant_id, name, provider, group_id) VALUES ($1, $2, $3, $4) RETURNING id`,
+        [tenantId, body.name, body.provider, group.id],
+      );
+      const token = await this.tokens.issueScimToken(tenantId, rows[0].id, manager);
+      const created = await this.get(tenantId, rows[0].id, manager, {
+        ...token,
+        name: null,
+        lastUsedAt: null,
+        revokedAt: null,
+      });
+      return { ...created, token: token.token };
+    });
+  }
+
+  async list(tenantId: string): Promise<IntegrationDto[]> {
+    const rows: IntegrationRow[] = await this.db.query(
+      `${SELECT} WHERE i.tenant_id = $1 ORDER BY i.created_at, i.id`,
+      [tenantId],
+    );
+    const tokens = await this.tokens.currentScimTokens(
+      tenantId,
+      rows.map((r) => r.id),
+    );
+    return rows.map((r) => this.toDto(r, tokens.get(r.id)));
+  }
+
+  async get(
+    tenantId: string,
+    id: string,
+    manager: EntityManager = this.db.manager,
+    token?: TokenInfo,
+  ): Promise<IntegrationDto> {
+    const rows: IntegrationRow[] = await manager.query(`${SELECT} WHERE i.tenant_id = $1 AND i.id = $2`, [
+      tenantId,
+      id,
+    ]);
+    if (!rows[0]) throw ApiException.notFound('SCIM integration');
+    const current = token ?? (await this.tokens.currentScimTokens(tenantId, [id])).get(id);
+    return this.toDto(rows[0], current);
+  }
+
+  /**
+   * Renames, enables or disables an integration, or points it at another target group: its users then
+   * leave the old target group and join the new one, in the same transaction.
+   */
+  async update(tenantId: string, id: string, patch: UpdateIntegrationDto): Promise<IntegrationDto> {
+    await this.db.transaction(async (manager) => {
+      const rows: { group_id: string }[] = await manager.query(
+        `SELECT group_id FROM scim_integrations WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+        [tenantId, id],
+      );
+      if (!rows[0]) throw ApiException.notFound('SCIM integration');
+      const oldGroupId = rows[0].group_id;
+      if (patch.groupId !== undefined && patch.groupId !== oldGroupId) {
+        await this.groups.assertTargetable(tenantId, patch.groupId, manager);
+        await manager.query(
+          `DELETE FROM group_members m USING scim_users u
+            WHERE m.tenant_id = $1 AND m.group_id = $3 AND u.id = m.user_id AND u.tenant_id = $1 AND u.integration_id = $2`,
+          [tenantId, id, oldGroupId],
+        );
+        await manager.query(
+          `INSERT INTO group_members (tenant_id, group_id, user_id)
+           SELECT $1, $3, u.id FROM scim_users u WHERE u.tenant_id = $1 AND u.integration_id = $2
+           ON CONFLICT DO NOTHING`,
+          [tenantId, id, patch.groupId],
+        );
+      }
+      await manager.query(
+        `UPDATE scim_integrations
+            SET name = COALESCE($3, name), enabled = COALESCE($4, enabled), group_id = COALESCE($5, group_id),
+                updated_at = now()
+          WHERE tenant_id = $1 AND id = $2`,
+        [tenantId, id, patch.name ?? null, patch.enabled ?? null, patch.groupId ?? null],
+      );
+    });
+    // Disabling stops the token at once; a new target group must reach cached callers too.
+    this.tokens.invalidate();
+    return this.get(tenantId, id);
+  }
+
+  /**
+   * Deletes the integration and its SCIM directory: its tokens stop at once; the users it provisioned
+   * and the groups it pushed are deleted (with their memberships). Its target group stays.
+   */
+  async delete(tenantId: string, id: string): Promise<void> {
+    const result: [unknown[], number] = await this.db.query(
+      `DELETE FROM scim_integrations WHERE tenant_id = $1 AND id = $2 RETURNING id`,
+      [tenantId, id],
+    );
+    this.tokens.invalidate();
+    if (result[1] === 0) throw ApiException.notFound('SCIM integration');
+  }
+
+  async rotateToken(tenantId: string, id: string, graceSeconds: number): Promise<RotatedTokenDto> {
+    return this.db.transaction(async (manager) => {
+      const rows: unknown[] = await manager.query(
+        `SELECT id FROM scim_integrations WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+        [tenantId, id],
+      );
+      if (!rows[0]) throw ApiException.notFound('SCIM integration');
+      const t = await this.tokens.rotateScimToken(tenantId, id, graceSeconds, manager);
+      return {
+        token: t.token,
+        tokenHint: t.hint,
+        tokenCreatedAt: t.createdAt,
+        previousTokenValidUntil: t.previousTokenValidUntil,
+      };
+    });
+  }
+
+  private toDto(r: IntegrationRow, token: TokenInfo | undefined): IntegrationDto {
+    return {
+      id: r.id,
+      name: r.name,
+      provider: r.provider,
+      enabled: r.enabled,
+      group: { id: r.group_id, name: r.group_name },
+      scimBaseUrl: this.scimBaseUrl(r.provider),
+      tokenHint: token?.hint ?? '',
+      tokenCreatedAt: token?.createdAt ?? r.created_at,
+      tokenLastUsedAt: token?.lastUsedAt ?? null,
+      userCount: Number(r.user_count),
+      groupCount: Number(r.group_count),
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+    };
+  }
+}

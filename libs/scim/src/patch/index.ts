@@ -1,0 +1,2 @@
+export * from './apply-patch';
+export * from './value-filter';

@@ -1,0 +1,231 @@
+/*
+ * `attributes` / `excludedAttributes` (RFC 7644 §3.4.2.5, §3.9) applied to a SCIM resource.
+ *
+ * - Names are case-insensitive, may carry a schema URN (`urn:…:enterprise:2.0:User:department`), may name a
+ *   sub-attribute (`name.givenName`, `emails.value`) or a whole extension (`urn:…:enterprise:2.0:User`).
+ * - `schemas` and attributes with `returned: always` (id) are always kept; `returned: never` (password) is
+ *   always removed; `returned: request` only appears when asked for.
+ * - When both parameters are given, `attributes` selects and `excludedAttributes` then removes.
+ * - Unknown names are ignored. Keys keep the casing of the resource.
+ */
+import {
+  COMMON_ATTRIBUTES,
+  findByName,
+  findSchemaByUrnPrefix,
+  GROUP_RESOURCE,
+  USER_RESOURCE,
+} from '../schema/scim-schemas';
+import type { ScimResourceDefinition } from '../schema/scim-schemas';
+import type { ScimAttribute } from '../schema/scim-schema.types';
+
+export interface ProjectionOptions {
+  attributes?: string;
+  excludedAttributes?: string;
+}
+
+/** Selection of one attribute: all of it, or some of its sub-attributes (lower-cased names). */
+interface AttributeSelection {
+  whole: boolean;
+  subs: Set<string>;
+}
+
+/** A parsed attribute list, keyed by `lower(schemaUrn)|lower(attribute)`. */
+interface Selection {
+  attributes: Map<string, AttributeSelection>;
+  /** Lower-cased URNs of schemas named as a whole. */
+  schemas: Set<string>;
+}
+
+type Json = Record<string, unknown>;
+
+/** Splits a comma-separated attribute list, trimming blanks. */
+export function parseAttributeList(value: string | undefined): string[] {
+  if (!value) return [];
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+const keyOf = (schemaUrn: string, attribute: string): string => `${schemaUrn}|${attribute}`.toLowerCase();
+
+function parseSelection(
+  value: string | undefined,
+  definition: ScimResourceDefinition,
+): Selection | undefined {
+  const list = parseAttributeList(value);
+  if (list.length === 0) return undefined;
+  const selection: Selection = { attributes: new Map(), schemas: new Set() };
+  for (const path of list) {
+    let schemaUrn = definition.coreSchema.id;
+    let rest = path;
+    if (path.toLowerCase().startsWith('urn:')) {
+      const found = findSchemaByUrnPrefix(definition, path);
+      if (!found) continue;
+      if (found.rest === '') {
+        selection.schemas.add(found.schema.id.toLowerCase());
+        continue;
+      }
+      ({ rest } = found);
+      schemaUrn = found.schema.id;
+    }
+    const [attribute = '', sub, ...deeper] = rest.split('.');
+    if (attribute === '' || deeper.length > 0) continue;
+    const key = keyOf(schemaUrn, attribute);
+    const entry = selection.attributes.get(key) ?? { whole: false, subs: new Set<string>() };
+    if (sub === undefined) entry.whole = true;
+    else entry.subs.add(sub.toLowerCase());
+    selection.attributes.set(key, entry);
+  }
+  return selection;
+}
+
+interface Context {
+  include?: Selection;
+  exclude?: Selection;
+}
+
+/** Whether a sub-attribute survives, given its definition and the selections on its parent. */
+function keepSub(
+  def: ScimAttribute | undefined,
+  name: string,
+  include: AttributeSelection | 'all',
+  exclude: AttributeSelection | undefined,
+): boolean {
+  if (def?.returned === 'never') return false;
+  if (def?.returned === 'always') return true;
+  const lower = name.toLowerCase();
+  if (exclude?.subs.has(lower)) return false;
+  if (include === 'all') return def?.returned !== 'request';
+  return include.whole || include.subs.has(lower);
+}
+
+function projectComplexValue(
+  value: unknown,
+  attribute: ScimAttribute | undefined,
+  include: AttributeSelection | 'all',
+  exclude: AttributeSelection | undefined,
+): unknown {
+  const projectOne = (item: unknown): unknown => {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) return item;
+    const entries = Object.entries(item as Json).filter(([k]) =>
+      keepSub(findByName(attribute?.subAttributes, k), k, include, exclude),
+    );
+    return entries.length ? Object.fromEntries(entries) : undefined;
+  };
+  if (!Array.isArray(value)) return projectOne(value);
+  const items = value.map(projectOne).filter((v) => v !== undefined);
+  return items.length ? items : undefined;
+}
+
+interface Decision {
+  include: AttributeSelection | 'all';
+  exclude: AttributeSelection | undefined;
+}
+
+/** Whether (and which parts of) an attribute is returned; undefined to drop it. */
+function decide(
+  schemaUrn: string,
+  key: string,
+  attribute: ScimAttribute | undefined,
+  ctx: Context,
+): Decision | undefined {
+  if (attribute?.returned === 'never') return undefined;
+  const selKey = keyOf(schemaUrn, key);
+  const exclude = ctx.exclude?.attributes.get(selKey);
+  const always = attribute?.returned === 'always';
+  if (always) return { include: 'all', exclude };
+  if (exclude?.whole || ctx.exclude?.schemas.has(schemaUrn.toLowerCase())) return undefined;
+  if (!ctx.include) return attribute?.returned === 'request' ? undefined : { include: 'all', exclude };
+  if (ctx.include.schemas.has(schemaUrn.toLowerCase())) return { include: 'all', exclude };
+  const selected = ctx.include.attributes.get(selKey);
+  if (!selected) return undefined;
+  return { include: selected.whole ? 'all' : selected, exclude };
+}
+
+/** The projected value of one attribute, or undefined to drop it. */
+function projectAttribute(
+  schemaUrn: string,
+  key: string,
+  value: unknown,
+  attribute: ScimAttribute | undefined,
+  ctx: Context,
+): unknown {
+  const decision = decide(schemaUrn, key, attribute, ctx);
+  if (!decision) return undefined;
+  if (decision.include === 'all' && !decision.exclude) return value;
+  return projectComplexValue(value, attribute, decision.include, decision.exclude);
+}
+
+function projectObject(
+  object: Json,
+  schemaUrn: string,
+  attributes: readonly ScimAttribute[],
+  ctx: Context,
+): Json {
+  const out: Json = {};
+  for (const [key, value] of Object.entries(object)) {
+    const projected = projectAttribute(schemaUrn, key, value, findByName(attributes, key), ctx);
+    if (projected !== undefined) out[key] = projected;
+  }
+  return out;
+}
+
+/**
+ * Applies `attributes` / `excludedAttributes` to a resource (a plain JSON object in SCIM representation).
+ * Returns a new object; the input is not modified.
+ */
+export function project(
+  resource: Json,
+  definition: ScimResourceDefinition,
+  options: ProjectionOptions = {},
+): Json {
+  const ctx: Context = {
+    include: parseSelection(options.attributes, definition),
+    exclude: parseSelection(options.excludedAttributes, definition),
+  };
+  const core = definition.coreSchema;
+  const coreAttributes = [...core.attributes, ...COMMON_ATTRIBUTES];
+  const out: Json = {};
+  for (const [key, value] of Object.entries(resource)) {
+    if (key.toLowerCase() === 'schemas') {
+      out[key] = value;
+      continue;
+    }
+    const extension = definition.extensions.find((s) => s.id.toLowerCase() === key.toLowerCase());
+    if (extension) {
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) continue;
+      const projected = projectObject(value as Json, extension.id, extension.attributes, ctx);
+      if (Object.keys(projected).length > 0) out[key] = projected;
+      continue;
+    }
+    const projected = projectAttribute(core.id, key, value, findByName(coreAttributes, key), ctx);
+    if (projected !== undefined) out[key] = projected;
+  }
+  return out;
+}
+
+function inferDefinition(attribute: string): ScimResourceDefinition {
+  const inCore = (d: ScimResourceDefinition): boolean =>
+    findByName(d.coreSchema.attributes, attribute.split('.')[0] ?? '') !== undefined;
+  return [GROUP_RESOURCE, USER_RESOURCE].find(inCore) ?? USER_RESOURCE;
+}
+
+/**
+ * Whether a projection will contain (any part of) the top-level core attribute `attribute`, so that a
+ * service can skip loading it: `wantsAttribute({ excludedAttributes: 'members' }, 'members')` is false.
+ * Without `definition` the resource type whose core schema has the attribute is used (Group first).
+ */
+export function wantsAttribute(
+  options: ProjectionOptions,
+  attribute: string,
+  definition: ScimResourceDefinition = inferDefinition(attribute),
+): boolean {
+  const def = findByName([...definition.coreSchema.attributes, ...COMMON_ATTRIBUTES], attribute);
+  const ctx: Context = {
+    include: parseSelection(options.attributes, definition),
+    exclude: parseSelection(options.excludedAttributes, definition),
+  };
+  const name = def?.name ?? attribute;
+  return decide(definition.coreSchema.id, name, def, ctx) !== undefined;
+}

@@ -1,0 +1,2 @@
+export * from './normalize-resource';
+export * from './scim-value';

@@ -1,0 +1,3 @@
+export * from './scim-schema.types';
+export * from './scim-schemas';
+export * from './discovery';

@@ -1,0 +1,57 @@
+import { HttpException, type Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { isBodyParserError, requestIdOf } from '@rollcall/common';
+import { SCIM_SCHEMAS, type ScimErrorType } from './schema/scim-schema.types';
+import { ScimException } from './scim.exception';
+
+export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
+export const SCIM_PREFIX = '/scim/v2';
+
+export function isScimRequest(req: Request): boolean {
+  const path = req.originalUrl ?? req.url;
+  return path === SCIM_PREFIX || path.startsWith(`${SCIM_PREFIX}/`) || path.startsWith(`${SCIM_PREFIX}?`);
+}
+
+export interface ScimErrorBody {
+  schemas: string[];
+  status: string;
+  scimType?: ScimErrorType;
+  detail: string;
+}
+
+/** Maps any error to an RFC 7644 §3.12 error. */
+export function toScimError(e: unknown): { status: number; scimType?: ScimErrorType; detail: string } {
+  if (e instanceof ScimException) return { status: e.status, scimType: e.scimType, detail: e.detail };
+  if (isBodyParserError(e)) {
+    if (e.type === 'entity.parse.failed')
+      return { status: 400, scimType: 'invalidSyntax', detail: 'The request body is not valid JSON' };
+    if (e.type === 'entity.too.large') return { status: 413, detail: 'The request body is too large' };
+    if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported')
+      return { status: 415, detail: 'Unsupported body encoding' };
+    return { status: 400, scimType: 'invalidSyntax', detail: 'The request body could not be read' };
+  }
+  if (e instanceof HttpException) {
+    const status = e.getStatus();
+    if (status === 401) return { status, detail: 'A valid SCIM bearer token is required' };
+    if (status === 404)
+      return { status, detail: /^Cannot /.test(e.message) ? 'No such SCIM endpoint' : e.message };
+    if (status >= 500) return { status, detail: 'Internal server error' };
+    return { status, detail: e.message };
+  }
+  return { status: 500, detail: 'Internal server error' };
+}
+
+export function sendScimError(exception: unknown, req: Request, res: Response, logger: Logger): void {
+  const error = toScimError(exception);
+  const requestId = requestIdOf(req);
+  if (error.status >= 500) logger.error({ err: exception, requestId }, 'Unhandled SCIM error');
+  if (res.headersSent) return;
+  const body: ScimErrorBody = {
+    schemas: [SCIM_SCHEMAS.error],
+    status: String(error.status),
+    detail: error.detail,
+  };
+  if (error.scimType) body.scimType = error.scimType;
+  if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="scim"');
+  res.status(error.status).setHeader('Content-Type', SCIM_CONTENT_TYPE).send(JSON.stringify(body));
+}

@@ -1,0 +1,2 @@
+export * from './tenancy.module';
+export * from './tenants.service';

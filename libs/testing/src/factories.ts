@@ -1,0 +1,65 @@
+import request from 'supertest';
+import { randomUUID } from 'node:crypto';
+import type { TestApp } from './test-app';
+
+export interface TestTenant {
+  id: string;
+  name: string;
+  adminToken: string;
+}
+
+export interface TestIntegration {
+  id: string;
+  token: string;
+  groupId: string;
+  scimBaseUrl: string;
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix} ${randomUUID().slice(0, 8)}`;
+}
+
+/** A tenant made through the operator API, with its first admin token. */
+export async function createTenant(t: TestApp, name = uniqueName('Tenant')): Promise<TestTenant> {
+  const res = await request(t.http)
+    .post('/api/v1/tenants')
+    .auth(t.operatorToken, { type: 'bearer' })
+    .send({ name })
+    .expect(201);
+  return { id: res.body.id, name, adminToken: res.body.adminToken };
+}
+
+/** An integration made through the wizard, with a new target group. */
+export async function createIntegration(
+  t: TestApp,
+  tenant: TestTenant,
+  options: { provider?: string; name?: string; groupId?: string } = {},
+): Promise<TestIntegration> {
+  const body: Record<string, unknown> = {
+    name: options.name ?? uniqueName('Integration'),
+    provider: options.provider ?? 'okta',
+  };
+  if (options.groupId) body.groupId = options.groupId;
+  else body.newGroupName = uniqueName('Target');
+  const res = await request(t.http)
+    .post('/api/v1/scim-integrations')
+    .auth(tenant.adminToken, { type: 'bearer' })
+    .send(body)
+    .expect(201);
+  return {
+    id: res.body.id,
+    token: res.body.token,
+    groupId: res.body.group.id,
+    scimBaseUrl: res.body.scimBaseUrl,
+  };
+}
+
+/** A tenant with one integration: the usual starting point of a SCIM test. */
+export async function createScimDirectory(
+  t: TestApp,
+  provider = 'okta',
+): Promise<{ tenant: TestTenant; integration: TestIntegration }> {
+  const tenant = await createTenant(t);
+  const integration = await createIntegration(t, tenant, { provider });
+  return { tenant, integration };
+}

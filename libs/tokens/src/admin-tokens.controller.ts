@@ -1,0 +1,56 @@
+import { Body, Controller, Delete, Get, HttpCode, Post } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiErrorBody, ApiException, UuidParam } from '@rollcall/common';
+import { Admin, AdminAuth } from './auth.decorators';
+import type { AdminCaller } from './caller';
+import { AdminTokenDto, CreateAdminTokenDto, CreatedAdminTokenDto } from './admin-token.dto';
+import { TokensService } from './tokens.service';
+
+@ApiTags('admin tokens')
+@AdminAuth()
+@Controller('api/v1/admin-tokens')
+export class AdminTokensController {
+  constructor(private readonly tokens: TokensService) {}
+
+  @Post()
+  @ApiOperation({
+    summary: 'Create another admin token for your tenant (the token is shown only in this response)',
+  })
+  @ApiCreatedResponse({ type: CreatedAdminTokenDto })
+  @ApiBadRequestResponse({ type: ApiErrorBody })
+  async create(
+    @Admin() caller: AdminCaller,
+    @Body() body: CreateAdminTokenDto,
+  ): Promise<CreatedAdminTokenDto> {
+    const t = await this.tokens.issueAdminToken(caller.tenantId, {
+      name: body.name,
+      expiresAt: body.expiresAt,
+    });
+    return { ...t, lastUsedAt: null, revokedAt: null };
+  }
+
+  @Get()
+  @ApiOperation({ summary: "List your tenant's admin tokens (hints only), newest first" })
+  @ApiOkResponse({ type: [AdminTokenDto] })
+  list(@Admin() caller: AdminCaller): Promise<AdminTokenDto[]> {
+    return this.tokens.listAdminTokens(caller.tenantId);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke an admin token; it stops working on the next request' })
+  @ApiNoContentResponse()
+  @ApiNotFoundResponse({ type: ApiErrorBody })
+  async revoke(@Admin() caller: AdminCaller, @UuidParam() id: string): Promise<void> {
+    if (!(await this.tokens.revokeAdminToken(caller.tenantId, id)))
+      throw ApiException.notFound('Admin token');
+  }
+}

@@ -1,0 +1,39 @@
+import { applyDecorators, createParamDecorator, type ExecutionContext, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiErrorBody } from '@rollcall/common';
+import { BearerGuard, KindGuard } from './auth.guards';
+import type { AdminCaller, Caller, ScimCaller } from './caller';
+
+/** Operator endpoints: `Authorization: Bearer $ROLLCALL_OPERATOR_TOKEN`. */
+export const OperatorAuth = () =>
+  applyDecorators(
+    UseGuards(BearerGuard, KindGuard('operator')),
+    ApiBearerAuth('operator'),
+    ApiUnauthorizedResponse({ type: ApiErrorBody, description: 'Missing or invalid operator token' }),
+  );
+
+/** Settings-API endpoints of one tenant: `Authorization: Bearer rc_adm_…`. */
+export const AdminAuth = () =>
+  applyDecorators(
+    UseGuards(BearerGuard, KindGuard('admin')),
+    ApiBearerAuth('admin'),
+    ApiUnauthorizedResponse({
+      type: ApiErrorBody,
+      description: 'Missing, invalid, revoked or expired admin token',
+    }),
+  );
+
+/** SCIM endpoints of one integration: `Authorization: Bearer rc_scim_…`. */
+export const ScimAuth = () => applyDecorators(UseGuards(BearerGuard, KindGuard('scim')));
+
+function callerOf(ctx: ExecutionContext): Caller {
+  return ctx.switchToHttp().getRequest<{ user: Caller }>().user;
+}
+
+export const Admin = createParamDecorator((_: unknown, ctx: ExecutionContext): AdminCaller => {
+  return callerOf(ctx) as AdminCaller;
+});
+
+export const Scim = createParamDecorator((_: unknown, ctx: ExecutionContext): ScimCaller => {
+  return callerOf(ctx) as ScimCaller;
+});

@@ -1,0 +1,6 @@
+export * from './caller';
+export * from './token-format';
+export * from './tokens.service';
+export * from './tokens.module';
+export * from './auth.decorators';
+export { BearerGuard, KindGuard } from './auth.guards';

@@ -1,0 +1,259 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { timingSafeEqual } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '@rollcall/common';
+import { ApiTokenEntity, type ScimProvider, type TokenKind } from '@rollcall/database';
+import type { AdminCaller, Caller, ScimCaller } from './caller';
+import { generateToken, hashToken, parseToken, tokenHint } from './token-format';
+
+/** How long a verified token is trusted without asking the database again (all instances). */
+const CACHE_MS = 1000;
+/** lastUsedAt is written at most this often per token. */
+const LAST_USED_EVERY_MS = 60_000;
+const CACHE_LIMIT = 10_000;
+
+export interface IssuedToken {
+  id: string;
+  token: string;
+  hint: string;
+  createdAt: Date;
+  expiresAt: Date | null;
+}
+
+export interface TokenInfo {
+  id: string;
+  name: string | null;
+  hint: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+}
+
+interface Cached {
+  caller: AdminCaller | ScimCaller;
+  until: number;
+}
+
+interface TokenRow {
+  id: string;
+  kind: TokenKind;
+  tenant_id: string;
+  integration_id: string | null;
+  provider: ScimProvider | null;
+  group_id: string | null;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+}
+
+@Injectable()
+export class TokensService {
+  private readonly logger = new Logger(TokensService.name);
+  private readonly operatorHash: Buffer | undefined;
+  private readonly cache = new Map<string, Cached>();
+  private readonly lastUsedWritten = new Map<string, number>();
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.operatorHash = config.operatorToken ? hashToken(config.operatorToken) : undefined;
+  }
+
+  get operatorApiEnabled(): boolean {
+    return this.operatorHash !== undefined;
+  }
+
+  /**
+   * The caller a bearer token stands for, or undefined. A revoked, expired or unknown token, a token of a
+   * disabled tenant and a SCIM token of a disabled integration are all undefined. Verified tokens are
+   * trusted for at most a second; revocation through this service clears the cache at once.
+   */
+  async authenticate(raw: string): Promise<Caller | undefined> {
+    const hash = hashToken(raw);
+    if (this.operatorHash && timingSafeEqual(hash, this.operatorHash)) return { kind: 'operator' };
+    if (!parseToken(raw)) return undefined;
+    const key = hash.toString('base64');
+    const now = Date.now();
+    const hit = this.cache.get(key);
+    if (hit && hit.until > now) {
+      this.touch(hit.caller.tokenId, now);
+      return hit.caller;
+    }
+    const rows: TokenRow[] = await this.db.query(
+      `SELECT t.id, t.kind, t.tenant_id, t.integration_id, t.expires_at, t.revoked_at, i.provider, i.group_id
+         FROM api_tokens t
+         JOIN tenants tn ON tn.id = t.tenant_id AND tn.enabled
+         LEFT JOIN scim_integrations i ON i.id = t.integration_id AND i.tenant_id = t.tenant_id
+        WHERE t.token_hash = $1
+          AND (t.revoked_at IS NULL OR t.revoked_at > now())
+          AND (t.expires_at IS NULL OR t.expires_at > now())
+          AND (t.kind = 'admin' OR i.enabled)`,
+      [hash],
+    );
+    const row = rows[0];
+    if (!row) {
+      this.cache.delete(key);
+      return undefined;
+    }
+    const caller: AdminCaller | ScimCaller =
+      row.kind === 'admin'
+        ? { kind: 'admin', tenantId: row.tenant_id, tokenId: row.id }
+        : {
+            kind: 'scim',
+            tenantId: row.tenant_id,
+            integrationId: row.integration_id!,
+            provider: row.provider!,
+            groupId: row.group_id!,
+            tokenId: row.id,
+          };
+    const limits = [now + CACHE_MS, row.expires_at?.getTime(), row.revoked_at?.getTime()].filter(
+      (t): t is number => t !== undefined,
+    );
+    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+    this.cache.set(key, { caller, until: Math.min(...limits) });
+    this.touch(row.id, now);
+    return caller;
+  }
+
+  /** Forgets every verified token: called after anything that can revoke one (revoke, rotate, disable, delete). */
+  invalidate(): void {
+    this.cache.clear();
+  }
+
+  private touch(tokenId: string, now: number): void {
+    const last = this.lastUsedWritten.get(tokenId);
+    if (last !== undefined && now - last < LAST_USED_EVERY_MS) return;
+    if (this.lastUsedWritten.size >= CACHE_LIMIT) this.lastUsedWritten.clear();
+    this.lastUsedWritten.set(tokenId, now);
+    this.db
+      .query(
+        `UPDATE api_tokens SET last_used_at = now()
+          WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
+        [tokenId],
+      )
+      .catch((e: unknown) => this.logger.warn({ err: e }, 'Could not record a token use'));
+  }
+
+  async issueAdminToken(
+    tenantId: string,
+    options: { name?: string | null; expiresAt?: Date | null } = {},
+    manager: EntityManager = this.db.manager,
+  ): Promise<IssuedToken & { name: string | null }> {
+    const issued = await this.insert(
+      manager,
+      tenantId,
+      'admin',
+      null,
+      options.name ?? null,
+      options.expiresAt ?? null,
+    );
+    return { ...issued, name: options.name ?? null };
+  }
+
+  async listAdminTokens(tenantId: string): Promise<TokenInfo[]> {
+    const rows = await this.db.getRepository(ApiTokenEntity).find({
+      where: { tenantId, kind: 'admin' },
+      order: { createdAt: 'DESC', id: 'ASC' },
+    });
+    return rows.map(toInfo);
+  }
+
+  /** Revokes an admin token of the tenant; false when it does not exist (or belongs to another tenant). */
+  async revokeAdminToken(tenantId: string, id: string): Promise<boolean> {
+    const result: [unknown[], number] = await this.db.query(
+      `UPDATE api_tokens SET revoked_at = now()
+        WHERE tenant_id = $1 AND id = $2 AND kind = 'admin' AND (revoked_at IS NULL OR revoked_at > now())
+        RETURNING id`,
+      [tenantId, id],
+    );
+    const exists = result[1] > 0 || (await this.adminTokenExists(tenantId, id));
+    this.invalidate();
+    return exists;
+  }
+
+  private async adminTokenExists(tenantId: string, id: string): Promise<boolean> {
+    return this.db.getRepository(ApiTokenEntity).exists({ where: { tenantId, id, kind: 'admin' } });
+  }
+
+  async issueScimToken(
+    tenantId: string,
+    integrationId: string,
+    manager: EntityManager,
+  ): Promise<IssuedToken> {
+    return this.insert(manager, tenantId, 'scim', integrationId, null, null);
+  }
+
+  /**
+   * Issues a new SCIM token for the integration; every older token stops at once, or after `graceSeconds`
+   * (an older token already due to stop sooner keeps its earlier end).
+   */
+  async rotateScimToken(
+    tenantId: string,
+    integrationId: string,
+    graceSeconds: number,
+    manager: EntityManager,
+  ): Promise<IssuedToken & { previousTokenValidUntil: Date | null }> {
+    const ended: { until: Date }[] = await manager
+      .query(
+        `UPDATE api_tokens
+          SET revoked_at = LEAST(COALESCE(revoked_at, 'infinity'::timestamptz), now() + make_interval(secs => $3))
+        WHERE tenant_id = $1 AND integration_id = $2 AND kind = 'scim' AND (revoked_at IS NULL OR revoked_at > now())
+        RETURNING revoked_at AS until`,
+        [tenantId, integrationId, graceSeconds],
+      )
+      .then((r: [{ until: Date }[], number]) => r[0]);
+    const issued = await this.insert(manager, tenantId, 'scim', integrationId, null, null);
+    this.invalidate();
+    const latest = ended.reduce<Date | null>(
+      (max, r) => (max === null || r.until > max ? r.until : max),
+      null,
+    );
+    return { ...issued, previousTokenValidUntil: graceSeconds > 0 ? latest : null };
+  }
+
+  /** The integration's current token (the newest one not revoked), for its details page. */
+  async currentScimTokens(tenantId: string, integrationIds: string[]): Promise<Map<string, TokenInfo>> {
+    if (integrationIds.length === 0) return new Map();
+    const rows: (TokenInfo & { integrationId: string })[] = await this.db.query(
+      `SELECT DISTINCT ON (integration_id) integration_id AS "integrationId", id, name, hint,
+              created_at AS "createdAt", last_used_at AS "lastUsedAt", expires_at AS "expiresAt", revoked_at AS "revokedAt"
+         FROM api_tokens
+        WHERE tenant_id = $1 AND kind = 'scim' AND integration_id = ANY($2::uuid[])
+        ORDER BY integration_id, (revoked_at IS NULL) DESC, created_at DESC`,
+      [tenantId, integrationIds],
+    );
+    return new Map(rows.map((r) => [r.integrationId, r]));
+  }
+
+  private async insert(
+    manager: EntityManager,
+    tenantId: string,
+    kind: TokenKind,
+    integrationId: string | null,
+    name: string | null,
+    expiresAt: Date | null,
+  ): Promise<IssuedToken> {
+    const token = generateToken(kind);
+    const hint = tokenHint(token);
+    const rows: { id: string; created_at: Date }[] = await manager.query(
+      `INSERT INTO api_tokens (tenant_id, kind, integration_id, name, token_hash, hint, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, created_at`,
+      [tenantId, kind, integrationId, name, hashToken(token), hint, expiresAt],
+    );
+    return { id: rows[0].id, token, hint, createdAt: rows[0].created_at, expiresAt };
+  }
+}
+
+function toInfo(e: ApiTokenEntity): TokenInfo {
+  return {
+    id: e.id,
+    name: e.name,
+    hint: e.hint,
+    createdAt: e.createdAt,
+    lastUsedAt: e.lastUsedAt,
+    expiresAt: e.expiresAt,
+    revokedAt: e.revokedAt,
+  };
+}
