@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { dataSourceOptions } from './data-source-options';
+import { SqlService } from './sql.service';
 
 @Module({})
 export class DatabaseModule {
@@ -8,6 +9,9 @@ export class DatabaseModule {
   static forRoot(url: string): DynamicModule {
     return {
       module: DatabaseModule,
+      global: true,
+      providers: [SqlService],
+      exports: [SqlService],
       imports: [
         TypeOrmModule.forRoot({
           ...dataSourceOptions(url),

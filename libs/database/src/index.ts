@@ -4,3 +4,4 @@ export * from './data-source-options';
 export * from './embedded-postgres';
 export * from './pg-errors';
 export * from './schema-diff';
+export * from './sql.service';

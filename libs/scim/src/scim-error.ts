@@ -1,6 +1,6 @@
 import { HttpException, type Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { isBodyParserError, requestIdOf } from '@rollcall/common';
+import { ApiException, isBodyParserError, requestIdOf } from '@rollcall/common';
 import { SCIM_SCHEMAS, type ScimErrorType } from './schema/scim-schema.types';
 import { ScimException } from './scim.exception';
 
@@ -30,6 +30,9 @@ export function toScimError(e: unknown): { status: number; scimType?: ScimErrorT
       return { status: 415, detail: 'Unsupported body encoding' };
     return { status: 400, scimType: 'invalidSyntax', detail: 'The request body could not be read' };
   }
+  if (e instanceof ApiException) {
+    return { status: Number(e.status), detail: e.message };
+  }
   if (e instanceof HttpException) {
     const status = e.getStatus();
     if (status === 401) return { status, detail: 'A valid SCIM bearer token is required' };
@@ -41,10 +44,17 @@ export function toScimError(e: unknown): { status: number; scimType?: ScimErrorT
   return { status: 500, detail: 'Internal server error' };
 }
 
-export function sendScimError(exception: unknown, req: Request, res: Response, logger: Logger): void {
-  const error = toScimError(exception);
+export function sendScimError(exception: unknown, req: Request, res: Response, logger?: Logger): void {
+  let error = toScimError(exception);
+  if (error.status === 404 && exception instanceof HttpException) {
+    const allowed = allowedMethods(req.path);
+    if (allowed) {
+      res.setHeader('Allow', allowed.join(', '));
+      error = { status: 405, detail: `${req.method} is not allowed here; use ${allowed.join(', ')}` };
+    }
+  }
   const requestId = requestIdOf(req);
-  if (error.status >= 500) logger.error({ err: exception, requestId }, 'Unhandled SCIM error');
+  if (error.status >= 500) logger?.error({ err: exception, requestId }, 'Unhandled SCIM error');
   if (res.headersSent) return;
   const body: ScimErrorBody = {
     schemas: [SCIM_SCHEMAS.error],
@@ -54,4 +64,18 @@ export function sendScimError(exception: unknown, req: Request, res: Response, l
   if (error.scimType) body.scimType = error.scimType;
   if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="scim"');
   res.status(error.status).setHeader('Content-Type', SCIM_CONTENT_TYPE).send(JSON.stringify(body));
+}
+
+/** The SCIM routes and their methods, to tell a wrong method (405) from an unknown path (404). */
+const ROUTES: [RegExp, string[]][] = [
+  [/^\/(Users|Groups)\/?$/i, ['GET', 'POST']],
+  [/^\/(Users|Groups)\/\.search\/?$/i, ['POST']],
+  [/^\/(Users|Groups)\/[^/]+\/?$/i, ['GET', 'PUT', 'PATCH', 'DELETE']],
+  [/^\/(ServiceProviderConfig|ResourceTypes|Schemas)(\/[^/]+)?\/?$/i, ['GET']],
+];
+
+function allowedMethods(path: string): string[] | undefined {
+  if (!path.startsWith(SCIM_PREFIX)) return undefined;
+  const rest = path.slice(SCIM_PREFIX.length);
+  return ROUTES.find(([pattern]) => pattern.test(rest))?.[1];
 }

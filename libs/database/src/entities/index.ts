@@ -4,11 +4,13 @@ export * from './api-token.entity';
 export * from './group.entity';
 export * from './scim-user.entity';
 export * from './group-member.entity';
+export * from './scim-event.entity';
 import { ApiTokenEntity } from './api-token.entity';
 import { GroupMemberEntity } from './group-member.entity';
 import { GroupEntity } from './group.entity';
 import { ScimIntegrationEntity } from './scim-integration.entity';
 import { ScimUserEntity } from './scim-user.entity';
+import { ScimEventEntity } from './scim-event.entity';
 import { TenantEntity } from './tenant.entity';
 
 export const ENTITIES = [
@@ -18,4 +20,5 @@ export const ENTITIES = [
   GroupEntity,
   ScimUserEntity,
   GroupMemberEntity,
+  ScimEventEntity,
 ];

@@ -1,0 +1,42 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+} from 'typeorm';
+import { ScimIntegrationEntity } from './scim-integration.entity';
+import { TenantEntity } from './tenant.entity';
+
+/**
+ * The sync activity log: one row per SCIM request that changed something or failed, written in the same
+ * transaction as the change it describes. Never holds a token or a password.
+ */
+@Entity('scim_events')
+@Index('IDX_scim_events_integration_time', ['tenantId', 'integrationId', 'createdAt', 'id'])
+@Index('IDX_scim_events_failed', { synchronize: false })
+@Index('IDX_scim_events_created', ['createdAt'])
+export class ScimEventEntity {
+  @PrimaryGeneratedColumn('increment', { type: 'bigint' }) id!: string;
+  @Column({ name: 'tenant_id', type: 'uuid' }) tenantId!: string;
+  @ManyToOne(() => TenantEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'tenant_id' })
+  tenant?: TenantEntity;
+  @Column({ name: 'integration_id', type: 'uuid' }) integrationId!: string;
+  @ManyToOne(() => ScimIntegrationEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'integration_id' })
+  integration?: ScimIntegrationEntity;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+  @Column({ type: 'text' }) method!: string;
+  @Column({ type: 'text' }) path!: string;
+  @Column({ name: 'resource_type', type: 'text', nullable: true }) resourceType!: string | null;
+  @Column({ name: 'resource_id', type: 'uuid', nullable: true }) resourceId!: string | null;
+  @Column({ name: 'resource_name', type: 'text', nullable: true }) resourceName!: string | null;
+  @Column({ type: 'smallint' }) status!: number;
+  @Column({ name: 'scim_type', type: 'text', nullable: true }) scimType!: string | null;
+  @Column({ type: 'text', nullable: true }) detail!: string | null;
+  @Column({ name: 'duration_ms', type: 'integer' }) durationMs!: number;
+  @Column({ name: 'request_id', type: 'text' }) requestId!: string;
+}

@@ -1,0 +1,38 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, Injectable, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { isUuid } from './filter';
+import { ScimEventsService } from './events/scim-events.service';
+import { sendScimError, toScimError } from './scim-error';
+import { scimContextOf, type ScimExpressRequest } from './scim-request.decorator';
+
+/** Every error of a SCIM controller becomes a SCIM Error body; failures of a known caller go to the activity log. */
+@Injectable()
+@Catch()
+export class ScimExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('SCIM');
+
+  constructor(private readonly events: ScimEventsService) {}
+
+  async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
+    const req = host.switchToHttp().getRequest<ScimExpressRequest>();
+    const res = host.switchToHttp().getResponse<Response>();
+    const ctx = scimContextOf(req);
+    if (ctx) {
+      const error = toScimError(exception);
+      const [, collection, id] = ctx.path.split('/');
+      const resourceType = /^users$/i.test(collection ?? '')
+        ? 'User'
+        : /^groups$/i.test(collection ?? '')
+          ? 'Group'
+          : undefined;
+      await this.events.recordFailure(ctx, {
+        status: error.status,
+        scimType: error.scimType,
+        detail: error.detail,
+        resourceType,
+        resourceId: isUuid(id) ? id : undefined,
+      });
+    }
+    sendScimError(exception, req, res, this.logger);
+  }
+}

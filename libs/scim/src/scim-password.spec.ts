@@ -1,0 +1,15 @@
+import { hashPassword, verifyPassword } from './scim-password';
+
+describe('SCIM password hashing', () => {
+  it('stores a salted scrypt hash that verifies only the same password', async () => {
+    const stored = await hashPassword('t1meMa$heen');
+    expect(stored).toMatch(/^scrypt\$16384\$8\$1\$/);
+    expect(stored).not.toContain('t1meMa$heen');
+    await expect(verifyPassword('t1meMa$heen', stored)).resolves.toBe(true);
+    await expect(verifyPassword('t1meMa$heen!', stored)).resolves.toBe(false);
+  });
+
+  it('salts: the same password hashes differently twice', async () => {
+    expect(await hashPassword('same')).not.toBe(await hashPassword('same'));
+  });
+});

@@ -1,0 +1,40 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { Request } from 'express';
+import { requestIdOf } from '@rollcall/common';
+import type { ScimCaller } from '@rollcall/tokens';
+import type { ScimRequestContext } from './events/scim-events.service';
+import { SCIM_PREFIX } from './scim-error';
+
+export interface ScimExpressRequest extends Request {
+  user?: ScimCaller;
+  scimStartedAt?: number;
+}
+
+/** The request's context for the activity log, from what the guard and the SCIM middleware put on it. */
+export function scimContextOf(req: ScimExpressRequest): ScimRequestContext | undefined {
+  if (req.user?.kind !== 'scim') return undefined;
+  const path = req.path.startsWith(SCIM_PREFIX) ? req.path.slice(SCIM_PREFIX.length) || '/' : req.path;
+  return {
+    caller: req.user,
+    requestId: requestIdOf(req),
+    method: req.method,
+    path,
+    startedAt: req.scimStartedAt ?? performance.now(),
+  };
+}
+
+/** The SCIM caller plus what the activity log needs about the request. */
+export const ScimRequest = createParamDecorator((_: unknown, ctx: ExecutionContext): ScimRequestContext => {
+  return scimContextOf(ctx.switchToHttp().getRequest<ScimExpressRequest>())!;
+});
+
+/** The raw query string parameters (SCIM's own rules apply, not the settings API's DTO validation). */
+export const ScimQuery = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): Record<string, unknown> =>
+    (ctx.switchToHttp().getRequest<Request>().query ?? {}) as Record<string, unknown>,
+);
+
+/** The raw JSON body, validated by the SCIM schema code rather than the settings API's DTO pipe. */
+export const ScimBody = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): unknown => ctx.switchToHttp().getRequest<Request>().body as unknown,
+);

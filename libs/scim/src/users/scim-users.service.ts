@@ -1,0 +1,355 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@rollcall/common';
+import { isUniqueViolation, SqlService } from '@rollcall/database';
+import type { ScimCaller } from '@rollcall/tokens';
+import { compileFilter, compileSort, isUuid, USER_FILTER_TARGET } from '../filter';
+import { applyPatch } from '../patch';
+import { project, wantsAttribute, type ProjectionOptions } from '../projection';
+import { normalizeResource, type ScimResource } from '../resource';
+import { USER_RESOURCE } from '../schema';
+import { ScimException } from '../scim.exception';
+import { ScimResourceResult } from '../scim-http';
+import { ScimPage, type ScimListQuery } from '../scim-list';
+import { hashPassword } from '../scim-password';
+import { ScimEventsService, type ScimRequestContext } from '../events/scim-events.service';
+
+interface UserRow {
+  id: string;
+  user_name: string;
+  active: boolean;
+  resource: ScimResource;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+  groups?: { value: string; display: string }[] | null;
+}
+
+/** The indexed columns derived from a resource. */
+interface UserColumns {
+  userName: string;
+  externalId: string | null;
+  displayName: string | null;
+  active: boolean;
+}
+
+const RETURNING = 'id, user_name, active, resource, version, created_at, updated_at';
+
+/** The user's groups: the integration's own (pushed) groups it is a member of, from one indexed query. */
+const GROUPS_OF = `(SELECT coalesce(json_agg(json_build_object('value', g.id, 'display', g.name) ORDER BY g.name, g.id), '[]'::json)
+    FROM group_members m JOIN groups g ON g.id = m.group_id AND g.tenant_id = m.tenant_id
+   WHERE m.tenant_id = u.tenant_id AND m.user_id = u.id AND g.integration_id = u.integration_id) AS groups`;
+
+const PATCH_RETRIES = 5;
+
+/** SCIM /Users of one integration's directory. Every query is scoped by tenant and integration. */
+@Injectable()
+export class ScimUsersService {
+  private readonly baseUrl: string;
+  readonly maxResultsLimit: number;
+
+  constructor(
+    private readonly sql: SqlService,
+    private readonly events: ScimEventsService,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.baseUrl = `${config.publicUrl}/scim/v2`;
+    this.maxResultsLimit = config.scimMaxResults;
+  }
+
+  async create(
+    ctx: ScimRequestContext,
+    body: unknown,
+    projection: ProjectionOptions,
+  ): Promise<ScimResourceResult> {
+    const { caller } = ctx;
+    const { resource, password } = normalizeResource(body, USER_RESOURCE, 'create');
+    const columns = columnsOf(resource);
+    const passwordHash = password === undefined ? null : await hashPassword(password);
+    const params = [
+      caller.tenantId,
+      caller.integrationId,
+      columns.userName,
+      columns.externalId,
+      columns.displayName,
+      columns.active,
+      resource,
+      passwordHash,
+      caller.groupId,
+    ];
+    let rows: UserRow[];
+    try {
+      // One statement: the user, its membership of the integration's target group, and the activity event.
+      rows = await this.sql.query<UserRow>(
+        this.events.wrap(
+          `WITH u AS (
+             INSERT INTO scim_users (tenant_id, integration_id, user_name, external_id, display_name, active, resource, password_hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${RETURNING}),
+           gm AS (INSERT INTO group_members (tenant_id, group_id, user_id) SELECT $1, $9, id FROM u ON CONFLICT DO NOTHING)`,
+          'u',
+          params,
+          ctx,
+          { resourceType: 'User', name: columns.userName, status: 201 },
+        ),
+        params,
+        true,
+      );
+    } catch (e) {
+      if (isUniqueViolation(e, 'UQ_scim_users_user_name')) {
+        throw new ScimException(409, 'uniqueness', `userName "${columns.userName}" is already taken`);
+      }
+      throw e;
+    }
+    return this.result({ ...rows[0], groups: [] }, projection);
+  }
+
+  async get(caller: ScimCaller, id: string, projection: ProjectionOptions): Promise<ScimResourceResult> {
+    const row = await this.find(caller, id, wantsAttribute(projection, 'groups', USER_RESOURCE));
+    if (!row) throw notFound(id);
+    return this.result(row, projection);
+  }
+
+  async list(caller: ScimCaller, q: ScimListQuery): Promise<ScimPage> {
+    const params: unknown[] = [caller.tenantId, caller.integrationId];
+    let where = 'u.tenant_id = $1 AND u.integration_id = $2';
+    if (q.filter !== undefined && q.filter.trim() !== '') {
+      where += ` AND (${compileFilter(q.filter, USER_FILTER_TARGET, params)})`;
+    }
+    const projection = { attributes: q.attributes, excludedAttributes: q.excludedAttributes };
+    const offset = q.startIndex - 1;
+    let rows: UserRow[] = [];
+    if (q.count > 0) {
+      const sort = compileSort(q.sortBy, q.sortOrder, USER_FILTER_TARGET);
+      const order = sort ? `${sort}, u.created_at, u.id` : 'u.created_at, u.id';
+      const groups = wantsAttribute(projection, 'groups', USER_RESOURCE) ? `, ${GROUPS_OF}` : '';
+      rows = await this.sql.query<UserRow>(
+        `SELECT ${qualified('u')}${groups} FROM scim_users u WHERE ${where}
+          ORDER BY ${order} LIMIT ${q.count} OFFSET ${offset}`,
+        params,
+      );
+    }
+    // A short page read from a known position gives the exact total without a second statement.
+    const total =
+      q.count > 0 && rows.length < q.count && (rows.length > 0 || offset === 0)
+        ? offset + rows.length
+        : Number(
+            (
+              await this.sql.query<{ n: string }>(
+                `SELECT count(*) AS n FROM scim_users u WHERE ${where}`,
+                params,
+              )
+            )[0].n,
+          );
+    return new ScimPage(
+      rows.map((r) => this.render(r, projection)),
+      total,
+      q.startIndex,
+    );
+  }
+
+  async replace(
+    ctx: ScimRequestContext,
+    id: string,
+    body: unknown,
+    ifMatch: number | undefined,
+    projection: ProjectionOptions,
+  ): Promise<ScimResourceResult> {
+    const { caller } = ctx;
+    if (!isUuid(id)) throw notFound(id);
+    const { resource, password } = normalizeResource(body, USER_RESOURCE, 'replace');
+    const current = await this.find(caller, id, false);
+    if (!current) throw notFound(id);
+    checkVersion(ifMatch, current.version);
+    // PUT replaces the resource; `active` left out keeps its value rather than reactivating a deactivated user.
+    if (resource.active === undefined) resource.active = current.active;
+    const row = await this.write(ctx, current, resource, password, 200);
+    return this.result(row, projection);
+  }
+
+  async patch(
+    ctx: ScimRequestContext,
+    id: string,
+    body: unknown,
+    ifMatch: number | undefined,
+    projection: ProjectionOptions,
+  ): Promise<ScimResourceResult> {
+    const { caller } = ctx;
+    if (!isUuid(id)) throw notFound(id);
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.find(caller, id, false);
+      if (!current) throw notFound(id);
+      checkVersion(ifMatch, current.version);
+      const patched = applyPatch(current.resource, body, USER_RESOURCE, { resourceId: id });
+      if (!patched.changed && patched.password === undefined) {
+        return this.result(await this.withGroups(caller, current, projection), projection);
+      }
+      try {
+        const row = await this.write(ctx, current, patched.resource, patched.password, 200);
+        return this.result(row, projection);
+      } catch (e) {
+        // Another writer changed the user between our read and write: apply the operations again.
+        if (e instanceof VersionConflict && ifMatch === undefined && attempt < PATCH_RETRIES) continue;
+        if (e instanceof VersionConflict) throw preconditionFailed();
+        throw e;
+      }
+    }
+  }
+
+  async delete(ctx: ScimRequestContext, id: string, ifMatch: number | undefined): Promise<void> {
+    const { caller } = ctx;
+    if (!isUuid(id)) throw notFound(id);
+    const params = [caller.tenantId, caller.integrationId, id, ifMatch ?? null];
+    const rows = await this.sql.query<{ id: string; user_name: string }>(
+      this.events.wrap(
+        `WITH u AS (DELETE FROM scim_users WHERE tenant_id = $1 AND integration_id = $2 AND id = $3
+                      AND ($4::int IS NULL OR version = $4) RETURNING id, user_name)`,
+        'u',
+        params,
+        ctx,
+        { resourceType: 'User', nameColumn: 'user_name', status: 204 },
+      ),
+      params,
+      true,
+    );
+    if (rows.length === 0) {
+      if (ifMatch !== undefined && (await this.find(caller, id, false))) throw preconditionFailed();
+      throw notFound(id);
+    }
+  }
+
+  /** Stores a new state of the user, if nobody changed it since `current` was read. */
+  private async write(
+    ctx: ScimRequestContext,
+    current: UserRow,
+    resource: ScimResource,
+    password: string | undefined,
+    status: number,
+  ): Promise<UserRow> {
+    const { caller } = ctx;
+    const columns = columnsOf(resource);
+    const passwordHash = password === undefined ? null : await hashPassword(password);
+    const params = [
+      caller.tenantId,
+      caller.integrationId,
+      current.id,
+      current.version,
+      columns.userName,
+      columns.externalId,
+      columns.displayName,
+      columns.active,
+      resource,
+      passwordHash,
+    ];
+    let rows: UserRow[];
+    try {
+      rows = await this.sql.query<UserRow>(
+        this.events.wrap(
+          `WITH u AS (
+             UPDATE scim_users u
+                SET user_name = $5, external_id = $6, display_name = $7, active = $8, resource = $9,
+                    password_hash = COALESCE($10, password_hash), version = version + 1, updated_at = now()
+              WHERE tenant_id = $1 AND integration_id = $2 AND id = $3 AND version = $4
+              RETURNING ${RETURNING}, ${GROUPS_OF})`,
+          'u',
+          params,
+          ctx,
+          { resourceType: 'User', name: columns.userName, status },
+        ),
+        params,
+        true,
+      );
+    } catch (e) {
+      if (isUniqueViolation(e, 'UQ_scim_users_user_name')) {
+        throw new ScimException(409, 'uniqueness', `userName "${columns.userName}" is already taken`);
+      }
+      throw e;
+    }
+    if (rows.length === 0) throw new VersionConflict();
+    return rows[0];
+  }
+
+  private async find(caller: ScimCaller, id: string, withGroups: boolean): Promise<UserRow | undefined> {
+    if (!isUuid(id)) return undefined;
+    const rows = await this.sql.query<UserRow>(
+      `SELECT ${qualified('u')}${withGroups ? `, ${GROUPS_OF}` : ''}
+         FROM scim_users u WHERE u.tenant_id = $1 AND u.integration_id = $2 AND u.id = $3`,
+      [caller.tenantId, caller.integrationId, id],
+      true,
+    );
+    return rows[0];
+  }
+
+  private async withGroups(
+    caller: ScimCaller,
+    row: UserRow,
+    projection: ProjectionOptions,
+  ): Promise<UserRow> {
+    if (!wantsAttribute(projection, 'groups', USER_RESOURCE)) return row;
+    return (await this.find(caller, row.id, true)) ?? row;
+  }
+
+  private result(row: UserRow, projection: ProjectionOptions): ScimResourceResult {
+    const location = `${this.baseUrl}/Users/${row.id}`;
+    return new ScimResourceResult(this.render(row, projection), row.version, location);
+  }
+
+  /** The SCIM representation of a stored user, projected. */
+  private render(row: UserRow, projection: ProjectionOptions): Record<string, unknown> {
+    const { schemas, ...rest } = row.resource;
+    const full: Record<string, unknown> = { schemas, id: row.id, ...rest };
+    if (row.groups && row.groups.length > 0) {
+      full.groups = row.groups.map((g) => ({
+        value: g.value,
+        display: g.display,
+        $ref: `${this.baseUrl}/Groups/${g.value}`,
+        type: 'direct',
+      }));
+    }
+    full.meta = {
+      resourceType: 'User',
+      created: toIso(row.created_at),
+      lastModified: toIso(row.updated_at),
+      location: `${this.baseUrl}/Users/${row.id}`,
+      version: `W/"${row.version}"`,
+    };
+    return project(full, USER_RESOURCE, projection);
+  }
+}
+
+class VersionConflict extends Error {}
+
+function qualified(alias: string): string {
+  return RETURNING.split(', ')
+    .map((c) => `${alias}.${c}`)
+    .join(', ');
+}
+
+function toIso(d: Date | string): string {
+  return (d instanceof Date ? d : new Date(d)).toISOString();
+}
+
+function columnsOf(resource: ScimResource): UserColumns {
+  const userName = resource.userName;
+  if (typeof userName !== 'string' || userName.trim() === '') {
+    throw new ScimException(400, 'invalidValue', 'userName is required');
+  }
+  if (userName.length > 1024)
+    throw new ScimException(400, 'invalidValue', 'userName is longer than 1024 characters');
+  const active = resource.active === undefined ? true : resource.active;
+  if (typeof active !== 'boolean') throw new ScimException(400, 'invalidValue', 'active must be a boolean');
+  resource.active = active;
+  const externalId = typeof resource.externalId === 'string' ? resource.externalId : null;
+  const displayName = typeof resource.displayName === 'string' ? resource.displayName : null;
+  return { userName, externalId, displayName, active };
+}
+
+function checkVersion(ifMatch: number | undefined, version: number): void {
+  if (ifMatch !== undefined && ifMatch !== version) throw preconditionFailed();
+}
+
+function notFound(id: string): ScimException {
+  return new ScimException(404, undefined, `User ${id} not found`);
+}
+
+function preconditionFailed(): ScimException {
+  return new ScimException(412, undefined, 'The resource has changed: its ETag no longer matches If-Match');
+}
