@@ -14,6 +14,8 @@ const schema = z.object({
   PORT: integer(1, 65535).default(3000),
   PUBLIC_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://rollcall.example.com' })
+    // The SCIM base URL is PUBLIC_URL + /scim/v2: a query or fragment would end up in the middle of it.
+    .refine((url) => !/[?#]/.test(url), 'must not have a query string or fragment')
     .optional(),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).optional(),
   DATA_DIR: z.string().trim().min(1, 'must not be empty').default('./.data'),

@@ -1,5 +1,6 @@
 import { applyDecorators, UseFilters, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { parseAttributeList } from './projection';
 import { ScimExceptionFilter } from './scim-exception.filter';
 import { ScimResponseInterceptor } from './scim-response.interceptor';
 
@@ -12,3 +13,17 @@ export const ScimControllerBase = (_resource: string) =>
     UseFilters(ScimExceptionFilter),
     UseInterceptors(ScimResponseInterceptor),
   );
+
+/** `attributes` / `excludedAttributes` of a single-resource request. */
+export function projectionOf(q: Record<string, unknown>): { attributes?: string; excludedAttributes?: string } {
+  const read = (name: string): string | undefined => {
+    const key = Object.keys(q).find((k) => k.toLowerCase() === name.toLowerCase());
+    const v = key === undefined ? undefined : q[key];
+    return typeof v === 'string'
+      ? parseAttributeList(v).join(',')
+      : Array.isArray(v)
+        ? v.join(',')
+        : undefined;
+  };
+  return { attributes: read('attributes'), excludedAttributes: read('excludedAttributes') };
+}

@@ -7,6 +7,8 @@ import { isScimRequest, sendScimError } from './scim-error';
 import { ScimExceptionFilter } from './scim-exception.filter';
 import type { ScimExpressRequest } from './scim-request.decorator';
 import { ScimException } from './scim.exception';
+import { ScimGroupsController } from './groups/scim-groups.controller';
+import { ScimGroupsService } from './groups/scim-groups.service';
 import { ScimUsersController } from './users/scim-users.controller';
 import { ScimUsersService } from './users/scim-users.service';
 
@@ -15,8 +17,8 @@ const JSON_TYPES = /^application\/(scim\+)?json\s*(;|$)/i;
 /** The SCIM 2.0 protocol under /scim/v2. */
 @Module({
   imports: [TokensModule],
-  controllers: [ScimUsersController, ScimDiscoveryController],
-  providers: [ScimUsersService, ScimEventsService, ScimExceptionFilter],
+  controllers: [ScimUsersController, ScimGroupsController, ScimDiscoveryController],
+  providers: [ScimUsersService, ScimGroupsService, ScimEventsService, ScimExceptionFilter],
 })
 export class ScimModule {
   /**

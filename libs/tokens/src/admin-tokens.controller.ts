@@ -16,6 +16,7 @@ import { TokensService } from './tokens.service';
 
 @ApiTags('admin tokens')
 @AdminAuth()
+@ApiBadRequestResponse({ type: ApiErrorBody, description: 'Validation failed; `errors` names each field' })
 @Controller('api/v1/admin-tokens')
 export class AdminTokensController {
   constructor(private readonly tokens: TokensService) {}
@@ -25,7 +26,6 @@ export class AdminTokensController {
     summary: 'Create another admin token for your tenant (the token is shown only in this response)',
   })
   @ApiCreatedResponse({ type: CreatedAdminTokenDto })
-  @ApiBadRequestResponse({ type: ApiErrorBody })
   async create(
     @Admin() caller: AdminCaller,
     @Body() body: CreateAdminTokenDto,

@@ -1,10 +1,9 @@
 import { Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
 import { ScimAuth } from '@rollcall/tokens';
 import type { ScimRequestContext } from '../events/scim-events.service';
-import { parseAttributeList } from '../projection';
 import { parseIfMatch } from '../scim-http';
 import { parseListQuery, parseSearchRequest } from '../scim-list';
-import { ScimBody, ScimControllerBase, ScimQuery, ScimRequest } from '../scim-controller';
+import { projectionOf, ScimBody, ScimControllerBase, ScimQuery, ScimRequest } from '../scim-controller';
 import { ScimUsersService } from './scim-users.service';
 
 type Query = Record<string, unknown>;
@@ -68,18 +67,4 @@ export class ScimUsersController {
   ) {
     return this.users.delete(ctx, id, parseIfMatch(ifMatch));
   }
-}
-
-/** `attributes` / `excludedAttributes` of a single-resource request. */
-export function projectionOf(q: Query): { attributes?: string; excludedAttributes?: string } {
-  const read = (name: string): string | undefined => {
-    const key = Object.keys(q).find((k) => k.toLowerCase() === name.toLowerCase());
-    const v = key === undefined ? undefined : q[key];
-    return typeof v === 'string'
-      ? parseAttributeList(v).join(',')
-      : Array.isArray(v)
-        ? v.join(',')
-        : undefined;
-  };
-  return { attributes: read('attributes'), excludedAttributes: read('excludedAttributes') };
 }

@@ -1,0 +1,124 @@
+// A small keep-alive HTTP client on node:http: the benchmark's only way to talk to the server.
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface HttpResult {
+  /** HTTP status, or 0 when the request failed before a response (connection refused, reset, timeout). */
+  status: number;
+  body: string;
+  /** Wall time from sending the request to receiving the last byte of the response, in milliseconds. */
+  ms: number;
+  /** Transport error message when status is 0. */
+  error?: string;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+/** Refuses anything but a loopback http:// URL: the benchmark is a load generator, aimed only at this machine. */
+export function parseLoopbackUrl(raw: string, what: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`${what}: not a URL: ${raw}`);
+  }
+  if (url.protocol !== 'http:') throw new Error(`${what}: only http:// is supported (got ${url.protocol})`);
+  if (!LOOPBACK_HOSTS.has(url.hostname)) {
+    throw new Error(`${what}: only loopback targets (127.0.0.1) are allowed, got ${url.hostname}`);
+  }
+  return url;
+}
+
+export interface ClientOptions {
+  /** Base URL; request paths are appended to it (e.g. http://127.0.0.1:3000/scim/v2). */
+  baseUrl: string;
+  /** Bearer token sent on every request. */
+  token: string;
+  /** Upper bound on open sockets; set to the highest concurrency used. */
+  maxSockets: number;
+  /** Content type for request bodies and the Accept header. */
+  contentType: string;
+  timeoutMs?: number;
+}
+
+export class HttpClient {
+  private readonly agent: http.Agent;
+  private readonly host: string;
+  private readonly port: number;
+  private readonly basePath: string;
+  private readonly authorization: string;
+  private readonly contentType: string;
+  private readonly timeoutMs: number;
+
+  constructor(opts: ClientOptions) {
+    const url = parseLoopbackUrl(opts.baseUrl, 'base URL');
+    this.host = url.hostname.replace(/^\[|\]$/g, '');
+    this.port = url.port ? Number(url.port) : 80;
+    this.basePath = url.pathname.replace(/\/+$/, '');
+    this.authorization = `Bearer ${opts.token}`;
+    this.contentType = opts.contentType;
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets, maxFreeSockets: opts.maxSockets });
+  }
+
+  /** Sends one request; never rejects (transport failures come back as status 0). */
+  request(method: Method, path: string, body?: unknown): Promise<HttpResult> {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const headers: http.OutgoingHttpHeaders = {
+      authorization: this.authorization,
+      accept: this.contentType,
+    };
+    if (payload) {
+      headers['content-type'] = this.contentType;
+      headers['content-length'] = payload.length;
+    }
+    const started = performance.now();
+    return new Promise<HttpResult>((resolve) => {
+      let settled = false;
+      const finish = (r: Omit<HttpResult, 'ms'>) => {
+        if (settled) return;
+        settled = true;
+        resolve({ ...r, ms: performance.now() - started });
+      };
+      const req = http.request(
+        {
+          host: this.host,
+          port: this.port,
+          method,
+          path: this.basePath + path,
+          headers,
+          agent: this.agent,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => finish({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', (e) => finish({ status: 0, body: '', error: e.message }));
+        },
+      );
+      req.setTimeout(this.timeoutMs, () => req.destroy(new Error(`timed out after ${this.timeoutMs} ms`)));
+      req.on('error', (e) => finish({ status: 0, body: '', error: e.message }));
+      req.end(payload);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+export function isOk(status: number): boolean {
+  return status >= 200 && status < 300;
+}
+
+/** JSON.parse that yields undefined for an empty or malformed body. */
+export function parseJson<T>(text: string): T | undefined {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,165 @@
+import { ConfigError, loadConfig } from './config';
+
+function errorOf(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe(loadConfig.name, () => {
+  describe('defaults', () => {
+    const config = loadConfig({});
+
+    it.each([
+      ['PORT', 'port', 3000],
+      ['PUBLIC_URL', 'publicUrl', 'http://localhost:3000'],
+      ['DATABASE_URL', 'databaseUrl', undefined],
+      ['DATA_DIR', 'dataDir', './.data'],
+      ['ROLLCALL_OPERATOR_TOKEN', 'operatorToken', undefined],
+      ['LOG_LEVEL', 'logLevel', 'info'],
+      ['BODY_LIMIT_BYTES', 'bodyLimitBytes', 1024 * 1024],
+      ['SCIM_MAX_RESULTS', 'scimMaxResults', 1000],
+      ['EVENTS_RETENTION_DAYS', 'eventsRetentionDays', 30],
+    ] as const)('%s defaults to %s = %p', (_variable, key, value) => {
+      expect(config[key]).toBe(value);
+    });
+
+    it('has no built-in operator credential', () => {
+      expect(config.operatorToken).toBeUndefined();
+    });
+
+    it('treats an empty variable as unset', () => {
+      expect(
+        loadConfig({
+          PORT: '',
+          PUBLIC_URL: '',
+          DATABASE_URL: '',
+          DATA_DIR: '',
+          ROLLCALL_OPERATOR_TOKEN: '',
+          LOG_LEVEL: '',
+          BODY_LIMIT_BYTES: '',
+          SCIM_MAX_RESULTS: '',
+          EVENTS_RETENTION_DAYS: '',
+        }),
+      ).toEqual(config);
+    });
+
+    it('derives PUBLIC_URL from PORT', () => {
+      expect(loadConfig({ PORT: '8080' }).publicUrl).toBe('http://localhost:8080');
+    });
+
+    it('ignores variables it does not know', () => {
+      expect(loadConfig({ HOME: '/root', PATH: '/bin', NODE_ENV: 'test' })).toEqual(config);
+    });
+  });
+
+  describe('given values', () => {
+    it('reads every variable', () => {
+      const token = 'o'.repeat(40);
+      expect(
+        loadConfig({
+          PORT: ' 8443 ',
+          PUBLIC_URL: 'https://rollcall.example.com/',
+          DATABASE_URL: 'postgres://rollcall:secret@db:5432/rollcall',
+          DATA_DIR: '/var/lib/rollcall',
+          ROLLCALL_OPERATOR_TOKEN: token,
+          LOG_LEVEL: 'debug',
+          BODY_LIMIT_BYTES: '2048',
+          SCIM_MAX_RESULTS: '200',
+          EVENTS_RETENTION_DAYS: '7',
+        }),
+      ).toEqual({
+        port: 8443,
+        publicUrl: 'https://rollcall.example.com',
+        databaseUrl: 'postgres://rollcall:secret@db:5432/rollcall',
+        dataDir: '/var/lib/rollcall',
+        operatorToken: token,
+        logLevel: 'debug',
+        bodyLimitBytes: 2048,
+        scimMaxResults: 200,
+        eventsRetentionDays: 7,
+      });
+    });
+
+    it.each(['http://localhost:3000', 'https://id.example.com/rollcall'])('accepts PUBLIC_URL %s', (url) => {
+      expect(loadConfig({ PUBLIC_URL: url }).publicUrl).toBe(url);
+    });
+
+    it('drops trailing slashes from PUBLIC_URL, so the SCIM base URL has no double slash', () => {
+      expect(loadConfig({ PUBLIC_URL: 'https://id.example.com/rollcall//' }).publicUrl).toBe(
+        'https://id.example.com/rollcall',
+      );
+    });
+
+    it('accepts a postgresql:// DATABASE_URL', () => {
+      expect(loadConfig({ DATABASE_URL: 'postgresql://localhost/rollcall' }).databaseUrl).toBe(
+        'postgresql://localhost/rollcall',
+      );
+    });
+
+    it.each(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])('accepts LOG_LEVEL %s', (level) => {
+      expect(loadConfig({ LOG_LEVEL: level }).logLevel).toBe(level);
+    });
+
+    it.each([
+      ['PORT', '1', 'port', 1],
+      ['PORT', '65535', 'port', 65535],
+      ['BODY_LIMIT_BYTES', '1024', 'bodyLimitBytes', 1024],
+      ['SCIM_MAX_RESULTS', '10000', 'scimMaxResults', 10000],
+      ['EVENTS_RETENTION_DAYS', '3650', 'eventsRetentionDays', 3650],
+    ] as const)('accepts the bound %s=%s', (variable, value, key, expected) => {
+      expect(loadConfig({ [variable]: value })[key]).toBe(expected);
+    });
+  });
+
+  describe('bad values', () => {
+    it.each([
+      ['PORT', 'abc', 'must be a whole number'],
+      ['PORT', '3000.5', 'must be a whole number'],
+      ['PORT', '-1', 'must be a whole number'],
+      ['PORT', '0', 'must be at least 1'],
+      ['PORT', '65536', 'must be at most 65535'],
+      ['PUBLIC_URL', 'rollcall.example.com', 'must be an http(s) URL'],
+      ['PUBLIC_URL', 'ftp://rollcall.example.com', 'must be an http(s) URL'],
+      ['PUBLIC_URL', 'https://rollcall.example.com/?x=1', 'must not have a query string or fragment'],
+      ['PUBLIC_URL', 'https://rollcall.example.com/#top', 'must not have a query string or fragment'],
+      ['DATABASE_URL', 'mysql://db/rollcall', 'must be a postgres:// URL'],
+      ['DATABASE_URL', 'not a url', 'must be a postgres:// URL'],
+      ['DATA_DIR', '   ', 'must not be empty'],
+      ['ROLLCALL_OPERATOR_TOKEN', 'short-secret', 'must be at least 32 characters'],
+      ['LOG_LEVEL', 'verbose', 'must be one of fatal, error, warn, info, debug, trace, silent'],
+      ['LOG_LEVEL', 'INFO', 'must be one of'],
+      ['BODY_LIMIT_BYTES', '1mb', 'must be a whole number'],
+      ['BODY_LIMIT_BYTES', '1023', 'must be at least 1024'],
+      ['BODY_LIMIT_BYTES', String(64 * 1024 * 1024 + 1), `must be at most ${64 * 1024 * 1024}`],
+      ['SCIM_MAX_RESULTS', '0', 'must be at least 1'],
+      ['SCIM_MAX_RESULTS', '10001', 'must be at most 10000'],
+      ['EVENTS_RETENTION_DAYS', 'forever', 'must be a whole number'],
+      ['EVENTS_RETENTION_DAYS', '0', 'must be at least 1'],
+      ['EVENTS_RETENTION_DAYS', '3651', 'must be at most 3650'],
+    ])('%s=%p stops the start with one line naming it', (variable, value, problem) => {
+      const e = errorOf({ [variable]: value });
+      expect(e).toBeInstanceOf(ConfigError);
+      expect(e.message).not.toContain('\n');
+      expect(e.message.startsWith(`Invalid configuration: ${variable} `)).toBe(true);
+      expect(e.message).toContain(problem);
+    });
+
+    it('names one variable when several are bad', () => {
+      const e = errorOf({ PORT: 'x', LOG_LEVEL: 'loud' });
+      expect(e.message).not.toContain('\n');
+      expect(e.message).toMatch(/^Invalid configuration: (PORT|LOG_LEVEL) /);
+    });
+
+    it('never echoes a secret value back', () => {
+      const e = errorOf({ ROLLCALL_OPERATOR_TOKEN: 'hunter2-secret' });
+      expect(e.message).not.toContain('hunter2-secret');
+      const d = errorOf({ DATABASE_URL: 'mysql://user:pa55word@db/x' });
+      expect(d.message).not.toContain('pa55word');
+    });
+  });
+});

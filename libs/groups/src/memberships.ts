@@ -1,0 +1,66 @@
+import type { SqlRunner } from '@rollcall/database';
+
+/** Who may join a group: users of one integration's directory. */
+export interface MemberScope {
+  tenantId: string;
+  integrationId: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function distinctUuids(values: string[]): { ids: string[]; invalid: string[] } {
+  const ids = new Set<string>();
+  const invalid: string[] = [];
+  for (const v of values) {
+    if (UUID.test(v)) ids.add(v.toLowerCase());
+    else invalid.push(v);
+  }
+  return { ids: [...ids], invalid };
+}
+
+/**
+ * Batch membership changes: each is one statement whatever the size of the group, and touches only the
+ * members it names (never reads the others).
+ */
+export const memberships = {
+  /**
+   * Adds users of the scope's directory to a group (re-adding a member is not an error). Returns the ids
+   * that name no user of the directory, so the caller can refuse the change.
+   */
+  async add(tx: SqlRunner, scope: MemberScope, groupId: string, userIds: string[]): Promise<string[]> {
+    if (userIds.length === 0) return [];
+    const rows = await tx.query<{ id: string }>(
+      `WITH wanted AS (SELECT DISTINCT unnest($4::uuid[]) AS id),
+            known AS (SELECT u.id FROM scim_users u JOIN wanted w ON w.id = u.id
+                       WHERE u.tenant_id = $1 AND u.integration_id = $2),
+            added AS (INSERT INTO group_members (tenant_id, group_id, user_id)
+                      SELECT $1, $3, id FROM known ON CONFLICT DO NOTHING)
+       SELECT w.id FROM wanted w WHERE NOT EXISTS (SELECT 1 FROM known k WHERE k.id = w.id)`,
+      [scope.tenantId, scope.integrationId, groupId, userIds],
+    );
+    return rows.map((r) => r.id);
+  },
+
+  /** Removes exactly the named members (a non-member is not an error). */
+  async remove(tx: SqlRunner, tenantId: string, groupId: string, userIds: string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    await tx.query(`DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND user_id = ANY($3::uuid[])`, [
+      tenantId,
+      groupId,
+      userIds,
+    ]);
+  },
+
+  async removeAll(tx: SqlRunner, tenantId: string, groupId: string): Promise<void> {
+    await tx.query(`DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2`, [tenantId, groupId]);
+  },
+
+  /** Makes the members exactly `userIds`: removes the others, adds the missing; returns unknown ids. */
+  async replace(tx: SqlRunner, scope: MemberScope, groupId: string, userIds: string[]): Promise<string[]> {
+    await tx.query(
+      `DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND user_id <> ALL($3::uuid[])`,
+      [scope.tenantId, groupId, userIds],
+    );
+    return memberships.add(tx, scope, groupId, userIds);
+  },
+};

@@ -1,0 +1,70 @@
+import { Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
+import { ScimAuth } from '@rollcall/tokens';
+import type { ScimRequestContext } from '../events/scim-events.service';
+import { parseIfMatch } from '../scim-http';
+import { parseListQuery, parseSearchRequest } from '../scim-list';
+import { projectionOf, ScimBody, ScimControllerBase, ScimQuery, ScimRequest } from '../scim-controller';
+import { ScimGroupsService } from './scim-groups.service';
+
+type Query = Record<string, unknown>;
+
+@ScimControllerBase('Groups')
+@ScimAuth()
+@Controller('scim/v2/Groups')
+export class ScimGroupsController {
+  constructor(private readonly groups: ScimGroupsService) {}
+
+  @Post()
+  @HttpCode(201)
+  create(@ScimRequest() ctx: ScimRequestContext, @ScimBody() body: unknown, @ScimQuery() q: Query) {
+    return this.groups.create(ctx, body, projectionOf(q));
+  }
+
+  @Get()
+  list(@ScimRequest() ctx: ScimRequestContext, @ScimQuery() q: Query) {
+    return this.groups.list(ctx.caller, parseListQuery(q, this.groups.maxResultsLimit));
+  }
+
+  @Post('.search')
+  @HttpCode(200)
+  search(@ScimRequest() ctx: ScimRequestContext, @ScimBody() body: unknown) {
+    return this.groups.list(ctx.caller, parseSearchRequest(body, this.groups.maxResultsLimit));
+  }
+
+  @Get(':id')
+  get(@ScimRequest() ctx: ScimRequestContext, @Param('id') id: string, @ScimQuery() q: Query) {
+    return this.groups.get(ctx.caller, id, projectionOf(q));
+  }
+
+  @Put(':id')
+  replace(
+    @ScimRequest() ctx: ScimRequestContext,
+    @Param('id') id: string,
+    @ScimBody() body: unknown,
+    @Headers('if-match') ifMatch: string | undefined,
+    @ScimQuery() q: Query,
+  ) {
+    return this.groups.replace(ctx, id, body, parseIfMatch(ifMatch), projectionOf(q));
+  }
+
+  @Patch(':id')
+  patch(
+    @ScimRequest() ctx: ScimRequestContext,
+    @Param('id') id: string,
+    @ScimBody() body: unknown,
+    @Headers('if-match') ifMatch: string | undefined,
+    @ScimQuery() q: Query,
+  ) {
+    return this.groups.patch(ctx, id, body, parseIfMatch(ifMatch), projectionOf(q));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  delete(
+    @ScimRequest() ctx: ScimRequestContext,
+    @Param('id') id: string,
+    @Headers('if-match') ifMatch: string | undefined,
+  ) {
+    return this.groups.delete(ctx, id, parseIfMatch(ifMatch));
+  }
+}

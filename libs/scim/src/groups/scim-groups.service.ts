@@ -1,0 +1,352 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@rollcall/common';
+import { isUniqueViolation, SqlService, type SqlRunner } from '@rollcall/database';
+import { distinctUuids, memberships, type MemberScope } from '@rollcall/groups';
+import type { ScimCaller } from '@rollcall/tokens';
+import { compileFilter, compileSort, GROUP_FILTER_TARGET, isUuid } from '../filter';
+import { applyPatch, type MemberChange } from '../patch';
+import { project, wantsAttribute, type ProjectionOptions } from '../projection';
+import { normalizeResource, type ScimResource } from '../resource';
+import { GROUP_RESOURCE } from '../schema';
+import { ScimException } from '../scim.exception';
+import { ScimResourceResult } from '../scim-http';
+import { ScimPage, type ScimListQuery } from '../scim-list';
+import { ScimEventsService, type ScimRequestContext } from '../events/scim-events.service';
+
+interface GroupRow {
+  id: string;
+  name: string;
+  resource: ScimResource;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+interface MemberRow {
+  group_id: string;
+  user_id: string;
+  display: string;
+}
+
+const COLUMNS = 'id, name, resource, version, created_at, updated_at';
+
+/**
+ * SCIM /Groups of one integration's directory. Groups pushed by an identity provider are groups of the
+ * tenant owned by the integration; their members are users of the same directory (groups do not nest).
+ * Membership changes cost in proportion to the members they name, never to the size of the group.
+ */
+@Injectable()
+export class ScimGroupsService {
+  private readonly baseUrl: string;
+  readonly maxResultsLimit: number;
+
+  constructor(
+    private readonly sql: SqlService,
+    private readonly events: ScimEventsService,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.baseUrl = `${config.publicUrl}/scim/v2`;
+    this.maxResultsLimit = config.scimMaxResults;
+  }
+
+  async create(ctx: ScimRequestContext, body: unknown, projection: ProjectionOptions): Promise<ScimResourceResult> {
+    const { caller } = ctx;
+    const { resource, members } = splitMembers(normalizeResource(body, GROUP_RESOURCE, 'create').resource);
+    const displayName = displayNameOf(resource);
+    const row = await this.inTransaction(async (tx) => {
+      const params: unknown[] = [caller.tenantId, caller.integrationId, displayName, externalIdOf(resource), resource];
+      const [created] = await tx.query<GroupRow>(
+        this.events.wrap(
+          `WITH g AS (INSERT INTO groups (tenant_id, integration_id, name, external_id, resource)
+                      VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS})`,
+          'g',
+          params,
+          ctx,
+          { resourceType: 'Group', name: displayName, status: 201 },
+        ),
+        params,
+      );
+      if (members !== undefined) await this.applyMembers(tx, caller, created.id, [{ kind: 'add', values: members }]);
+      return created;
+    }, displayName);
+    return this.result(caller, row, projection);
+  }
+
+  async get(caller: ScimCaller, id: string, projection: ProjectionOptions): Promise<ScimResourceResult> {
+    const row = await this.find(this.sql, caller, id, false);
+    if (!row) throw notFound(id);
+    return this.result(caller, row, projection);
+  }
+
+  async list(caller: ScimCaller, q: ScimListQuery): Promise<ScimPage> {
+    const params: unknown[] = [caller.tenantId, caller.integrationId];
+    let where = 'g.tenant_id = $1 AND g.integration_id = $2';
+    if (q.filter !== undefined && q.filter.trim() !== '') {
+      where += ` AND (${compileFilter(q.filter, GROUP_FILTER_TARGET, params)})`;
+    }
+    const projection = { attributes: q.attributes, excludedAttributes: q.excludedAttributes };
+    const offset = q.startIndex - 1;
+    let rows: GroupRow[] = [];
+    if (q.count > 0) {
+      const sort = compileSort(q.sortBy, q.sortOrder, GROUP_FILTER_TARGET);
+      const order = sort ? `${sort}, g.created_at, g.id` : 'g.created_at, g.id';
+      rows = await this.sql.query<GroupRow>(
+        `SELECT ${qualified('g')} FROM groups g WHERE ${where} ORDER BY ${order} LIMIT ${q.count} OFFSET ${offset}`,
+        params,
+      );
+    }
+    const total =
+      q.count > 0 && rows.length < q.count && (rows.length > 0 || offset === 0)
+        ? offset + rows.length
+        : Number((await this.sql.query<{ n: string }>(`SELECT count(*) AS n FROM groups g WHERE ${where}`, params))[0].n);
+    const members = wantsAttribute(projection, 'members', GROUP_RESOURCE)
+      ? await this.members(
+          caller,
+          rows.map((r) => r.id),
+        )
+      : undefined;
+    return new ScimPage(
+      rows.map((r) => this.render(r, members?.get(r.id) ?? (members ? [] : undefined), projection)),
+      total,
+      q.startIndex,
+    );
+  }
+
+  async replace(
+    ctx: ScimRequestContext,
+    id: string,
+    body: unknown,
+    ifMatch: number | undefined,
+    projection: ProjectionOptions,
+  ): Promise<ScimResourceResult> {
+    const { caller } = ctx;
+    if (!isUuid(id)) throw notFound(id);
+    const { resource, members } = splitMembers(normalizeResource(body, GROUP_RESOURCE, 'replace').resource);
+    const displayName = displayNameOf(resource);
+    const row = await this.inTransaction(async (tx) => {
+      const current = await this.find(tx, caller, id, true);
+      if (!current) throw notFound(id);
+      checkVersion(ifMatch, current.version);
+      // PUT replaces the resource, members included: the members given, or none.
+      await this.applyMembers(tx, caller, id, [{ kind: 'replace', values: members ?? [] }]);
+      return this.write(tx, ctx, id, resource, displayName);
+    }, displayName);
+    return this.result(caller, row, projection);
+  }
+
+  async patch(
+    ctx: ScimRequestContext,
+    id: string,
+    body: unknown,
+    ifMatch: number | undefined,
+    projection: ProjectionOptions,
+  ): Promise<ScimResourceResult | undefined> {
+    const { caller } = ctx;
+    if (!isUuid(id)) throw notFound(id);
+    let name: string | undefined;
+    const row = await this.inTransaction(
+      async (tx) => {
+        const current = await this.find(tx, caller, id, true);
+        if (!current) throw notFound(id);
+        checkVersion(ifMatch, current.version);
+        const patched = applyPatch(current.resource, body, GROUP_RESOURCE, { resourceId: id });
+        name = displayNameOf(patched.resource);
+        const changes = patched.members ?? [];
+        await this.applyMembers(tx, caller, id, changes);
+        if (!patched.changed && changes.length === 0) return current;
+        return this.write(tx, ctx, id, patched.resource, name);
+      },
+      () => name,
+    );
+    return this.result(caller, row, projection);
+  }
+
+  async delete(ctx: ScimRequestContext, id: string, ifMatch: number | undefined): Promise<void> {
+    const { caller } = ctx;
+    if (!isUuid(id)) throw notFound(id);
+    const params: unknown[] = [caller.tenantId, caller.integrationId, id, ifMatch ?? null];
+    const rows = await this.sql.query<{ id: string }>(
+      this.events.wrap(
+        `WITH g AS (DELETE FROM groups WHERE tenant_id = $1 AND integration_id = $2 AND id = $3
+                      AND ($4::int IS NULL OR version = $4) RETURNING id, name)`,
+        'g',
+        params,
+        ctx,
+        { resourceType: 'Group', nameColumn: 'name', status: 204 },
+      ),
+      params,
+      true,
+    );
+    if (rows.length === 0) {
+      if (ifMatch !== undefined && (await this.find(this.sql, caller, id, false))) throw preconditionFailed();
+      throw notFound(id);
+    }
+  }
+
+  /** Applies membership changes in order; a member that is no user of this directory is a 400. */
+  private async applyMembers(tx: SqlRunner, caller: ScimCaller, groupId: string, changes: MemberChange[]) {
+    const scope: MemberScope = { tenantId: caller.tenantId, integrationId: caller.integrationId };
+    for (const change of changes) {
+      if (change.kind === 'removeAll') {
+        await memberships.removeAll(tx, caller.tenantId, groupId);
+        continue;
+      }
+      const { ids, invalid } = distinctUuids(change.values);
+      if (change.kind === 'remove') {
+        await memberships.remove(tx, caller.tenantId, groupId, ids);
+        continue;
+      }
+      if (invalid.length > 0) throw unknownMembers(invalid);
+      const unknown =
+        change.kind === 'add'
+          ? await memberships.add(tx, scope, groupId, ids)
+          : await memberships.replace(tx, scope, groupId, ids);
+      if (unknown.length > 0) throw unknownMembers(unknown);
+    }
+  }
+
+  private async write(
+    tx: SqlRunner,
+    ctx: ScimRequestContext,
+    id: string,
+    resource: ScimResource,
+    displayName: string,
+  ): Promise<GroupRow> {
+    const params: unknown[] = [ctx.caller.tenantId, ctx.caller.integrationId, id, displayName, externalIdOf(resource), resource];
+    const [row] = await tx.query<GroupRow>(
+      this.events.wrap(
+        `WITH g AS (UPDATE groups SET name = $4, external_id = $5, resource = $6, version = version + 1, updated_at = now()
+                     WHERE tenant_id = $1 AND integration_id = $2 AND id = $3 RETURNING ${COLUMNS})`,
+        'g',
+        params,
+        ctx,
+        { resourceType: 'Group', name: displayName, status: 200 },
+      ),
+      params,
+    );
+    return row;
+  }
+
+  private async inTransaction<T>(work: (tx: SqlRunner) => Promise<T>, name: string | (() => string | undefined)) {
+    try {
+      return await this.sql.transaction(work);
+    } catch (e) {
+      if (isUniqueViolation(e, 'UQ_groups_integration_name')) {
+        const taken = typeof name === 'function' ? name() : name;
+        throw new ScimException(409, 'uniqueness', `displayName "${taken ?? ''}" is already taken`);
+      }
+      throw e;
+    }
+  }
+
+  private async find(db: SqlRunner, caller: ScimCaller, id: string, lock: boolean): Promise<GroupRow | undefined> {
+    if (!isUuid(id)) return undefined;
+    const rows = await db.query<GroupRow>(
+      `SELECT ${COLUMNS} FROM groups WHERE tenant_id = $1 AND integration_id = $2 AND id = $3${lock ? ' FOR UPDATE' : ''}`,
+      [caller.tenantId, caller.integrationId, id],
+    );
+    return rows[0];
+  }
+
+  /** The members of some groups, in one query over the membership index. */
+  private async members(caller: ScimCaller, groupIds: string[]): Promise<Map<string, MemberRow[]>> {
+    const byGroup = new Map<string, MemberRow[]>();
+    if (groupIds.length === 0) return byGroup;
+    const rows = await this.sql.query<MemberRow>(
+      `SELECT m.group_id, m.user_id, coalesce(u.display_name, u.user_name) AS display
+         FROM group_members m JOIN scim_users u ON u.id = m.user_id AND u.tenant_id = m.tenant_id
+        WHERE m.tenant_id = $1 AND m.group_id = ANY($2::uuid[])
+        ORDER BY m.group_id, m.user_id`,
+      [caller.tenantId, groupIds],
+    );
+    for (const r of rows) {
+      const list = byGroup.get(r.group_id);
+      if (list) list.push(r);
+      else byGroup.set(r.group_id, [r]);
+    }
+    return byGroup;
+  }
+
+  private async result(caller: ScimCaller, row: GroupRow, projection: ProjectionOptions): Promise<ScimResourceResult> {
+    const members = wantsAttribute(projection, 'members', GROUP_RESOURCE)
+      ? ((await this.members(caller, [row.id])).get(row.id) ?? [])
+      : undefined;
+    return new ScimResourceResult(this.render(row, members, projection), row.version, `${this.baseUrl}/Groups/${row.id}`);
+  }
+
+  private render(row: GroupRow, members: MemberRow[] | undefined, projection: ProjectionOptions): Record<string, unknown> {
+    const { schemas, ...rest } = row.resource;
+    const full: Record<string, unknown> = { schemas, id: row.id, ...rest, displayName: row.name };
+    if (members && members.length > 0) {
+      full.members = members.map((m) => ({
+        value: m.user_id,
+        display: m.display,
+        $ref: `${this.baseUrl}/Users/${m.user_id}`,
+        type: 'User',
+      }));
+    }
+    full.meta = {
+      resourceType: 'Group',
+      created: new Date(row.created_at).toISOString(),
+      lastModified: new Date(row.updated_at).toISOString(),
+      location: `${this.baseUrl}/Groups/${row.id}`,
+      version: `W/"${row.version}"`,
+    };
+    return project(full, GROUP_RESOURCE, projection);
+  }
+}
+
+/** Takes `members` out of a normalised group: they live in their own table. */
+function splitMembers(resource: ScimResource): { resource: ScimResource; members?: string[] } {
+  const { members, ...rest } = resource;
+  if (members === undefined) return { resource: rest as ScimResource };
+  if (!Array.isArray(members)) throw new ScimException(400, 'invalidValue', 'members must be an array');
+  const values = members.map((m: unknown) => {
+    const value = (m as { value?: unknown } | null)?.value;
+    if (typeof value !== 'string' || value === '') {
+      throw new ScimException(400, 'invalidValue', 'Every member needs a value: the id of a user');
+    }
+    return value;
+  });
+  return { resource: rest as ScimResource, members: values };
+}
+
+function displayNameOf(resource: ScimResource): string {
+  const name = resource.displayName;
+  if (typeof name !== 'string' || name.trim() === '') {
+    throw new ScimException(400, 'invalidValue', 'displayName is required');
+  }
+  if (name.length > 1024) throw new ScimException(400, 'invalidValue', 'displayName is longer than 1024 characters');
+  return name;
+}
+
+function externalIdOf(resource: ScimResource): string | null {
+  return typeof resource.externalId === 'string' ? resource.externalId : null;
+}
+
+function qualified(alias: string): string {
+  return COLUMNS.split(', ')
+    .map((c) => `${alias}.${c}`)
+    .join(', ');
+}
+
+function checkVersion(ifMatch: number | undefined, version: number): void {
+  if (ifMatch !== undefined && ifMatch !== version) throw preconditionFailed();
+}
+
+function unknownMembers(values: string[]): ScimException {
+  const shown = values.slice(0, 5).join(', ') + (values.length > 5 ? `, … (${values.length} in all)` : '');
+  return new ScimException(
+    400,
+    'invalidValue',
+    `Unknown member ${shown}: members must be users of this integration (groups do not nest)`,
+  );
+}
+
+function notFound(id: string): ScimException {
+  return new ScimException(404, undefined, `Group ${id} not found`);
+}
+
+function preconditionFailed(): ScimException {
+  return new ScimException(412, undefined, 'The resource has changed: its ETag no longer matches If-Match');
+}
