@@ -101,9 +101,12 @@ describe(loadConfig.name, () => {
       );
     });
 
-    it.each(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])('accepts LOG_LEVEL %s', (level) => {
-      expect(loadConfig({ LOG_LEVEL: level }).logLevel).toBe(level);
-    });
+    it.each(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])(
+      'accepts LOG_LEVEL %s',
+      (level) => {
+        expect(loadConfig({ LOG_LEVEL: level }).logLevel).toBe(level);
+      },
+    );
 
     it.each([
       ['PORT', '1', 'port', 1],

@@ -44,11 +44,10 @@ export const memberships = {
   /** Removes exactly the named members (a non-member is not an error). */
   async remove(tx: SqlRunner, tenantId: string, groupId: string, userIds: string[]): Promise<void> {
     if (userIds.length === 0) return;
-    await tx.query(`DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND user_id = ANY($3::uuid[])`, [
-      tenantId,
-      groupId,
-      userIds,
-    ]);
+    await tx.query(
+      `DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND user_id = ANY($3::uuid[])`,
+      [tenantId, groupId, userIds],
+    );
   },
 
   async removeAll(tx: SqlRunner, tenantId: string, groupId: string): Promise<void> {

@@ -12,6 +12,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import { IsOmittable } from '@rollcall/common';
 import { SCIM_PROVIDERS, type ScimProvider } from '@rollcall/database';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -33,12 +34,12 @@ export class CreateIntegrationDto {
     format: 'uuid',
     description: 'An existing group to provision users into (or newGroupName)',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsUUID('all', { message: 'groupId must be a UUID' })
   groupId?: string;
 
   @ApiPropertyOptional({ example: 'Okta users', description: 'Create this group as the target (or groupId)' })
-  @IsOptional()
+  @IsOmittable()
   @Transform(trim)
   @IsString()
   @IsNotEmpty()
@@ -48,7 +49,7 @@ export class CreateIntegrationDto {
 
 export class UpdateIntegrationDto {
   @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
+  @IsOmittable()
   @Transform(trim)
   @IsString()
   @IsNotEmpty()
@@ -59,12 +60,12 @@ export class UpdateIntegrationDto {
     format: 'uuid',
     description: "New target group; the integration's users move from the old target group to this one",
   })
-  @IsOptional()
+  @IsOmittable()
   @IsUUID('all', { message: 'groupId must be a UUID' })
   groupId?: string;
 
   @ApiPropertyOptional({ description: "false: the integration's token gets 401 until it is enabled again" })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   enabled?: boolean;
 }
@@ -108,6 +109,13 @@ export class IntegrationDto {
   @ApiProperty({ nullable: true, type: Date }) tokenLastUsedAt!: Date | null;
   @ApiProperty({ description: 'Users this integration provisioned' }) userCount!: number;
   @ApiProperty({ description: 'Groups this integration pushed' }) groupCount!: number;
+  @ApiProperty({
+    nullable: true,
+    type: Date,
+    description: 'The last SCIM request (to the minute for reads, exact for changes and failures)',
+  })
+  lastRequestAt!: Date | null;
+  @ApiProperty({ description: 'Failed SCIM requests in the last 24 hours' }) failedRequests24h!: number;
   @ApiProperty() createdAt!: Date;
   @ApiProperty() updatedAt!: Date;
 }

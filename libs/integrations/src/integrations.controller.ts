@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -11,6 +11,7 @@ import {
 } from '@nestjs/swagger';
 import { ApiErrorBody, UuidParam } from '@rollcall/common';
 import { Admin, AdminAuth, type AdminCaller } from '@rollcall/tokens';
+import { ActivityPageDto, EventQuery } from './activity.dto';
 import {
   CreatedIntegrationDto,
   CreateIntegrationDto,
@@ -95,5 +96,21 @@ export class IntegrationsController {
     @Body() body: RotateTokenDto,
   ): Promise<RotatedTokenDto> {
     return this.integrations.rotateToken(caller.tenantId, id, body?.graceSeconds ?? 0);
+  }
+
+  @Get(':id/events')
+  @ApiOperation({
+    summary: 'The sync activity log: SCIM requests that changed something or failed, newest first',
+    description:
+      'Cursor-paginated: pass nextCursor as cursor. Filters: status=failed|succeeded, resourceType, since.',
+  })
+  @ApiOkResponse({ type: ActivityPageDto })
+  @ApiNotFoundResponse({ type: ApiErrorBody })
+  events(
+    @Admin() caller: AdminCaller,
+    @UuidParam() id: string,
+    @Query() q: EventQuery,
+  ): Promise<ActivityPageDto> {
+    return this.integrations.events(caller.tenantId, id, q);
   }
 }

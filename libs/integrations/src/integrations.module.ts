@@ -1,13 +1,14 @@
 import { Module } from '@nestjs/common';
 import { GroupsModule } from '@rollcall/groups';
 import { TokensModule } from '@rollcall/tokens';
+import { ActivityService } from './activity.service';
 import { IntegrationsController } from './integrations.controller';
 import { IntegrationsService } from './integrations.service';
 
 @Module({
   imports: [TokensModule, GroupsModule],
   controllers: [IntegrationsController],
-  providers: [IntegrationsService],
+  providers: [IntegrationsService, ActivityService],
   exports: [IntegrationsService],
 })
 export class IntegrationsModule {}

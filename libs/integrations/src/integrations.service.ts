@@ -5,6 +5,8 @@ import { APP_CONFIG, type AppConfig, ApiException } from '@rollcall/common';
 import type { ScimProvider } from '@rollcall/database';
 import { GroupsService } from '@rollcall/groups';
 import { type TokenInfo, TokensService } from '@rollcall/tokens';
+import { ActivityService } from './activity.service';
+import type { ActivityPageDto, EventQuery } from './activity.dto';
 import type {
   CreatedIntegrationDto,
   CreateIntegrationDto,
@@ -39,6 +41,7 @@ export class IntegrationsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly groups: GroupsService,
     private readonly tokens: TokensService,
+    private readonly activity: ActivityService,
   ) {}
 
   /** The SCIM base URL an admin pastes into the identity provider. */
@@ -80,11 +83,12 @@ export class IntegrationsService {
       `${SELECT} WHERE i.tenant_id = $1 ORDER BY i.created_at, i.id`,
       [tenantId],
     );
-    const tokens = await this.tokens.currentScimTokens(
-      tenantId,
-      rows.map((r) => r.id),
-    );
-    return rows.map((r) => this.toDto(r, tokens.get(r.id)));
+    const ids = rows.map((r) => r.id);
+    const [tokens, activity] = await Promise.all([
+      this.tokens.currentScimTokens(tenantId, ids),
+      this.activity.summary(tenantId, ids),
+    ]);
+    return rows.map((r) => this.toDto(r, tokens.get(r.id), activity.get(r.id)));
   }
 
   async get(
@@ -99,7 +103,8 @@ export class IntegrationsService {
     ]);
     if (!rows[0]) throw ApiException.notFound('SCIM integration');
     const current = token ?? (await this.tokens.currentScimTokens(tenantId, [id])).get(id);
-    return this.toDto(rows[0], current);
+    const activity = (await this.activity.summary(tenantId, [id])).get(id);
+    return this.toDto(rows[0], current, activity);
   }
 
   /**
@@ -171,7 +176,22 @@ export class IntegrationsService {
     });
   }
 
-  private toDto(r: IntegrationRow, token: TokenInfo | undefined): IntegrationDto {
+  /** The integration's sync activity log, newest first; another tenant's integration is a 404. */
+  async events(tenantId: string, id: string, q: EventQuery): Promise<ActivityPageDto> {
+    const found: unknown[] = await this.db.query(
+      `SELECT 1 FROM scim_integrations WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, id],
+    );
+    if (found.length === 0) throw ApiException.notFound('SCIM integration');
+    return this.activity.list(tenantId, id, q);
+  }
+
+  private toDto(
+    r: IntegrationRow,
+    token: TokenInfo | undefined,
+    activity: { lastEventAt: Date | null; failed24h: number } | undefined,
+  ): IntegrationDto {
+    const times = [token?.lastUsedAt, activity?.lastEventAt].filter((t): t is Date => t != null);
     return {
       id: r.id,
       name: r.name,
@@ -182,6 +202,8 @@ export class IntegrationsService {
       tokenHint: token?.hint ?? '',
       tokenCreatedAt: token?.createdAt ?? r.created_at,
       tokenLastUsedAt: token?.lastUsedAt ?? null,
+      lastRequestAt: times.length ? new Date(Math.max(...times.map((t) => new Date(t).getTime()))) : null,
+      failedRequests24h: activity?.failed24h ?? 0,
       userCount: Number(r.user_count),
       groupCount: Number(r.group_count),
       createdAt: r.created_at,

@@ -15,7 +15,10 @@ export const ScimControllerBase = (_resource: string) =>
   );
 
 /** `attributes` / `excludedAttributes` of a single-resource request. */
-export function projectionOf(q: Record<string, unknown>): { attributes?: string; excludedAttributes?: string } {
+export function projectionOf(q: Record<string, unknown>): {
+  attributes?: string;
+  excludedAttributes?: string;
+} {
   const read = (name: string): string | undefined => {
     const key = Object.keys(q).find((k) => k.toLowerCase() === name.toLowerCase());
     const v = key === undefined ? undefined : q[key];

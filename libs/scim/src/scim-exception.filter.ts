@@ -31,8 +31,17 @@ export class ScimExceptionFilter implements ExceptionFilter {
         detail: error.detail,
         resourceType,
         resourceId: isUuid(id) ? id : undefined,
+        resourceName: nameIn(req.body),
       });
     }
     sendScimError(exception, req, res, this.logger);
   }
+}
+
+/** The userName or displayName a failed request was about, when its body names one. */
+function nameIn(body: unknown): string | undefined {
+  if (body === null || typeof body !== 'object') return undefined;
+  const b = body as Record<string, unknown>;
+  const name = b.userName ?? b.displayName;
+  return typeof name === 'string' ? name : undefined;
 }

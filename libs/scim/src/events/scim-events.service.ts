@@ -27,6 +27,7 @@ export interface ScimFailure {
   detail: string;
   resourceType?: 'User' | 'Group';
   resourceId?: string;
+  resourceName?: string;
 }
 
 const MAX_DETAIL = 1000;
@@ -69,9 +70,9 @@ export class ScimEventsService {
   async recordFailure(ctx: ScimRequestContext, failure: ScimFailure): Promise<void> {
     try {
       await this.sql.query(
-        `INSERT INTO scim_events (tenant_id, integration_id, method, path, resource_type, resource_id, status,
-                                  scim_type, detail, duration_ms, request_id)
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
+        `INSERT INTO scim_events (tenant_id, integration_id, method, path, resource_type, resource_id, resource_name,
+                                  status, scim_type, detail, duration_ms, request_id)
+         SELECT $1, $2, $3, $4, $5, $6, $12, $7, $8, $9, $10, $11
           WHERE EXISTS (SELECT 1 FROM scim_integrations WHERE tenant_id = $1 AND id = $2)`,
         [
           ctx.caller.tenantId,
@@ -85,6 +86,7 @@ export class ScimEventsService {
           failure.detail.slice(0, MAX_DETAIL),
           Math.max(0, Math.round(performance.now() - ctx.startedAt)),
           ctx.requestId,
+          failure.resourceName?.slice(0, 256) ?? null,
         ],
         true,
       );

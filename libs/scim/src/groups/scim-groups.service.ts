@@ -49,12 +49,22 @@ export class ScimGroupsService {
     this.maxResultsLimit = config.scimMaxResults;
   }
 
-  async create(ctx: ScimRequestContext, body: unknown, projection: ProjectionOptions): Promise<ScimResourceResult> {
+  async create(
+    ctx: ScimRequestContext,
+    body: unknown,
+    projection: ProjectionOptions,
+  ): Promise<ScimResourceResult> {
     const { caller } = ctx;
     const { resource, members } = splitMembers(normalizeResource(body, GROUP_RESOURCE, 'create').resource);
     const displayName = displayNameOf(resource);
     const row = await this.inTransaction(async (tx) => {
-      const params: unknown[] = [caller.tenantId, caller.integrationId, displayName, externalIdOf(resource), resource];
+      const params: unknown[] = [
+        caller.tenantId,
+        caller.integrationId,
+        displayName,
+        externalIdOf(resource),
+        resource,
+      ];
       const [created] = await tx.query<GroupRow>(
         this.events.wrap(
           `WITH g AS (INSERT INTO groups (tenant_id, integration_id, name, external_id, resource)
@@ -66,7 +76,8 @@ export class ScimGroupsService {
         ),
         params,
       );
-      if (members !== undefined) await this.applyMembers(tx, caller, created.id, [{ kind: 'add', values: members }]);
+      if (members !== undefined)
+        await this.applyMembers(tx, caller, created.id, [{ kind: 'add', values: members }]);
       return created;
     }, displayName);
     return this.result(caller, row, projection);
@@ -98,7 +109,11 @@ export class ScimGroupsService {
     const total =
       q.count > 0 && rows.length < q.count && (rows.length > 0 || offset === 0)
         ? offset + rows.length
-        : Number((await this.sql.query<{ n: string }>(`SELECT count(*) AS n FROM groups g WHERE ${where}`, params))[0].n);
+        : Number(
+            (
+              await this.sql.query<{ n: string }>(`SELECT count(*) AS n FROM groups g WHERE ${where}`, params)
+            )[0].n,
+          );
     const members = wantsAttribute(projection, 'members', GROUP_RESOURCE)
       ? await this.members(
           caller,
@@ -212,7 +227,14 @@ export class ScimGroupsService {
     resource: ScimResource,
     displayName: string,
   ): Promise<GroupRow> {
-    const params: unknown[] = [ctx.caller.tenantId, ctx.caller.integrationId, id, displayName, externalIdOf(resource), resource];
+    const params: unknown[] = [
+      ctx.caller.tenantId,
+      ctx.caller.integrationId,
+      id,
+      displayName,
+      externalIdOf(resource),
+      resource,
+    ];
     const [row] = await tx.query<GroupRow>(
       this.events.wrap(
         `WITH g AS (UPDATE groups SET name = $4, external_id = $5, resource = $6, version = version + 1, updated_at = now()
@@ -227,7 +249,10 @@ export class ScimGroupsService {
     return row;
   }
 
-  private async inTransaction<T>(work: (tx: SqlRunner) => Promise<T>, name: string | (() => string | undefined)) {
+  private async inTransaction<T>(
+    work: (tx: SqlRunner) => Promise<T>,
+    name: string | (() => string | undefined),
+  ) {
     try {
       return await this.sql.transaction(work);
     } catch (e) {
@@ -239,7 +264,12 @@ export class ScimGroupsService {
     }
   }
 
-  private async find(db: SqlRunner, caller: ScimCaller, id: string, lock: boolean): Promise<GroupRow | undefined> {
+  private async find(
+    db: SqlRunner,
+    caller: ScimCaller,
+    id: string,
+    lock: boolean,
+  ): Promise<GroupRow | undefined> {
     if (!isUuid(id)) return undefined;
     const rows = await db.query<GroupRow>(
       `SELECT ${COLUMNS} FROM groups WHERE tenant_id = $1 AND integration_id = $2 AND id = $3${lock ? ' FOR UPDATE' : ''}`,
@@ -267,14 +297,26 @@ export class ScimGroupsService {
     return byGroup;
   }
 
-  private async result(caller: ScimCaller, row: GroupRow, projection: ProjectionOptions): Promise<ScimResourceResult> {
+  private async result(
+    caller: ScimCaller,
+    row: GroupRow,
+    projection: ProjectionOptions,
+  ): Promise<ScimResourceResult> {
     const members = wantsAttribute(projection, 'members', GROUP_RESOURCE)
       ? ((await this.members(caller, [row.id])).get(row.id) ?? [])
       : undefined;
-    return new ScimResourceResult(this.render(row, members, projection), row.version, `${this.baseUrl}/Groups/${row.id}`);
+    return new ScimResourceResult(
+      this.render(row, members, projection),
+      row.version,
+      `${this.baseUrl}/Groups/${row.id}`,
+    );
   }
 
-  private render(row: GroupRow, members: MemberRow[] | undefined, projection: ProjectionOptions): Record<string, unknown> {
+  private render(
+    row: GroupRow,
+    members: MemberRow[] | undefined,
+    projection: ProjectionOptions,
+  ): Record<string, unknown> {
     const { schemas, ...rest } = row.resource;
     const full: Record<string, unknown> = { schemas, id: row.id, ...rest, displayName: row.name };
     if (members && members.length > 0) {
@@ -316,7 +358,8 @@ function displayNameOf(resource: ScimResource): string {
   if (typeof name !== 'string' || name.trim() === '') {
     throw new ScimException(400, 'invalidValue', 'displayName is required');
   }
-  if (name.length > 1024) throw new ScimException(400, 'invalidValue', 'displayName is longer than 1024 characters');
+  if (name.length > 1024)
+    throw new ScimException(400, 'invalidValue', 'displayName is longer than 1024 characters');
   return name;
 }
 

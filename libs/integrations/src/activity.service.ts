@@ -1,0 +1,149 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig, ApiException } from '@rollcall/common';
+import type { ActivityEventDto, ActivityPageDto, EventQuery } from './activity.dto';
+
+interface EventRow {
+  id: string;
+  created_at: Date;
+  /** created_at with its microseconds, for the cursor. */
+  created_text: string;
+  method: string;
+  path: string;
+  resource_type: string | null;
+  resource_id: string | null;
+  resource_name: string | null;
+  status: number;
+  scim_type: string | null;
+  detail: string | null;
+  duration_ms: number;
+  request_id: string;
+}
+
+const SWEEP_EVERY_MS = 15 * 60_000;
+const SWEEP_BATCH = 5000;
+
+/** Reads the sync activity log for admins and removes events past the retention period. */
+@Injectable()
+export class ActivityService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ActivityService.name);
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.sweep(), SWEEP_EVERY_MS);
+    this.timer.unref();
+    setTimeout(() => void this.sweep(), 5_000).unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Deletes events older than EVENTS_RETENTION_DAYS, in batches; returns how many. */
+  async sweep(): Promise<number> {
+    let removed = 0;
+    try {
+      for (;;) {
+        const result: [unknown[], number] = await this.db.query(
+          `DELETE FROM scim_events WHERE id IN (
+             SELECT id FROM scim_events WHERE created_at < now() - make_interval(days => $1) LIMIT ${SWEEP_BATCH})`,
+          [this.config.eventsRetentionDays],
+        );
+        removed += result[1];
+        if (result[1] < SWEEP_BATCH) break;
+      }
+      if (removed > 0) this.logger.log({ removed }, 'Removed expired sync activity events');
+    } catch (e) {
+      this.logger.warn({ err: e }, 'Could not remove expired sync activity events');
+    }
+    return removed;
+  }
+
+  /** Newest first, keyset-paginated on (time, id). The integration must be the tenant's (checked by the caller). */
+  async list(tenantId: string, integrationId: string, q: EventQuery): Promise<ActivityPageDto> {
+    const params: unknown[] = [tenantId, integrationId];
+    const where = ['tenant_id = $1', 'integration_id = $2'];
+    if (q.status) where.push(q.status === 'failed' ? 'status >= 400' : 'status < 400');
+    if (q.resourceType) where.push(`resource_type = $${params.push(q.resourceType)}`);
+    if (q.since) where.push(`created_at >= $${params.push(q.since)}`);
+    if (q.cursor) {
+      const [time, id] = decodeCursor(q.cursor);
+      where.push(`(created_at, id) < ($${params.push(time)}::timestamptz, $${params.push(id)}::bigint)`);
+    }
+    const rows: EventRow[] = await this.db.query(
+      `SELECT id, created_at, created_at::text AS created_text, method, path, resource_type, resource_id, resource_name, status, scim_type, detail,
+              duration_ms, request_id
+         FROM scim_events WHERE ${where.join(' AND ')}
+        ORDER BY created_at DESC, id DESC LIMIT ${q.limit + 1}`,
+      params,
+    );
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(toDto),
+      nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
+    };
+  }
+
+  /** The last SCIM request and the failures of the last 24 hours, per integration. */
+  async summary(
+    tenantId: string,
+    integrationIds: string[],
+  ): Promise<Map<string, { lastEventAt: Date | null; failed24h: number }>> {
+    if (integrationIds.length === 0) return new Map();
+    const rows: { integration_id: string; last_event_at: Date | null; failed: string }[] =
+      await this.db.query(
+        `SELECT i.id AS integration_id,
+              (SELECT max(created_at) FROM scim_events e WHERE e.tenant_id = i.tenant_id AND e.integration_id = i.id) AS last_event_at,
+              (SELECT count(*) FROM scim_events e WHERE e.tenant_id = i.tenant_id AND e.integration_id = i.id
+                  AND e.status >= 400 AND e.created_at > now() - interval '24 hours') AS failed
+         FROM scim_integrations i WHERE i.tenant_id = $1 AND i.id = ANY($2::uuid[])`,
+        [tenantId, integrationIds],
+      );
+    return new Map(
+      rows.map((r) => [r.integration_id, { lastEventAt: r.last_event_at, failed24h: Number(r.failed) }]),
+    );
+  }
+}
+
+function encodeCursor(row: EventRow): string {
+  return Buffer.from(`${row.created_text}|${row.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  const [time, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (!time || !id || !/^\d{1,19}$/.test(id) || Number.isNaN(Date.parse(time))) {
+    throw ApiException.validation('cursor', 'cursor is not a cursor this API returned');
+  }
+  return [time, id];
+}
+
+function toDto(r: EventRow): ActivityEventDto {
+  return {
+    id: String(r.id),
+    time: r.created_at,
+    method: r.method,
+    path: r.path,
+    resourceType: r.resource_type,
+    resourceId: r.resource_id,
+    resourceName: r.resource_name,
+    status: r.status,
+    outcome: r.status >= 400 ? 'failed' : 'succeeded',
+    scimType: r.scim_type,
+    detail: r.detail,
+    durationMs: r.duration_ms,
+    requestId: r.request_id,
+  };
+}
