@@ -341,7 +341,7 @@ export class ScimGroupsService {
 /** Takes `members` out of a normalised group: they live in their own table. */
 function splitMembers(resource: ScimResource): { resource: ScimResource; members?: string[] } {
   const { members, ...rest } = resource;
-  if (members === undefined) return { resource: rest as ScimResource };
+  if (members === undefined) return { resource: rest };
   if (!Array.isArray(members)) throw new ScimException(400, 'invalidValue', 'members must be an array');
   const values = members.map((m: unknown) => {
     const value = (m as { value?: unknown } | null)?.value;
@@ -350,7 +350,7 @@ function splitMembers(resource: ScimResource): { resource: ScimResource; members
     }
     return value;
   });
-  return { resource: rest as ScimResource, members: values };
+  return { resource: rest, members: values };
 }
 
 function displayNameOf(resource: ScimResource): string {
