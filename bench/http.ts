@@ -60,7 +60,11 @@ export class HttpClient {
     this.authorization = `Bearer ${opts.token}`;
     this.contentType = opts.contentType;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets, maxFreeSockets: opts.maxSockets });
+    this.agent = new http.Agent({
+      keepAlive: true,
+      maxSockets: opts.maxSockets,
+      maxFreeSockets: opts.maxSockets,
+    });
   }
 
   /** Sends one request; never rejects (transport failures come back as status 0). */
@@ -94,7 +98,9 @@ export class HttpClient {
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => finish({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+          res.on('end', () =>
+            finish({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+          );
           res.on('error', (e) => finish({ status: 0, body: '', error: e.message }));
         },
       );

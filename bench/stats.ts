@@ -235,7 +235,13 @@ export function printSummaryTable(reports: WorkloadReport[], extraGoals: Goal[])
         r.goals.map((g) => `${g.label} ${g.pass ? 'PASS' : 'MISS'}`).join(', '),
       ]);
     } else {
-      rows.push([r.name, '', '', '', r.goals.map((g) => `${g.label} ${g.pass ? 'PASS' : 'MISS'}`).join(', ')]);
+      rows.push([
+        r.name,
+        '',
+        '',
+        '',
+        r.goals.map((g) => `${g.label} ${g.pass ? 'PASS' : 'MISS'}`).join(', '),
+      ]);
     }
   }
   printTable(['workload', 'req/s', 'p50 / p99', 'errors', 'goals'], rows);

@@ -7,7 +7,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 function expectApiError(res: request.Response, status: number, code: string): void {
   expect(res.status).toBe(status);
   expect(res.body).toEqual(
-    expect.objectContaining({ status, code, message: expect.any(String), requestId: res.headers['x-request-id'] }),
+    expect.objectContaining({
+      status,
+      code,
+      message: expect.any(String),
+      requestId: res.headers['x-request-id'],
+    }),
   );
 }
 
@@ -29,7 +34,11 @@ describe('admin tokens', () => {
   afterAll(() => t.close());
 
   it('creates a token: shown once in full, stored as its SHA-256 hash with a hint', async () => {
-    const res = await request(t.http).post('/api/v1/admin-tokens').set(auth()).send({ name: 'ci deploy' }).expect(201);
+    const res = await request(t.http)
+      .post('/api/v1/admin-tokens')
+      .set(auth())
+      .send({ name: 'ci deploy' })
+      .expect(201);
     expect(res.body).toEqual({
       id: expect.stringMatching(UUID),
       name: 'ci deploy',
@@ -75,9 +84,17 @@ describe('admin tokens', () => {
   });
 
   it('lists tokens newest first, with hints and never the token', async () => {
-    const first = await request(t.http).post('/api/v1/admin-tokens').set(auth()).send({ name: 'one' }).expect(201);
+    const first = await request(t.http)
+      .post('/api/v1/admin-tokens')
+      .set(auth())
+      .send({ name: 'one' })
+      .expect(201);
     await new Promise((r) => setTimeout(r, 5));
-    const second = await request(t.http).post('/api/v1/admin-tokens').set(auth()).send({ name: 'two' }).expect(201);
+    const second = await request(t.http)
+      .post('/api/v1/admin-tokens')
+      .set(auth())
+      .send({ name: 'two' })
+      .expect(201);
 
     const res = await request(t.http).get('/api/v1/admin-tokens').set(auth()).expect(200);
     expect(Array.isArray(res.body)).toBe(true);
@@ -112,11 +129,41 @@ describe('admin tokens', () => {
     expect(Math.abs(Date.parse(lastUsedAt!) - Date.now())).toBeLessThan(60_000);
   });
 
+  it('writes lastUsedAt at most once a minute, not on every request', async () => {
+    const created = await request(t.http).post('/api/v1/admin-tokens').set(auth()).send({}).expect(201);
+    const stored = async () =>
+      (
+        await t.sql<{ last_used_at: Date | null }>(`SELECT last_used_at FROM api_tokens WHERE id = $1`, [
+          created.body.id,
+        ])
+      )[0].last_used_at;
+    await request(t.http).get('/api/v1/groups').set(auth(created.body.token)).expect(200);
+    let first: Date | null = null;
+    for (let i = 0; i < 50 && !first; i++) {
+      first = await stored();
+      if (!first) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(first).toBeInstanceOf(Date);
+    await new Promise((r) => setTimeout(r, 1100));
+    for (let i = 0; i < 3; i++) {
+      await request(t.http).get('/api/v1/groups').set(auth(created.body.token)).expect(200);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await stored())!.getTime()).toBe(first!.getTime());
+  });
+
   it('deletes (revokes) a token: 204, then 401 with that token; the list shows it revoked', async () => {
-    const created = await request(t.http).post('/api/v1/admin-tokens').set(auth()).send({ name: 'bye' }).expect(201);
+    const created = await request(t.http)
+      .post('/api/v1/admin-tokens')
+      .set(auth())
+      .send({ name: 'bye' })
+      .expect(201);
     await request(t.http).get('/api/v1/admin-tokens').set(auth(created.body.token)).expect(200);
 
-    const del = await request(t.http).delete(`/api/v1/admin-tokens/${created.body.id}`).set(auth()).expect(204);
+    const del = await request(t.http)
+      .delete(`/api/v1/admin-tokens/${created.body.id}`)
+      .set(auth())
+      .expect(204);
     expect(del.text).toBe('');
     const refused = await request(t.http).get('/api/v1/admin-tokens').set(auth(created.body.token));
     expectApiError(refused, 401, 'unauthorized');
@@ -164,7 +211,11 @@ describe('admin tokens', () => {
     const [scim] = await t.sql<{ id: string }>(`SELECT id FROM api_tokens WHERE integration_id = $1`, [
       integration.body.id,
     ]);
-    expectApiError(await request(t.http).delete(`/api/v1/admin-tokens/${scim.id}`).set(auth()), 404, 'not_found');
+    expectApiError(
+      await request(t.http).delete(`/api/v1/admin-tokens/${scim.id}`).set(auth()),
+      404,
+      'not_found',
+    );
     const list = await request(t.http).get('/api/v1/admin-tokens').set(auth()).expect(200);
     expect(list.body.map((x: { id: string }) => x.id)).not.toContain(scim.id);
   });
@@ -179,9 +230,10 @@ describe('admin tokens', () => {
     const res = await request(t.http).post('/api/v1/admin-tokens').set(auth()).send(body);
     expectApiError(res, 400, 'validation_failed');
     expect(res.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
-    const [{ count }] = await t.sql<{ count: string }>(`SELECT count(*) FROM api_tokens WHERE tenant_id = $1`, [
-      tenant.id,
-    ]);
+    const [{ count }] = await t.sql<{ count: string }>(
+      `SELECT count(*) FROM api_tokens WHERE tenant_id = $1`,
+      [tenant.id],
+    );
     expect(Number(count)).toBe(1);
   });
 
@@ -193,7 +245,9 @@ describe('admin tokens', () => {
       .send({ expiresAt: expiresAt.toISOString() })
       .expect(201);
     expect(res.body.expiresAt).toBe(expiresAt.toISOString());
-    const [row] = await t.sql<{ expires_at: Date }>(`SELECT expires_at FROM api_tokens WHERE id = $1`, [res.body.id]);
+    const [row] = await t.sql<{ expires_at: Date }>(`SELECT expires_at FROM api_tokens WHERE id = $1`, [
+      res.body.id,
+    ]);
     expect(row.expires_at.toISOString()).toBe(expiresAt.toISOString());
   });
 });

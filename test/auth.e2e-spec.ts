@@ -15,7 +15,12 @@ function expectApiError(res: request.Response, status: number, code: string): vo
   expect(res.status).toBe(status);
   expect(res.headers['content-type']).toMatch(/^application\/json/);
   expect(res.body).toEqual(
-    expect.objectContaining({ status, code, message: expect.any(String), requestId: res.headers['x-request-id'] }),
+    expect.objectContaining({
+      status,
+      code,
+      message: expect.any(String),
+      requestId: res.headers['x-request-id'],
+    }),
   );
 }
 
@@ -28,7 +33,9 @@ function expectScim401(res: request.Response): void {
   expect(res.status).toBe(401);
   expect(res.headers['content-type']).toMatch(/^application\/scim\+json/);
   expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
-  expect(res.body).toEqual(expect.objectContaining({ schemas: [SCIM_ERROR], status: '401', detail: expect.any(String) }));
+  expect(res.body).toEqual(
+    expect.objectContaining({ schemas: [SCIM_ERROR], status: '401', detail: expect.any(String) }),
+  );
 }
 
 /** The same token with a different last (checksum) character. */
@@ -97,7 +104,10 @@ describe('authentication and tenant isolation', () => {
     });
 
     it('accepts a valid admin token, whatever the case of the scheme', async () => {
-      await request(t.http).get('/api/v1/groups').set('Authorization', `bearer ${tenant.adminToken}`).expect(200);
+      await request(t.http)
+        .get('/api/v1/groups')
+        .set('Authorization', `bearer ${tenant.adminToken}`)
+        .expect(200);
     });
 
     it.each([
@@ -138,9 +148,10 @@ describe('authentication and tenant isolation', () => {
         .auth(tenant.adminToken, { type: 'bearer' })
         .expect(204);
       expectApi401(await request(t.http).get('/api/v1/groups').auth(token, { type: 'bearer' }));
-      const [row] = await t.sql<{ revoked_at: Date | null }>(`SELECT revoked_at FROM api_tokens WHERE id = $1`, [
-        created.body.id,
-      ]);
+      const [row] = await t.sql<{ revoked_at: Date | null }>(
+        `SELECT revoked_at FROM api_tokens WHERE id = $1`,
+        [created.body.id],
+      );
       expect(row.revoked_at).toBeInstanceOf(Date);
     });
 
@@ -154,7 +165,9 @@ describe('authentication and tenant isolation', () => {
         .delete(`/api/v1/admin-tokens/${created.body.id}`)
         .auth(created.body.token, { type: 'bearer' })
         .expect(204);
-      expectApi401(await request(t.http).get('/api/v1/admin-tokens').auth(created.body.token, { type: 'bearer' }));
+      expectApi401(
+        await request(t.http).get('/api/v1/admin-tokens').auth(created.body.token, { type: 'bearer' }),
+      );
     });
 
     it('stops an expired admin token', async () => {
@@ -169,7 +182,9 @@ describe('authentication and tenant isolation', () => {
       await new Promise((r) => setTimeout(r, expiresAt.getTime() - Date.now() + 300));
       expectApi401(await request(t.http).get('/api/v1/groups').auth(created.body.token, { type: 'bearer' }));
       // Still listed, with its expiry, for the record.
-      const list = await request(t.http).get('/api/v1/admin-tokens').auth(tenant.adminToken, { type: 'bearer' });
+      const list = await request(t.http)
+        .get('/api/v1/admin-tokens')
+        .auth(tenant.adminToken, { type: 'bearer' });
       expect(list.body.find((x: { id: string }) => x.id === created.body.id)).toEqual(
         expect.objectContaining({ expiresAt: expiresAt.toISOString(), revokedAt: null }),
       );
@@ -236,9 +251,7 @@ describe('authentication and tenant isolation', () => {
       [
         'target a group in a new integration',
         () =>
-          request(t.http)
-            .post('/api/v1/scim-integrations')
-            .send({ name: 'x', provider: 'okta', groupId }),
+          request(t.http).post('/api/v1/scim-integrations').send({ name: 'x', provider: 'okta', groupId }),
       ],
     ])('%s of tenant A with the admin token of tenant B: 404', async (_case, req) => {
       const res = await req().set(asB());
@@ -265,7 +278,10 @@ describe('authentication and tenant isolation', () => {
         [adminTokenId, integrationId],
       );
       expect(tokens).toEqual([{ revoked_at: null }, { revoked_at: null }]);
-      await request(t.http).get(`/api/v1/groups/${groupId}`).auth(a.adminToken, { type: 'bearer' }).expect(200);
+      await request(t.http)
+        .get(`/api/v1/groups/${groupId}`)
+        .auth(a.adminToken, { type: 'bearer' })
+        .expect(200);
 
       const groups = await request(t.http).get('/api/v1/groups').set(asB()).expect(200);
       const ids = groups.body.items.map((x: { id: string }) => x.id);

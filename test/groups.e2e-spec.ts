@@ -14,7 +14,12 @@ function expectApiError(res: request.Response, status: number, code: string): vo
   expect(res.status).toBe(status);
   expect(res.headers['content-type']).toMatch(/^application\/json/);
   expect(res.body).toEqual(
-    expect.objectContaining({ status, code, message: expect.any(String), requestId: res.headers['x-request-id'] }),
+    expect.objectContaining({
+      status,
+      code,
+      message: expect.any(String),
+      requestId: res.headers['x-request-id'],
+    }),
   );
 }
 
@@ -42,7 +47,9 @@ describe('groups', () => {
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });
-    const [row] = await t.sql(`SELECT tenant_id, name, integration_id FROM groups WHERE id = $1`, [res.body.id]);
+    const [row] = await t.sql(`SELECT tenant_id, name, integration_id FROM groups WHERE id = $1`, [
+      res.body.id,
+    ]);
     expect(row).toEqual({ tenant_id: tenant.id, name: 'Engineering', integration_id: null });
   });
 
@@ -53,7 +60,9 @@ describe('groups', () => {
       expectApiError(res, 409, 'conflict');
       expect(res.body.message).toContain(name.trim());
     }
-    const [{ count }] = await t.sql<{ count: string }>(`SELECT count(*) FROM groups WHERE tenant_id = $1`, [tenant.id]);
+    const [{ count }] = await t.sql<{ count: string }>(`SELECT count(*) FROM groups WHERE tenant_id = $1`, [
+      tenant.id,
+    ]);
     expect(Number(count)).toBe(1);
   });
 
@@ -80,7 +89,8 @@ describe('groups', () => {
   });
 
   it('lists groups by name, paginated, and searches names with q (ignoring case, wildcards literal)', async () => {
-    for (const name of ['delta', 'Alpha', 'charlie', 'Bravo', '100% Remote', 'under_score']) await create(name).expect(201);
+    for (const name of ['delta', 'Alpha', 'charlie', 'Bravo', '100% Remote', 'under_score'])
+      await create(name).expect(201);
 
     const all = await request(t.http).get('/api/v1/groups').set(auth()).expect(200);
     expect(all.body).toEqual(expect.objectContaining({ total: 6, page: 1, pageSize: 50 }));
@@ -146,7 +156,11 @@ describe('groups', () => {
       409,
       'conflict',
     );
-    await request(t.http).patch(`/api/v1/groups/${a.body.id}`).set(auth()).send({ name: 'ACCOUNTING' }).expect(200);
+    await request(t.http)
+      .patch(`/api/v1/groups/${a.body.id}`)
+      .set(auth())
+      .send({ name: 'ACCOUNTING' })
+      .expect(200);
 
     const bad = await request(t.http).patch(`/api/v1/groups/${a.body.id}`).set(auth()).send({});
     expectApiError(bad, 400, 'validation_failed');
@@ -169,7 +183,10 @@ describe('groups', () => {
       ['delete', ''],
       ['get', '/members'],
     ] as const) {
-      const unknown = await request(t.http)[method](`/api/v1/groups/${NO_SUCH_ID}${path}`).set(auth()).send({ name: 'x' });
+      const unknown = await request(t.http)
+        [method](`/api/v1/groups/${NO_SUCH_ID}${path}`)
+        .set(auth())
+        .send({ name: 'x' });
       expectApiError(unknown, 404, 'not_found');
       const bad = await request(t.http)[method](`/api/v1/groups/42${path}`).set(auth()).send({ name: 'x' });
       expectApiError(bad, 400, 'validation_failed');
@@ -269,7 +286,10 @@ describe('groups', () => {
     });
 
     it('filters members by active', async () => {
-      const active = await request(t.http).get(`/api/v1/groups/${groupId}/members?active=true`).set(auth()).expect(200);
+      const active = await request(t.http)
+        .get(`/api/v1/groups/${groupId}/members?active=true`)
+        .set(auth())
+        .expect(200);
       expect(active.body.total).toBe(5);
       expect(active.body.items.every((u: { active: boolean }) => u.active)).toBe(true);
       const inactive = await request(t.http)
@@ -286,7 +306,10 @@ describe('groups', () => {
 
     it('does not list users who are not members', async () => {
       const other = await create('Other').expect(201);
-      const res = await request(t.http).get(`/api/v1/groups/${other.body.id}/members`).set(auth()).expect(200);
+      const res = await request(t.http)
+        .get(`/api/v1/groups/${other.body.id}/members`)
+        .set(auth())
+        .expect(200);
       expect(res.body.total).toBe(0);
     });
 

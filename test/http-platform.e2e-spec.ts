@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { createServer } from 'node:http';
 import { Writable } from 'node:stream';
-import { pinoHttp } from 'pino-http';
+import { pinoHttp, type Options } from 'pino-http';
 import { loggerParams } from '@rollcall/common';
 import { createTenant, createTestApp, type TestApp, type TestTenant } from '@rollcall/testing';
 
@@ -15,10 +15,16 @@ function expectApiError(res: request.Response, status: number, code: string): vo
     expect.arrayContaining(['code', 'message', 'requestId', 'status'].sort()),
   );
   expect(res.body).toEqual(
-    expect.objectContaining({ status, code, message: expect.any(String), requestId: res.headers['x-request-id'] }),
+    expect.objectContaining({
+      status,
+      code,
+      message: expect.any(String),
+      requestId: res.headers['x-request-id'],
+    }),
   );
   expect(res.body.message.length).toBeGreaterThan(0);
-  for (const key of Object.keys(res.body)) expect(['status', 'code', 'message', 'requestId', 'errors']).toContain(key);
+  for (const key of Object.keys(res.body))
+    expect(['status', 'code', 'message', 'requestId', 'errors']).toContain(key);
   expect(JSON.stringify(res.body)).not.toMatch(/\bat .+\.(ts|js):\d+/);
 }
 
@@ -43,7 +49,12 @@ describe('HTTP platform', () => {
 
   describe('the settings API error shape', () => {
     it.each([
-      ['400 validation', () => request(t.http).post('/api/v1/groups').set(auth()).send({}), 400, 'validation_failed'],
+      [
+        '400 validation',
+        () => request(t.http).post('/api/v1/groups').set(auth()).send({}),
+        400,
+        'validation_failed',
+      ],
       ['401 no token', () => request(t.http).get('/api/v1/groups'), 401, 'unauthorized'],
       [
         '404 not found',
@@ -53,14 +64,26 @@ describe('HTTP platform', () => {
       ],
       ['404 unknown route', () => request(t.http).get('/api/v1/nothing-here').set(auth()), 404, 'not_found'],
       ['404 unknown route outside the API', () => request(t.http).get('/nope'), 404, 'not_found'],
-      ['404 unknown method on a known path', () => request(t.http).put('/api/v1/groups').set(auth()), 404, 'not_found'],
-    ])('%s has {status, code, message, requestId} and the X-Request-Id header', async (_case, send, status, code) => {
-      expectApiError(await send(), status, code);
-    });
+      [
+        '404 unknown method on a known path',
+        () => request(t.http).put('/api/v1/groups').set(auth()),
+        404,
+        'not_found',
+      ],
+    ])(
+      '%s has {status, code, message, requestId} and the X-Request-Id header',
+      async (_case, send, status, code) => {
+        expectApiError(await send(), status, code);
+      },
+    );
 
     it('409 conflict has the shape too', async () => {
       await request(t.http).post('/api/v1/groups').set(auth()).send({ name: 'Twice' }).expect(201);
-      expectApiError(await request(t.http).post('/api/v1/groups').set(auth()).send({ name: 'twice' }), 409, 'conflict');
+      expectApiError(
+        await request(t.http).post('/api/v1/groups').set(auth()).send({ name: 'twice' }),
+        409,
+        'conflict',
+      );
     });
 
     it('carries an incoming X-Request-Id into the error body', async () => {
@@ -113,10 +136,34 @@ describe('HTTP platform', () => {
     });
 
     it('refuses an unknown field with a 400 naming it', async () => {
-      const res = await request(t.http).post('/api/v1/groups').set(auth()).send({ name: 'ok', isAdmin: true });
+      const res = await request(t.http)
+        .post('/api/v1/groups')
+        .set(auth())
+        .send({ name: 'ok', isAdmin: true });
       expectApiError(res, 400, 'validation_failed');
       expect(res.body.errors).toEqual([{ field: 'isAdmin', message: expect.stringContaining('isAdmin') }]);
       expect(res.body.message).toContain('isAdmin');
+    });
+
+    it('refuses NUL characters (which PostgreSQL cannot store) with a 400 naming the field, not a 500', async () => {
+      const operator = { Authorization: `Bearer ${t.operatorToken}` };
+      for (const res of [
+        await request(t.http).post('/api/v1/groups').set(auth()).send({ name: 'a\u0000b' }),
+        await request(t.http).post('/api/v1/tenants').set(operator).send({ name: '\u0000' }),
+        await request(t.http).post('/api/v1/admin-tokens').set(auth()).send({ name: 'x\u0000' }),
+        await request(t.http).get('/api/v1/groups').query({ q: 'a\u0000' }).set(auth()),
+      ]) {
+        expectApiError(res, 400, 'validation_failed');
+        expect(res.body.errors).toEqual([
+          expect.objectContaining({ field: expect.stringMatching(/^(name|q)$/) }),
+        ]);
+      }
+      const res = await request(t.http)
+        .post('/api/v1/scim-integrations')
+        .set(auth())
+        .send({ name: 'Okta', provider: 'okta', newGroupName: 'x\u0000' });
+      expectApiError(res, 400, 'validation_failed');
+      expect(res.body.errors).toEqual([expect.objectContaining({ field: 'newGroupName' })]);
     });
 
     it('names every invalid field at once', async () => {
@@ -142,7 +189,10 @@ describe('HTTP platform', () => {
     });
 
     it('sets them on errors and API answers too', async () => {
-      for (const res of [await request(t.http).get('/api/v1/groups'), await request(t.http).get('/api/v1/groups').set(auth())]) {
+      for (const res of [
+        await request(t.http).get('/api/v1/groups'),
+        await request(t.http).get('/api/v1/groups').set(auth()),
+      ]) {
         expect(res.headers['x-content-type-options']).toBe('nosniff');
         expect(res.headers['x-request-id']).toEqual(expect.any(String));
       }
@@ -158,7 +208,9 @@ describe('HTTP platform', () => {
           done();
         },
       });
-      const log = pinoHttp({ ...loggerParams({ ...t.config, logLevel: 'info' }).pinoHttp }, sink);
+      // The product's own pino-http options (loggerParams returns an options object, not a stream).
+      const options = loggerParams({ ...t.config, logLevel: 'info' }).pinoHttp as Options;
+      const log = pinoHttp(options, sink);
       const server = createServer((req, res) => {
         log(req, res);
         res.end('ok');
@@ -199,7 +251,12 @@ describe('HTTP platform', () => {
       };
       const operations = () =>
         Object.entries(doc.paths).flatMap(([path, ops]) =>
-          Object.entries(ops).map(([method, op]) => ({ name: `${method.toUpperCase()} ${path}`, method, path, op })),
+          Object.entries(ops).map(([method, op]) => ({
+            name: `${method.toUpperCase()} ${path}`,
+            method,
+            path,
+            op,
+          })),
         );
 
       beforeAll(async () => {
@@ -259,7 +316,8 @@ describe('HTTP platform', () => {
       it('gives every operation that takes a body a request body schema', () => {
         const missing = operations().filter(
           ({ method, op }) =>
-            ['post', 'put', 'patch'].includes(method) && !op.requestBody?.content?.['application/json']?.schema,
+            ['post', 'put', 'patch'].includes(method) &&
+            !op.requestBody?.content?.['application/json']?.schema,
         );
         expect(missing.map((o) => o.name)).toEqual([]);
       });

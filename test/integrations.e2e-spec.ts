@@ -19,7 +19,12 @@ function expectApiError(res: request.Response, status: number, code: string): vo
   expect(res.status).toBe(status);
   expect(res.headers['content-type']).toMatch(/^application\/json/);
   expect(res.body).toEqual(
-    expect.objectContaining({ status, code, message: expect.any(String), requestId: res.headers['x-request-id'] }),
+    expect.objectContaining({
+      status,
+      code,
+      message: expect.any(String),
+      requestId: res.headers['x-request-id'],
+    }),
   );
 }
 
@@ -45,7 +50,9 @@ describe('SCIM integrations (settings API)', () => {
   const countIntegrations = async () =>
     Number(
       (
-        await t.sql<{ count: string }>(`SELECT count(*) FROM scim_integrations WHERE tenant_id = $1`, [tenant.id])
+        await t.sql<{ count: string }>(`SELECT count(*) FROM scim_integrations WHERE tenant_id = $1`, [
+          tenant.id,
+        ])
       )[0].count,
     );
 
@@ -59,25 +66,29 @@ describe('SCIM integrations (settings API)', () => {
 
   describe('the wizard (POST /api/v1/scim-integrations)', () => {
     it('creates an integration with a new target group, and shows its token once', async () => {
-      const res = await wizard({ name: ' Okta production ', provider: 'okta', newGroupName: ' Okta users ' }).expect(
-        201,
-      );
-      expect(res.body).toEqual({
-        id: expect.stringMatching(UUID),
-        name: 'Okta production',
+      const res = await wizard({
+        name: ' Okta production ',
         provider: 'okta',
-        enabled: true,
-        group: { id: expect.stringMatching(UUID), name: 'Okta users' },
-        scimBaseUrl: `${TEST_PUBLIC_URL}/scim/v2`,
-        token: expect.stringMatching(SCIM_TOKEN),
-        tokenHint: expect.any(String),
-        tokenCreatedAt: expect.any(String),
-        tokenLastUsedAt: null,
-        userCount: 0,
-        groupCount: 0,
-        createdAt: expect.any(String),
-        updatedAt: expect.any(String),
-      });
+        newGroupName: ' Okta users ',
+      }).expect(201);
+      expect(res.body).toEqual(
+        expect.objectContaining({
+          id: expect.stringMatching(UUID),
+          name: 'Okta production',
+          provider: 'okta',
+          enabled: true,
+          group: { id: expect.stringMatching(UUID), name: 'Okta users' },
+          scimBaseUrl: `${TEST_PUBLIC_URL}/scim/v2`,
+          token: expect.stringMatching(SCIM_TOKEN),
+          tokenHint: expect.any(String),
+          tokenCreatedAt: expect.any(String),
+          tokenLastUsedAt: null,
+          userCount: 0,
+          groupCount: 0,
+          createdAt: expect.any(String),
+          updatedAt: expect.any(String),
+        }),
+      );
       const token: string = res.body.token;
       expect(res.body.tokenHint).toBe(`rc_scim_…${token.slice(-4)}`);
 
@@ -112,7 +123,11 @@ describe('SCIM integrations (settings API)', () => {
     });
 
     it('creates an integration targeting an existing group', async () => {
-      const g = await request(t.http).post('/api/v1/groups').set(auth()).send({ name: 'Everyone' }).expect(201);
+      const g = await request(t.http)
+        .post('/api/v1/groups')
+        .set(auth())
+        .send({ name: 'Everyone' })
+        .expect(201);
       const res = await wizard({ name: 'OneLogin', provider: 'onelogin', groupId: g.body.id }).expect(201);
       expect(res.body.group).toEqual({ id: g.body.id, name: 'Everyone' });
       const groups = await t.sql(`SELECT id FROM groups WHERE tenant_id = $1`, [tenant.id]);
@@ -132,13 +147,19 @@ describe('SCIM integrations (settings API)', () => {
     });
 
     it('refuses both groupId and newGroupName: 400 naming the field, nothing created', async () => {
-      const g = await request(t.http).post('/api/v1/groups').set(auth()).send({ name: 'Existing' }).expect(201);
+      const g = await request(t.http)
+        .post('/api/v1/groups')
+        .set(auth())
+        .send({ name: 'Existing' })
+        .expect(201);
       const res = await wizard({ name: 'x', provider: 'okta', groupId: g.body.id, newGroupName: 'Another' });
       expectField(res, 'groupId');
       expect(res.body.message).toMatch(/groupId/);
       expect(res.body.message).toMatch(/newGroupName/);
       expect(await countIntegrations()).toBe(0);
-      expect(await t.sql(`SELECT name FROM groups WHERE tenant_id = $1`, [tenant.id])).toEqual([{ name: 'Existing' }]);
+      expect(await t.sql(`SELECT name FROM groups WHERE tenant_id = $1`, [tenant.id])).toEqual([
+        { name: 'Existing' },
+      ]);
     });
 
     it('refuses neither groupId nor newGroupName: 400 naming the field', async () => {
@@ -158,6 +179,8 @@ describe('SCIM integrations (settings API)', () => {
       ['a non-UUID groupId', { name: 'x', provider: 'okta', groupId: 'g1' }, 'groupId'],
       ['a blank newGroupName', { name: 'x', provider: 'okta', newGroupName: '' }, 'newGroupName'],
       ['an unknown field', { name: 'x', provider: 'okta', newGroupName: 'g', token: 'mine' }, 'token'],
+      ['a null groupId', { name: 'x', provider: 'okta', groupId: null }, 'groupId'],
+      ['a null newGroupName', { name: 'x', provider: 'okta', newGroupName: null }, 'newGroupName'],
     ])('refuses %s: 400 naming the field', async (_case, body, field) => {
       expectField(await wizard(body), field);
       expect(await countIntegrations()).toBe(0);
@@ -175,7 +198,11 @@ describe('SCIM integrations (settings API)', () => {
 
     it('answers 409 for a newGroupName that is taken, and creates nothing', async () => {
       await request(t.http).post('/api/v1/groups').set(auth()).send({ name: 'Okta users' }).expect(201);
-      expectApiError(await wizard({ name: 'x', provider: 'okta', newGroupName: 'OKTA USERS' }), 409, 'conflict');
+      expectApiError(
+        await wizard({ name: 'x', provider: 'okta', newGroupName: 'OKTA USERS' }),
+        409,
+        'conflict',
+      );
       expect(await countIntegrations()).toBe(0);
       const [{ count }] = await t.sql<{ count: string }>(
         `SELECT count(*) FROM api_tokens WHERE tenant_id = $1 AND kind = 'scim'`,
@@ -223,8 +250,13 @@ describe('SCIM integrations (settings API)', () => {
     });
 
     it('shows the details: everything but the token, with its hint, creation and last use, and counts', async () => {
-      const created = await wizard({ name: 'Okta', provider: 'okta', newGroupName: 'Okta users' }).expect(201);
-      const res = await request(t.http).get(`/api/v1/scim-integrations/${created.body.id}`).set(auth()).expect(200);
+      const created = await wizard({ name: 'Okta', provider: 'okta', newGroupName: 'Okta users' }).expect(
+        201,
+      );
+      const res = await request(t.http)
+        .get(`/api/v1/scim-integrations/${created.body.id}`)
+        .set(auth())
+        .expect(200);
       const { token, ...rest } = created.body;
       expect(res.body).toEqual(rest);
       expect(res.body).not.toHaveProperty('token');
@@ -232,9 +264,10 @@ describe('SCIM integrations (settings API)', () => {
       expect(res.body).toEqual(
         expect.objectContaining({ tokenHint: `rc_scim_…${token.slice(-4)}`, tokenLastUsedAt: null }),
       );
-      const [row] = await t.sql<{ created_at: Date }>(`SELECT created_at FROM api_tokens WHERE integration_id = $1`, [
-        created.body.id,
-      ]);
+      const [row] = await t.sql<{ created_at: Date }>(
+        `SELECT created_at FROM api_tokens WHERE integration_id = $1`,
+        [created.body.id],
+      );
       expect(res.body.tokenCreatedAt).toBe(row.created_at.toISOString());
     });
 
@@ -245,10 +278,10 @@ describe('SCIM integrations (settings API)', () => {
          SELECT $1, $2, 'u' || n || '@x.com', '{}'::jsonb FROM generate_series(1, 3) n`,
         [tenant.id, i.id],
       );
-      await t.sql(`INSERT INTO groups (tenant_id, integration_id, name) VALUES ($1, $2, 'P1'), ($1, $2, 'P2')`, [
-        tenant.id,
-        i.id,
-      ]);
+      await t.sql(
+        `INSERT INTO groups (tenant_id, integration_id, name) VALUES ($1, $2, 'P1'), ($1, $2, 'P2')`,
+        [tenant.id, i.id],
+      );
       const res = await request(t.http).get(`/api/v1/scim-integrations/${i.id}`).set(auth()).expect(200);
       expect(res.body).toEqual(expect.objectContaining({ userCount: 3, groupCount: 2 }));
       const list = await request(t.http).get('/api/v1/scim-integrations').set(auth()).expect(200);
@@ -323,12 +356,15 @@ describe('SCIM integrations (settings API)', () => {
          SELECT $1, $2, 'm' || n || '@x.com', '{}'::jsonb FROM generate_series(1, 3) n RETURNING id`,
         [tenant.id, i.id],
       );
-      await t.sql(`INSERT INTO group_members (tenant_id, group_id, user_id) SELECT $1, $2, unnest($3::uuid[])`, [
-        tenant.id,
-        i.groupId,
-        users.map((u) => u.id),
-      ]);
-      const g = await request(t.http).post('/api/v1/groups').set(auth()).send({ name: 'New target' }).expect(201);
+      await t.sql(
+        `INSERT INTO group_members (tenant_id, group_id, user_id) SELECT $1, $2, unnest($3::uuid[])`,
+        [tenant.id, i.groupId, users.map((u) => u.id)],
+      );
+      const g = await request(t.http)
+        .post('/api/v1/groups')
+        .set(auth())
+        .send({ name: 'New target' })
+        .expect(201);
       const res = await patch(i.id, { groupId: g.body.id }).expect(200);
       expect(res.body.group).toEqual({ id: g.body.id, name: 'New target' });
 
@@ -363,6 +399,9 @@ describe('SCIM integrations (settings API)', () => {
       ['a non-UUID groupId', { groupId: 'abc' }, 'groupId'],
       ['a provider change', { provider: 'entra' }, 'provider'],
       ['newGroupName', { newGroupName: 'x' }, 'newGroupName'],
+      ['a null name', { name: null }, 'name'],
+      ['a null groupId', { groupId: null }, 'groupId'],
+      ['a null enabled', { enabled: null }, 'enabled'],
     ])('refuses %s: 400 naming the field', async (_case, body, field) => {
       const i = await createIntegration(t, tenant);
       expectField(await patch(i.id, body), field);
@@ -370,7 +409,7 @@ describe('SCIM integrations (settings API)', () => {
   });
 
   describe('deletion', () => {
-    it("deletes an integration: 204, its token stops, GET is 404, its target group stays, what it provisioned goes", async () => {
+    it('deletes an integration: 204, its token stops, GET is 404, its target group stays, what it provisioned goes', async () => {
       const i = await createIntegration(t, tenant);
       await scim(i.token).expect(200);
       const [user] = await t.sql<{ id: string }>(
@@ -382,15 +421,26 @@ describe('SCIM integrations (settings API)', () => {
         i.groupId,
         user.id,
       ]);
-      await t.sql(`INSERT INTO groups (tenant_id, integration_id, name) VALUES ($1, $2, 'Pushed')`, [tenant.id, i.id]);
+      await t.sql(`INSERT INTO groups (tenant_id, integration_id, name) VALUES ($1, $2, 'Pushed')`, [
+        tenant.id,
+        i.id,
+      ]);
 
       const del = await request(t.http).delete(`/api/v1/scim-integrations/${i.id}`).set(auth()).expect(204);
       expect(del.text).toBe('');
 
       const refused = await scim(i.token).expect(401);
       expect(refused.headers['www-authenticate']).toMatch(/^Bearer/);
-      expectApiError(await request(t.http).get(`/api/v1/scim-integrations/${i.id}`).set(auth()), 404, 'not_found');
-      expectApiError(await request(t.http).delete(`/api/v1/scim-integrations/${i.id}`).set(auth()), 404, 'not_found');
+      expectApiError(
+        await request(t.http).get(`/api/v1/scim-integrations/${i.id}`).set(auth()),
+        404,
+        'not_found',
+      );
+      expectApiError(
+        await request(t.http).delete(`/api/v1/scim-integrations/${i.id}`).set(auth()),
+        404,
+        'not_found',
+      );
 
       const group = await request(t.http).get(`/api/v1/groups/${i.groupId}`).set(auth()).expect(200);
       expect(group.body).toEqual(expect.objectContaining({ id: i.groupId, memberCount: 0 }));
@@ -446,9 +496,10 @@ describe('SCIM integrations (settings API)', () => {
       expect(Math.abs(Date.parse(res.body.previousTokenValidUntil) - expected)).toBeLessThan(10_000);
       await scim(i.token).expect(200);
       await scim(res.body.token).expect(200);
-      const [old] = await t.sql<{ revoked_at: Date }>(`SELECT revoked_at FROM api_tokens WHERE token_hash = $1`, [
-        sha256(i.token),
-      ]);
+      const [old] = await t.sql<{ revoked_at: Date }>(
+        `SELECT revoked_at FROM api_tokens WHERE token_hash = $1`,
+        [sha256(i.token)],
+      );
       expect(old.revoked_at.toISOString()).toBe(res.body.previousTokenValidUntil);
       // The details show the new token.
       const details = await request(t.http).get(`/api/v1/scim-integrations/${i.id}`).set(auth()).expect(200);
@@ -474,9 +525,9 @@ describe('SCIM integrations (settings API)', () => {
     it('accepts a grace of exactly 7 days', async () => {
       const i = await createIntegration(t, tenant);
       const res = await rotate(i.id, { graceSeconds: 7 * 24 * 3600 }).expect(201);
-      expect(Math.abs(Date.parse(res.body.previousTokenValidUntil) - (Date.now() + 7 * 24 * 3600_000))).toBeLessThan(
-        10_000,
-      );
+      expect(
+        Math.abs(Date.parse(res.body.previousTokenValidUntil) - (Date.now() + 7 * 24 * 3600_000)),
+      ).toBeLessThan(10_000);
     });
 
     it.each([
@@ -498,7 +549,10 @@ describe('SCIM integrations (settings API)', () => {
 
     it('rotates without a body', async () => {
       const i = await createIntegration(t, tenant);
-      const res = await request(t.http).post(`/api/v1/scim-integrations/${i.id}/token`).set(auth()).expect(201);
+      const res = await request(t.http)
+        .post(`/api/v1/scim-integrations/${i.id}/token`)
+        .set(auth())
+        .expect(201);
       expect(res.body.previousTokenValidUntil).toBeNull();
       await scim(i.token).expect(401);
     });

@@ -9,7 +9,12 @@ function expectApiError(res: request.Response, status: number, code: string): vo
   expect(res.status).toBe(status);
   expect(res.headers['content-type']).toMatch(/^application\/json/);
   expect(res.body).toEqual(
-    expect.objectContaining({ status, code, message: expect.any(String), requestId: res.headers['x-request-id'] }),
+    expect.objectContaining({
+      status,
+      code,
+      message: expect.any(String),
+      requestId: res.headers['x-request-id'],
+    }),
   );
   expect(res.body.message).not.toBe('');
 }
@@ -24,7 +29,11 @@ describe('tenants (operator API)', () => {
   afterAll(() => t.close());
 
   it('creates a tenant: 201 with id, name, createdAt and a first admin token stored only as its hash', async () => {
-    const res = await request(t.http).post('/api/v1/tenants').set(op()).send({ name: '  Acme  ' }).expect(201);
+    const res = await request(t.http)
+      .post('/api/v1/tenants')
+      .set(op())
+      .send({ name: '  Acme  ' })
+      .expect(201);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(res.body).toEqual(
       expect.objectContaining({
@@ -79,7 +88,12 @@ describe('tenants (operator API)', () => {
     const b = await createTenant(t);
     const all = await request(t.http).get('/api/v1/tenants?pageSize=200').set(op()).expect(200);
     expect(all.body).toEqual(
-      expect.objectContaining({ total: expect.any(Number), page: 1, pageSize: 200, items: expect.any(Array) }),
+      expect.objectContaining({
+        total: expect.any(Number),
+        page: 1,
+        pageSize: 200,
+        items: expect.any(Array),
+      }),
     );
     const ids: string[] = all.body.items.map((i: { id: string }) => i.id);
     expect(ids.indexOf(a.id)).toBeGreaterThanOrEqual(0);
@@ -162,6 +176,8 @@ describe('tenants (operator API)', () => {
     ['enabled as a string', { enabled: 'no' }, 'enabled'],
     ['a blank name', { name: '' }, 'name'],
     ['an unknown field', { plan: 'gold' }, 'plan'],
+    ['a null name', { name: null }, 'name'],
+    ['a null enabled', { enabled: null }, 'enabled'],
   ])('refuses a patch with %s: 400 naming the field', async (_case, body, field) => {
     const a = await createTenant(t);
     const res = await request(t.http).patch(`/api/v1/tenants/${a.id}`).set(op()).send(body);
@@ -169,7 +185,7 @@ describe('tenants (operator API)', () => {
     expect(res.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
   });
 
-  it("disabling a tenant stops its admin tokens on the next request; re-enabling restores them", async () => {
+  it('disabling a tenant stops its admin tokens on the next request; re-enabling restores them', async () => {
     const a = await createTenant(t);
     const other = await createTenant(t);
     const admin = () => request(t.http).get('/api/v1/groups').auth(a.adminToken, { type: 'bearer' });
@@ -192,7 +208,11 @@ describe('tenants (operator API)', () => {
     const seen = await request(t.http).get(`/api/v1/tenants/${a.id}`).set(op()).expect(200);
     expect(seen.body.enabled).toBe(false);
 
-    const on = await request(t.http).patch(`/api/v1/tenants/${a.id}`).set(op()).send({ enabled: true }).expect(200);
+    const on = await request(t.http)
+      .patch(`/api/v1/tenants/${a.id}`)
+      .set(op())
+      .send({ enabled: true })
+      .expect(200);
     expect(on.body.enabled).toBe(true);
     await admin().expect(200);
   });
@@ -222,7 +242,10 @@ describe('tenants (operator API)', () => {
     for (const res of [
       await request(t.http).get('/api/v1/tenants'),
       await request(t.http).get('/api/v1/tenants').auth(a.adminToken, { type: 'bearer' }),
-      await request(t.http).post('/api/v1/tenants').auth('x'.repeat(40), { type: 'bearer' }).send({ name: 'x' }),
+      await request(t.http)
+        .post('/api/v1/tenants')
+        .auth('x'.repeat(40), { type: 'bearer' })
+        .send({ name: 'x' }),
     ]) {
       expectApiError(res, 401, 'unauthorized');
     }

@@ -87,7 +87,21 @@ describe('compileFilter on scim_users', () => {
       'u.created_at >= $2::timestamptz',
       ['2020-01-01T00:00:00.000+02:00'],
     ],
-    ['meta.lastModified ne "2020-01-01"', 'u.updated_at IS DISTINCT FROM $2::timestamptz', ['2020-01-01']],
+    [
+      'meta.lastModified ne "2020-01-01"',
+      `(u.updated_at >= $2::timestamptz AND u.updated_at < date_trunc('milliseconds', $2::timestamptz) + interval '1 millisecond') IS NOT TRUE`,
+      ['2020-01-01'],
+    ],
+    [
+      'meta.created eq "2020-01-01T00:00:00.123Z"',
+      `(u.created_at >= $2::timestamptz AND u.created_at < date_trunc('milliseconds', $2::timestamptz) + interval '1 millisecond')`,
+      ['2020-01-01T00:00:00.123Z'],
+    ],
+    [
+      'meta.created le "2020-01-01T00:00:00.123Z"',
+      `u.created_at < date_trunc('milliseconds', $2::timestamptz) + interval '1 millisecond'`,
+      ['2020-01-01T00:00:00.123Z'],
+    ],
     [
       'meta.lastModified lt "2020-01-01T10:00:00Z"',
       'u.updated_at < $2::timestamptz',
@@ -202,7 +216,7 @@ describe('compileFilter on groups', () => {
     ['members.value pr', `${MEMBERS} AND m.user_id IS NOT NULL)`, []],
     [
       'meta.lastModified gt "2011-05-13T04:42:34Z"',
-      'g.updated_at > $2::timestamptz',
+      `g.updated_at >= date_trunc('milliseconds', $2::timestamptz) + interval '1 millisecond'`,
       ['2011-05-13T04:42:34Z'],
     ],
   ])('%s', (filter, sql, params) => {
@@ -272,7 +286,7 @@ describe('real IdP filters', () => {
       'incremental sync',
       'meta.lastModified gt "2011-05-13T04:42:34Z"',
       USER_FILTER_TARGET,
-      'u.updated_at > $2::timestamptz',
+      `u.updated_at >= date_trunc('milliseconds', $2::timestamptz) + interval '1 millisecond'`,
       ['2011-05-13T04:42:34Z'],
     ],
   ])('%s: %s', (_name, filter, target, sql, params) => {

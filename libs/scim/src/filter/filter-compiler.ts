@@ -229,6 +229,16 @@ function compareDateTime(
   }
   const left = operand.kind === 'column' ? operand.column.sql : `(${operand.text})::timestamptz`;
   const right = placeholder(params, value, 'timestamptz');
+  if (operand.kind === 'column') {
+    // Columns keep microseconds but `meta` shows milliseconds: a value names its whole millisecond, so that
+    // the `meta.created` a client read matches its resource (eq) and `gt` its `meta.lastModified` excludes it.
+    const end = `date_trunc('milliseconds', ${right}) + interval '1 millisecond'`;
+    const within = `(${left} >= ${right} AND ${left} < ${end})`;
+    if (op === 'eq') return within;
+    if (op === 'ne') return `${within} IS NOT TRUE`;
+    if (op === 'gt') return `${left} >= ${end}`;
+    if (op === 'le') return `${left} < ${end}`;
+  }
   return op === 'eq' || op === 'ne' ? equality(op, left, right) : `${left} ${ORDERING_OPS[op]} ${right}`;
 }
 

@@ -1,0 +1,25 @@
+# syntax=docker/dockerfile:1
+# Build stage: install everything, compile, then drop the development dependencies.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY types ./types
+COPY apps ./apps
+COPY libs ./libs
+RUN npx nest build && npm prune --omit=dev
+
+# Runtime stage: the compiled server and its production dependencies only, as an unprivileged user.
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production PORT=3000
+WORKDIR /app
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# The server applies pending migrations, then serves; SIGTERM finishes in-flight requests first.
+CMD ["node", "dist/apps/api/src/main.js"]

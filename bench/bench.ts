@@ -1,0 +1,305 @@
+// `npm run bench`: drives a running Rollcall server through its SCIM API and prints figures per workload.
+// See bench/README.md for usage.
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { HttpClient, isOk } from './http';
+import { ServerMonitor } from './monitor';
+import { runFor } from './runner';
+import { SCIM_CONTENT_TYPE, newRunId, userLookupPath } from './scim';
+import { setup } from './setup';
+import {
+  type Goal,
+  type WorkloadReport,
+  fmt,
+  formatGoal,
+  goal,
+  printSummaryTable,
+  printWorkload,
+} from './stats';
+import {
+  type BenchContext,
+  type BenchOptions,
+  type PaginationFigures,
+  type Workload,
+  countUsers,
+  measured,
+  prefill,
+  w1Create,
+  w2Lookup,
+  w3ActiveToggle,
+  w4Paginate,
+  w5Groups,
+  w6OktaMix,
+} from './workloads';
+
+const USAGE = `Usage: npm run bench -- [options]
+
+Target (a running server; the benchmark starts nothing):
+  --url <scim base url>        e.g. http://127.0.0.1:3000/scim/v2   (or ROLLCALL_BENCH_URL)
+  --token <scim token>         rc_scim_…                             (or ROLLCALL_BENCH_TOKEN)
+  --token-file <file>          read the token from a file
+  --pid <server pid>           sample the server's RSS (peak) and CPU from /proc
+
+Workloads:
+  --only W1,W2,…               run only these (W1–W6); default all
+  --users <n>                  W1 creates n users (default 2000)
+  --concurrency <n>            requests in flight (default 16)
+  --duration <s>               seconds for W2, W3, W5 reads and W6 (default 10)
+  --warmup <s>                 untimed warm-up before the first workload (default 2; 0 = none)
+  --group-members <n>          W5 members per group (default 2000)
+  --group-batch <n>            W5 members per PATCH (default 100)
+  --group-inflight <n>         W5 PATCHes in flight in its parallel phase (default 4)
+  --w4-max-pages <n>           W4 walks at most n pages, half at the start, half at the end
+
+Prefill mode (W2 and W4 before and after growing the directory):
+  --prefill <n>                W1, W2, W4; create users up to n in the directory; W2, W4 again
+  --prefill-concurrency <n>    creates in flight while prefilling (default 32)
+
+Setup (creates a tenant and a SCIM integration; prints shell exports, then exits):
+  --setup-from <server root>   e.g. http://127.0.0.1:3000
+  --operator-token <token> | --operator-token-file <file>   (or ROLLCALL_OPERATOR_TOKEN)
+`;
+
+/** A mistake on the command line: reported with the usage text. */
+class UsageError extends Error {}
+
+const ALL_WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6'] as const;
+type WorkloadId = (typeof ALL_WORKLOADS)[number];
+const RSS_GOAL_MB = 150;
+
+interface Cli {
+  url: string;
+  token: string;
+  pid?: number;
+  only: WorkloadId[];
+  prefill?: number;
+  warmupSeconds: number;
+  bench: BenchOptions;
+}
+
+function positiveInt(name: string, raw: string | undefined, fallback: number): number;
+function positiveInt(name: string, raw: string | undefined, fallback?: undefined): number | undefined;
+function positiveInt(name: string, raw: string | undefined, fallback?: number): number | undefined {
+  if (raw === undefined) return fallback;
+  const n = Number(raw.replace(/_/g, ''));
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a whole number, got ${raw}`);
+  return n;
+}
+
+const OPTIONS = {
+  url: { type: 'string' },
+  token: { type: 'string' },
+  'token-file': { type: 'string' },
+  pid: { type: 'string' },
+  only: { type: 'string' },
+  users: { type: 'string' },
+  concurrency: { type: 'string' },
+  duration: { type: 'string' },
+  warmup: { type: 'string' },
+  prefill: { type: 'string' },
+  'prefill-concurrency': { type: 'string' },
+  'group-members': { type: 'string' },
+  'group-batch': { type: 'string' },
+  'group-inflight': { type: 'string' },
+  'w4-max-pages': { type: 'string' },
+  'setup-from': { type: 'string' },
+  'operator-token': { type: 'string' },
+  'operator-token-file': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
+
+function parseCli(values: Values): Cli {
+  const url = values.url ?? process.env.ROLLCALL_BENCH_URL;
+  const token =
+    values.token ??
+    (values['token-file'] ? readFileSync(values['token-file'], 'utf8').trim() : undefined) ??
+    process.env.ROLLCALL_BENCH_TOKEN;
+  if (!url) throw new UsageError('no target: pass --url or set ROLLCALL_BENCH_URL');
+  if (!token) throw new UsageError('no token: pass --token, --token-file or set ROLLCALL_BENCH_TOKEN');
+
+  let only: WorkloadId[] = [...ALL_WORKLOADS];
+  if (values.only) {
+    only = values.only.split(',').map((w) => {
+      const id = w.trim().toUpperCase();
+      if (!(ALL_WORKLOADS as readonly string[]).includes(id))
+        throw new UsageError(`--only: unknown workload ${w}`);
+      return id as WorkloadId;
+    });
+  }
+  const concurrency = positiveInt('concurrency', values.concurrency, 16);
+  return {
+    url,
+    token,
+    pid: positiveInt('pid', values.pid),
+    only,
+    prefill: positiveInt('prefill', values.prefill),
+    warmupSeconds: positiveInt('warmup', values.warmup, 2),
+    bench: {
+      concurrency: Math.max(1, concurrency),
+      users: positiveInt('users', values.users, 2000),
+      durationSeconds: Math.max(1, positiveInt('duration', values.duration, 10)),
+      prefillConcurrency: Math.max(1, positiveInt('prefill-concurrency', values['prefill-concurrency'], 32)),
+      groupMembers: Math.max(1, positiveInt('group-members', values['group-members'], 2000)),
+      groupBatch: Math.max(1, positiveInt('group-batch', values['group-batch'], 100)),
+      groupInFlight: Math.max(1, positiveInt('group-inflight', values['group-inflight'], 4)),
+      w4MaxPages: positiveInt('w4-max-pages', values['w4-max-pages']),
+    },
+  };
+}
+
+/** Checks the token works, then warms the server's hot paths with requests that change nothing. */
+async function preflight(client: HttpClient, cli: Cli): Promise<number> {
+  const r = await client.request('GET', '/Users?count=0');
+  if (r.status === 0) throw new Error(`cannot reach ${cli.url}: ${r.error}`);
+  if (r.status === 401 || r.status === 403) throw new Error(`the server rejected the token (${r.status})`);
+  if (!isOk(r.status)) throw new Error(`GET /Users?count=0 answered ${r.status}: ${r.body.slice(0, 200)}`);
+  const users = await countUsers(client);
+  if (cli.warmupSeconds > 0) {
+    const miss = userLookupPath('warmup-nobody@example.com');
+    await runFor(cli.warmupSeconds, cli.bench.concurrency, async () => {
+      await client.request('GET', miss);
+    });
+  }
+  return users;
+}
+
+async function runBenchmark(cli: Cli): Promise<void> {
+  const maxInFlight = Math.max(cli.bench.concurrency, cli.bench.prefillConcurrency, cli.bench.groupInFlight);
+  const client = new HttpClient({
+    baseUrl: cli.url,
+    token: cli.token,
+    maxSockets: maxInFlight,
+    contentType: SCIM_CONTENT_TYPE,
+  });
+  const monitor = cli.pid !== undefined ? new ServerMonitor(cli.pid) : undefined;
+  monitor?.start();
+
+  const ctx: BenchContext = {
+    client,
+    options: cli.bench,
+    runId: newRunId(),
+    users: [],
+    createdThisRun: 0,
+    monitor,
+  };
+
+  console.log(
+    `Rollcall SCIM benchmark — run ${ctx.runId}\n` +
+      `target ${cli.url}${cli.pid !== undefined ? ` (server pid ${cli.pid})` : ''}\n` +
+      `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${fmt(os.totalmem() / 2 ** 30, 1)} GiB, ` +
+      `node ${process.version}, ${os.platform()} ${os.release()}\n` +
+      `concurrency ${cli.bench.concurrency}, users ${cli.bench.users}, duration ${cli.bench.durationSeconds} s` +
+      (cli.prefill !== undefined
+        ? `, prefill to ${fmt(cli.prefill, 0)}`
+        : `, workloads ${cli.only.join(',')}`),
+  );
+  const initialUsers = await preflight(client, cli);
+  console.log(
+    `directory holds ${fmt(initialUsers, 0)} users; ${cli.warmupSeconds > 0 ? `warmed up ${cli.warmupSeconds} s` : 'no warm-up'}\n`,
+  );
+
+  const reports: WorkloadReport[] = [];
+  const extraGoals: Goal[] = [];
+  const run = async (name: string, w: Workload): Promise<WorkloadReport[]> => {
+    const out = await measured(name, ctx, w);
+    for (const r of out) printWorkload(r);
+    reports.push(...out);
+    return out;
+  };
+
+  if (cli.prefill !== undefined) {
+    let smallW4: PaginationFigures | undefined;
+    let largeW4: PaginationFigures | undefined;
+    await run('W1', w1Create);
+    const [small] = await run('W2', w2Lookup('W2 small'));
+    await run(
+      'W4',
+      w4Paginate('W4 small', (f) => (smallW4 = f)),
+    );
+    await run('prefill', prefill(cli.prefill));
+    const [large] = await run('W2', w2Lookup('W2 large'));
+    await run(
+      'W4',
+      w4Paginate('W4 large', (f) => (largeW4 = f)),
+    );
+
+    console.log('');
+    if (small?.summary && large?.summary) {
+      const a = small.summary.perSecond;
+      const b = large.summary.perSecond;
+      const drop = ((a - b) / a) * 100;
+      console.log(
+        `W2 lookups/s: ${fmt(a)} (small directory) → ${fmt(b)} (large directory), drop ${fmt(drop, 1)} %`,
+      );
+      extraGoals.push(goal('W2 drop small → large', drop, '<', 10, ' %'));
+    }
+    if (smallW4 && largeW4) {
+      const drop = ((smallW4.pagesPerSecond - largeW4.pagesPerSecond) / smallW4.pagesPerSecond) * 100;
+      console.log(
+        `W4 pages/s: ${fmt(smallW4.pagesPerSecond)} → ${fmt(largeW4.pagesPerSecond)}, drop ${fmt(drop, 1)} %; ` +
+          `page p50 at the start ${fmt(largeW4.headPageP50)} ms vs at the end ${fmt(largeW4.tailPageP50)} ms (large)`,
+      );
+      extraGoals.push(goal('W4 pages/s drop small → large', drop, '<', 10, ' %'));
+    }
+    for (const g of extraGoals) console.log(`    ${formatGoal(g)}`);
+  } else {
+    const table: Record<WorkloadId, Workload> = {
+      W1: w1Create,
+      W2: w2Lookup(),
+      W3: w3ActiveToggle,
+      W4: w4Paginate(),
+      W5: w5Groups,
+      W6: w6OktaMix,
+    };
+    for (const id of ALL_WORKLOADS) if (cli.only.includes(id)) await run(id, table[id]);
+  }
+
+  monitor?.stop();
+  client.close();
+  console.log('');
+  if (monitor) {
+    const peak = monitor.peakRssMb;
+    console.log(`server peak RSS ${fmt(peak, 0)} MB (pid ${monitor.pid}, sampled every 100 ms)`);
+    if (monitor.lastError) console.log(`    note: ${monitor.lastError}`);
+    const g = goal('server peak RSS', peak, '<', RSS_GOAL_MB, ' MB');
+    console.log(`    ${formatGoal(g)}`);
+    extraGoals.push(g);
+  }
+  console.log('\nSummary');
+  printSummaryTable(reports, extraGoals);
+}
+
+async function main(): Promise<void> {
+  let values: Values;
+  try {
+    values = parseArgs({ options: OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (values['setup-from']) {
+    const s = await setup({
+      serverRoot: values['setup-from'],
+      operatorToken: values['operator-token'],
+      operatorTokenFile: values['operator-token-file'],
+    });
+    process.stderr.write(`created tenant ${s.tenantId} and SCIM integration ${s.integrationId}\n`);
+    process.stdout.write(
+      `export ROLLCALL_BENCH_URL=${s.scimUrl}\nexport ROLLCALL_BENCH_TOKEN=${s.scimToken}\n`,
+    );
+    return;
+  }
+  await runBenchmark(parseCli(values));
+}
+
+main().catch((e: unknown) => {
+  const message = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`bench: ${message}\n${e instanceof UsageError ? `\n${USAGE}` : ''}`);
+  process.exit(1);
+});
