@@ -64,7 +64,11 @@ describe('SCIM filters and lists over HTTP', () => {
       users.dave = await createUser(scim, 'dave@example.com', { title: 'engineer' });
       afterCreation = users.dave.meta.lastModified;
       await new Promise((r) => setTimeout(r, 5));
-      users.carol = (await scim.patch(`/Users/${users.carol.id}`, patchBody({ op: 'replace', path: 'nickName', value: 'CC' })).expect(200)).body;
+      users.carol = (
+        await scim
+          .patch(`/Users/${users.carol.id}`, patchBody({ op: 'replace', path: 'nickName', value: 'CC' }))
+          .expect(200)
+      ).body;
     });
 
     it.each([
@@ -103,8 +107,14 @@ describe('SCIM filters and lists over HTTP', () => {
       ['userType eq "contractor"', ['carol@other.org']],
       // and / or / not / parentheses / precedence
       ['title eq "Engineer" and active eq true', ['alice@example.com', 'dave@example.com']],
-      ['title eq "Engineer" or title eq "Manager" and active eq true', ['alice@example.com', 'dave@example.com']],
-      ['(title eq "Engineer" or title eq "Manager") and externalId pr', ['Bob@Example.com', 'alice@example.com']],
+      [
+        'title eq "Engineer" or title eq "Manager" and active eq true',
+        ['alice@example.com', 'dave@example.com'],
+      ],
+      [
+        '(title eq "Engineer" or title eq "Manager") and externalId pr',
+        ['Bob@Example.com', 'alice@example.com'],
+      ],
       ['not (title pr)', ['carol@other.org']],
       ['not (userName eq "alice@example.com") and active eq true', ['carol@other.org', 'dave@example.com']],
       ['not (externalId eq "EXT-A" or externalId eq "EXT-C")', ['Bob@Example.com', 'dave@example.com']],
@@ -139,12 +149,16 @@ describe('SCIM filters and lists over HTTP', () => {
       expect(await find(`${ENTERPRISE}:manager.value eq "${users.alice.id}"`)).toEqual(['Bob@Example.com']);
       // meta.created / meta.lastModified with gt, ge, lt, le, eq — the values the server returned
       expect(await find(`meta.created eq "${users.bob.meta.created}"`)).toEqual(['Bob@Example.com']);
-      expect(await find(`meta.created gt "${users.bob.meta.created}"`)).toEqual(['carol@other.org', 'dave@example.com']);
-      expect(await find(`meta.created lt "${users.bob.meta.created}"`)).toEqual(['alice@example.com']);
-      expect(await find(`meta.created ge "${users.bob.meta.created}" and meta.created le "${users.carol.meta.created}"`)).toEqual([
-        'Bob@Example.com',
+      expect(await find(`meta.created gt "${users.bob.meta.created}"`)).toEqual([
         'carol@other.org',
+        'dave@example.com',
       ]);
+      expect(await find(`meta.created lt "${users.bob.meta.created}"`)).toEqual(['alice@example.com']);
+      expect(
+        await find(
+          `meta.created ge "${users.bob.meta.created}" and meta.created le "${users.carol.meta.created}"`,
+        ),
+      ).toEqual(['Bob@Example.com', 'carol@other.org']);
       expect(await find(`meta.lastModified gt "${afterCreation}"`)).toEqual(['carol@other.org']);
       expect(await find(`meta.lastModified lt "2000-01-01T00:00:00Z"`)).toEqual([]);
       expect(await find(`meta.lastModified gt "2000-01-01T00:00:00+02:00"`)).toHaveLength(4);
@@ -158,10 +172,17 @@ describe('SCIM filters and lists over HTTP', () => {
 
     it('takes filters through .search and ignores unknown query parameters', async () => {
       const search = expectListResponse(
-        await scim.post('/Users/.search?aadOptscim062020', { schemas: [SEARCH_REQUEST], filter: 'title pr and active eq true' }),
+        await scim.post('/Users/.search?aadOptscim062020', {
+          schemas: [SEARCH_REQUEST],
+          filter: 'title pr and active eq true',
+        }),
       );
       expect(names(search)).toEqual(['alice@example.com', 'dave@example.com']);
-      const get = expectListResponse(await scim.get(filterQuery('userName eq "carol@other.org"', '&aadOptscim062020&foo=bar&startIndex=1')));
+      const get = expectListResponse(
+        await scim.get(
+          filterQuery('userName eq "carol@other.org"', '&aadOptscim062020&foo=bar&startIndex=1'),
+        ),
+      );
       expect(names(get)).toEqual(['carol@other.org']);
     });
 
@@ -182,7 +203,11 @@ describe('SCIM filters and lists over HTTP', () => {
       'emails[type eq "work"].value co "bob"', // a sub-attribute after a value filter is PATCH path syntax only
     ])('rejects %s with 400 invalidFilter', async (filter) => {
       expectScimError(await scim.get(filterQuery(filter)), 400, 'invalidFilter');
-      expectScimError(await scim.post('/Users/.search', { schemas: [SEARCH_REQUEST], filter }), 400, 'invalidFilter');
+      expectScimError(
+        await scim.post('/Users/.search', { schemas: [SEARCH_REQUEST], filter }),
+        400,
+        'invalidFilter',
+      );
     });
 
     it('treats SQL in values as data', async () => {
@@ -243,13 +268,17 @@ describe('SCIM filters and lists over HTTP', () => {
 
     it('keeps a stable order across requests and updates', async () => {
       const first = (await page('')).Resources.map((r) => r.id);
-      await scim.patch(`/Users/${ids[0]}`, patchBody({ op: 'replace', path: 'title', value: 'moved?' })).expect(200);
+      await scim
+        .patch(`/Users/${ids[0]}`, patchBody({ op: 'replace', path: 'title', value: 'moved?' }))
+        .expect(200);
       const second = (await page('')).Resources.map((r) => r.id);
       expect(second).toEqual(first);
     });
 
     it('sorts by sortBy / sortOrder', async () => {
-      const sorted = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf'].map((n) => `${n}@example.com`);
+      const sorted = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf'].map(
+        (n) => `${n}@example.com`,
+      );
       const asc = await page('sortBy=userName');
       expect(asc.Resources.map((r) => r.userName)).toEqual(sorted);
       const desc = await page('sortBy=USERNAME&sortOrder=descending');
@@ -297,11 +326,25 @@ describe('SCIM filters and lists over HTTP', () => {
     it('caps count at the advertised maximum, totalResults stays exact', async () => {
       const config = await scim.get('/ServiceProviderConfig').expect(200);
       expect(config.body.filter).toEqual({ supported: true, maxResults: 5 });
-      expect(expectListResponse(await scim.get('/Users'))).toMatchObject({ totalResults: 7, itemsPerPage: 5 });
-      expect(expectListResponse(await scim.get('/Users?count=1000'))).toMatchObject({ totalResults: 7, itemsPerPage: 5 });
-      expect(expectListResponse(await scim.get('/Users?count=3'))).toMatchObject({ totalResults: 7, itemsPerPage: 3 });
-      expect(expectListResponse(await scim.get('/Users?startIndex=6&count=1000'))).toMatchObject({ totalResults: 7, itemsPerPage: 2 });
-      const search = expectListResponse(await scim.post('/Users/.search', { schemas: [SEARCH_REQUEST], count: 50 }));
+      expect(expectListResponse(await scim.get('/Users'))).toMatchObject({
+        totalResults: 7,
+        itemsPerPage: 5,
+      });
+      expect(expectListResponse(await scim.get('/Users?count=1000'))).toMatchObject({
+        totalResults: 7,
+        itemsPerPage: 5,
+      });
+      expect(expectListResponse(await scim.get('/Users?count=3'))).toMatchObject({
+        totalResults: 7,
+        itemsPerPage: 3,
+      });
+      expect(expectListResponse(await scim.get('/Users?startIndex=6&count=1000'))).toMatchObject({
+        totalResults: 7,
+        itemsPerPage: 2,
+      });
+      const search = expectListResponse(
+        await scim.post('/Users/.search', { schemas: [SEARCH_REQUEST], count: 50 }),
+      );
       expect(search).toMatchObject({ totalResults: 7, itemsPerPage: 5 });
     });
   });

@@ -47,8 +47,16 @@ describe('SCIM PATCH /Users/:id', () => {
     it('deactivates and reactivates with a path-less replace; the row and the version follow', async () => {
       const user = expectUserResponse(await okta.post('/Users', oktaCreateUser(unique('okta'))), 201);
       const off = await patch(okta, user.id, OKTA_DEACTIVATE);
-      expect(off).toEqual({ ...user, active: false, meta: { ...user.meta, version: 'W/"2"', lastModified: off.meta.lastModified } });
-      expect(await storedUser(t, user.id)).toMatchObject({ active: false, version: 2, resource: expect.objectContaining({ active: false }) });
+      expect(off).toEqual({
+        ...user,
+        active: false,
+        meta: { ...user.meta, version: 'W/"2"', lastModified: off.meta.lastModified },
+      });
+      expect(await storedUser(t, user.id)).toMatchObject({
+        active: false,
+        version: 2,
+        resource: expect.objectContaining({ active: false }),
+      });
       const on = await patch(okta, user.id, OKTA_REACTIVATE);
       expect(on.active).toBe(true);
       expect((await storedUser(t, user.id))!.active).toBe(true);
@@ -67,7 +75,11 @@ describe('SCIM PATCH /Users/:id', () => {
 
     it('accepts the echoed id in a path-less replace', async () => {
       const user = await createUser(okta, unique('okta.echo'));
-      const res = await patch(okta, user.id, patchBody({ op: 'replace', value: { id: user.id, displayName: 'Echo' } }));
+      const res = await patch(
+        okta,
+        user.id,
+        patchBody({ op: 'replace', value: { id: user.id, displayName: 'Echo' } }),
+      );
       expect(res.displayName).toBe('Echo');
     });
   });
@@ -77,7 +89,11 @@ describe('SCIM PATCH /Users/:id', () => {
       const user = expectUserResponse(await entra.post('/Users', entraCreateUser(unique('entra'))), 201);
       const res = await patch(entra, user.id, ENTRA_UPDATE);
       expect(res.emails).toEqual([{ primary: true, type: 'work', value: 'updatedEmail@microsoft.com' }]);
-      expect(res.name).toEqual({ formatted: 'givenName familyName', familyName: 'updatedFamilyName', givenName: 'givenName' });
+      expect(res.name).toEqual({
+        formatted: 'givenName familyName',
+        familyName: 'updatedFamilyName',
+        givenName: 'givenName',
+      });
       expect(res.addresses).toEqual([{ type: 'work', formatted: '1 Microsoft Way, Redmond' }]);
       expect(res.phoneNumbers).toEqual([{ type: 'mobile', value: '+1 555 0100' }]);
       const row = await storedUser(t, user.id);
@@ -94,11 +110,22 @@ describe('SCIM PATCH /Users/:id', () => {
     });
 
     it('takes a path-less replace keyed by dotted and URN paths', async () => {
-      const user = expectUserResponse(await entra.post('/Users', entraCreateUser(unique('entra.dotted'))), 201);
+      const user = expectUserResponse(
+        await entra.post('/Users', entraCreateUser(unique('entra.dotted'))),
+        201,
+      );
       const res = await patch(entra, user.id, ENTRA_PATHLESS_REPLACE);
       expect(res.displayName).toBe('Entra Renamed');
-      expect(res.name).toEqual({ formatted: 'givenName familyName', givenName: 'Ada', familyName: 'Lovelace' });
-      expect(res[ENTERPRISE]).toMatchObject({ department: 'Analytical Engines', employeeNumber: '1815', costCenter: '4130' });
+      expect(res.name).toEqual({
+        formatted: 'givenName familyName',
+        givenName: 'Ada',
+        familyName: 'Lovelace',
+      });
+      expect(res[ENTERPRISE]).toMatchObject({
+        department: 'Analytical Engines',
+        employeeNumber: '1815',
+        costCenter: '4130',
+      });
       expect(res.active).toBe(true);
       expect(Object.keys(res)).not.toContain('name.givenName');
       expect(Object.keys(res[ENTERPRISE])).not.toContain(`${ENTERPRISE}:department`);
@@ -123,14 +150,19 @@ describe('SCIM PATCH /Users/:id', () => {
     });
 
     it('adds a work email to a user who has none (emails[type eq "work"].value)', async () => {
-      const user = await createUser(entra, unique('nowork'), { emails: [{ type: 'home', value: 'home@example.com' }] });
+      const user = await createUser(entra, unique('nowork'), {
+        emails: [{ type: 'home', value: 'home@example.com' }],
+      });
       const res = await patch(entra, user.id, ENTRA_ADD_WORK_EMAIL);
       expect(res.emails).toEqual([
         { type: 'home', value: 'home@example.com' },
         { type: 'work', value: 'new.work@contoso.com' },
       ]);
       // The same request again changes the existing element instead of adding another.
-      const again = await patch(entra, user.id, { ...ENTRA_ADD_WORK_EMAIL, Operations: [{ ...ENTRA_ADD_WORK_EMAIL.Operations[0], value: 'second@contoso.com' }] });
+      const again = await patch(entra, user.id, {
+        ...ENTRA_ADD_WORK_EMAIL,
+        Operations: [{ ...ENTRA_ADD_WORK_EMAIL.Operations[0], value: 'second@contoso.com' }],
+      });
       expect(again.emails).toHaveLength(2);
       expect(again.emails[1]).toEqual({ type: 'work', value: 'second@contoso.com' });
     });
@@ -144,14 +176,22 @@ describe('SCIM PATCH /Users/:id', () => {
         user.id,
         patchBody(
           { op: 'add', path: 'displayName', value: 'Added' },
-          { op: 'add', value: { userType: 'Contractor', emails: [{ value: 'one@example.com', type: 'work' }] } },
+          {
+            op: 'add',
+            value: { userType: 'Contractor', emails: [{ value: 'one@example.com', type: 'work' }] },
+          },
           { op: 'replace', path: 'title', value: 'New' },
           { op: 'replace', value: { preferredLanguage: 'fr' } },
           { op: 'remove', path: 'nickName' },
           { op: 'add', path: 'emails', value: [{ value: 'two@example.com', type: 'home' }] },
         ),
       );
-      expect(res).toMatchObject({ displayName: 'Added', userType: 'Contractor', title: 'New', preferredLanguage: 'fr' });
+      expect(res).toMatchObject({
+        displayName: 'Added',
+        userType: 'Contractor',
+        title: 'New',
+        preferredLanguage: 'fr',
+      });
       expect(res.nickName).toBeUndefined();
       expect(res.emails).toEqual([
         { value: 'one@example.com', type: 'work' },
@@ -161,7 +201,11 @@ describe('SCIM PATCH /Users/:id', () => {
       expect(row).toMatchObject({ display_name: 'Added', version: 2 });
       expect(row!.resource.nickName).toBeUndefined();
       // replace of a multi-valued attribute without a filter replaces the whole array
-      const replaced = await patch(okta, user.id, patchBody({ op: 'replace', path: 'emails', value: [{ value: 'only@example.com' }] }));
+      const replaced = await patch(
+        okta,
+        user.id,
+        patchBody({ op: 'replace', path: 'emails', value: [{ value: 'only@example.com' }] }),
+      );
       expect(replaced.emails).toEqual([{ value: 'only@example.com' }]);
     });
 
@@ -206,7 +250,11 @@ describe('SCIM PATCH /Users/:id', () => {
       expect(res.title).toBe('Qualified');
       expect(res[ACME]).toEqual({ badge: 'B-7' });
       expect(res.schemas).toEqual(expect.arrayContaining([USER_SCHEMA, ENTERPRISE, ACME]));
-      const removed = await patch(okta, user.id, patchBody({ op: 'remove', path: `${ENTERPRISE}:department` }));
+      const removed = await patch(
+        okta,
+        user.id,
+        patchBody({ op: 'remove', path: `${ENTERPRISE}:department` }),
+      );
       expect(removed[ENTERPRISE]).toEqual({ employeeNumber: '42' });
       expect((await storedUser(t, user.id))!.resource[ENTERPRISE]).toEqual({ employeeNumber: '42' });
     });
@@ -218,10 +266,22 @@ describe('SCIM PATCH /Users/:id', () => {
           { value: 'b@example.com', type: 'home' },
         ],
       });
-      const res = await patch(okta, user.id, patchBody({ op: 'replace', path: 'emails[value eq "b@example.com"].primary', value: true }));
-      expect(res.emails.filter((e: Json) => e.primary === true)).toEqual([{ value: 'b@example.com', type: 'home', primary: true }]);
-      const added = await patch(okta, user.id, patchBody({ op: 'add', path: 'emails', value: [{ value: 'c@example.com', primary: true }] }));
-      expect(added.emails.filter((e: Json) => e.primary === true).map((e: Json) => e.value)).toEqual(['c@example.com']);
+      const res = await patch(
+        okta,
+        user.id,
+        patchBody({ op: 'replace', path: 'emails[value eq "b@example.com"].primary', value: true }),
+      );
+      expect(res.emails.filter((e: Json) => e.primary === true)).toEqual([
+        { value: 'b@example.com', type: 'home', primary: true },
+      ]);
+      const added = await patch(
+        okta,
+        user.id,
+        patchBody({ op: 'add', path: 'emails', value: [{ value: 'c@example.com', primary: true }] }),
+      );
+      expect(added.emails.filter((e: Json) => e.primary === true).map((e: Json) => e.value)).toEqual([
+        'c@example.com',
+      ]);
     });
 
     it('answers 200 with the resource and does not bump the version when nothing changes', async () => {
@@ -234,11 +294,18 @@ describe('SCIM PATCH /Users/:id', () => {
     it('changes userName, and refuses one that another user has (409)', async () => {
       const user = await createUser(okta, unique('rename'));
       const other = await createUser(okta, unique('rename.other'));
-      const res = await patch(okta, user.id, patchBody({ op: 'replace', path: 'userName', value: 'Renamed.User@example.com' }));
+      const res = await patch(
+        okta,
+        user.id,
+        patchBody({ op: 'replace', path: 'userName', value: 'Renamed.User@example.com' }),
+      );
       expect(res.userName).toBe('Renamed.User@example.com');
       expect((await storedUser(t, user.id))!.user_name).toBe('Renamed.User@example.com');
       expectScimError(
-        await okta.patch(`/Users/${user.id}`, patchBody({ op: 'replace', path: 'userName', value: other.userName.toUpperCase() })),
+        await okta.patch(
+          `/Users/${user.id}`,
+          patchBody({ op: 'replace', path: 'userName', value: other.userName.toUpperCase() }),
+        ),
         409,
         'uniqueness',
       );
@@ -249,7 +316,10 @@ describe('SCIM PATCH /Users/:id', () => {
     let user: Json;
     let before: Json;
     beforeAll(async () => {
-      user = await createUser(okta, unique('atomic'), { title: 'Keep', emails: [{ value: 'k@example.com', type: 'work' }] });
+      user = await createUser(okta, unique('atomic'), {
+        title: 'Keep',
+        emails: [{ value: 'k@example.com', type: 'work' }],
+      });
       before = (await storedUser(t, user.id))!;
     });
     afterEach(async () => {
@@ -259,7 +329,10 @@ describe('SCIM PATCH /Users/:id', () => {
     it('a 2-operation PATCH whose second operation fails leaves the row unchanged', async () => {
       const res = await okta.patch(
         `/Users/${user.id}`,
-        patchBody({ op: 'replace', path: 'title', value: 'Changed' }, { op: 'replace', path: 'active', value: 'maybe' }),
+        patchBody(
+          { op: 'replace', path: 'title', value: 'Changed' },
+          { op: 'replace', path: 'active', value: 'maybe' },
+        ),
       );
       expectScimError(res, 400, 'invalidValue');
       const res2 = await okta.patch(
@@ -270,20 +343,34 @@ describe('SCIM PATCH /Users/:id', () => {
     });
 
     it('removing userName is a 400', async () => {
-      expectScimError(await okta.patch(`/Users/${user.id}`, patchBody({ op: 'remove', path: 'userName' })), 400, 'mutability');
-      expectScimError(await okta.patch(`/Users/${user.id}`, patchBody({ op: 'replace', path: 'userName', value: null })), 400, 'mutability');
+      expectScimError(
+        await okta.patch(`/Users/${user.id}`, patchBody({ op: 'remove', path: 'userName' })),
+        400,
+        'mutability',
+      );
+      expectScimError(
+        await okta.patch(`/Users/${user.id}`, patchBody({ op: 'replace', path: 'userName', value: null })),
+        400,
+        'mutability',
+      );
     });
 
     it('a readOnly path (id, meta, groups) is a 400 mutability', async () => {
       for (const path of ['id', 'meta.created', 'groups']) {
         expectScimError(
-          await okta.patch(`/Users/${user.id}`, patchBody({ op: 'replace', path, value: path === 'groups' ? [] : 'x' })),
+          await okta.patch(
+            `/Users/${user.id}`,
+            patchBody({ op: 'replace', path, value: path === 'groups' ? [] : 'x' }),
+          ),
           400,
           'mutability',
         );
       }
       expectScimError(
-        await okta.patch(`/Users/${user.id}`, patchBody({ op: 'replace', value: { id: '00000000-0000-4000-8000-000000000001' } })),
+        await okta.patch(
+          `/Users/${user.id}`,
+          patchBody({ op: 'replace', value: { id: '00000000-0000-4000-8000-000000000001' } }),
+        ),
         400,
         'mutability',
       );
@@ -297,7 +384,14 @@ describe('SCIM PATCH /Users/:id', () => {
         [patchBody({ op: 'remove' }), 'noTarget'],
         [patchBody({ op: 'replace', path: 'emails[type eq', value: 'x' }), 'invalidPath'],
         [patchBody({ op: 'replace', path: 'noSuchAttribute', value: 'x' }), 'invalidPath'],
-        [patchBody({ op: 'replace', path: 'emails[type eq "fax" or type eq "other"].value', value: 'x@y.z' }), 'noTarget'],
+        [
+          patchBody({
+            op: 'replace',
+            path: 'emails[type eq "fax" or type eq "other"].value',
+            value: 'x@y.z',
+          }),
+          'noTarget',
+        ],
         [patchBody({ op: 'replace', path: 'name', value: 'not an object' }), 'invalidValue'],
       ];
       for (const [body, scimType] of cases) {

@@ -48,7 +48,9 @@ describe('SCIM /Users', () => {
     it('looks up, creates, reads, updates with PUT and deactivates a user', async () => {
       const userName = 'test.user@okta.local';
       // "Test API Credentials" / the look-up before a create.
-      const lookup = expectListResponse(await scim.get(filterQuery(`userName eq "${userName}"`, '&startIndex=1&count=100')));
+      const lookup = expectListResponse(
+        await scim.get(filterQuery(`userName eq "${userName}"`, '&startIndex=1&count=100')),
+      );
       expect(lookup).toMatchObject({ totalResults: 0, startIndex: 1, itemsPerPage: 0 });
 
       const created = expectUserResponse(await scim.post('/Users', oktaCreateUser(userName)), 201);
@@ -114,7 +116,9 @@ describe('SCIM /Users', () => {
       expect(deactivated.meta.version).toBe('W/"3"');
       expect((await storedUser(t, created.id))!.active).toBe(false);
       // Okta looks the user up again before it would create it: deactivated users are found.
-      const again = expectListResponse(await scim.get(filterQuery(`userName eq "${userName.toUpperCase()}"`)));
+      const again = expectListResponse(
+        await scim.get(filterQuery(`userName eq "${userName.toUpperCase()}"`)),
+      );
       expect(again.totalResults).toBe(1);
       expect(again.Resources[0].active).toBe(false);
     });
@@ -148,7 +152,10 @@ describe('SCIM /Users', () => {
     });
 
     it('takes the strings "True"/"False" for booleans in POST and PUT', async () => {
-      const created = expectUserResponse(await entra.post('/Users', entraCreateUserStringBoolean('bools@contoso.com')), 201);
+      const created = expectUserResponse(
+        await entra.post('/Users', entraCreateUserStringBoolean('bools@contoso.com')),
+        201,
+      );
       expect(created.active).toBe(true);
       expect(created.emails).toEqual([{ primary: true, type: 'home', value: 'home@example.com' }]);
       const put = expectUserResponse(
@@ -186,7 +193,10 @@ describe('SCIM /Users', () => {
 
     it('ignores groups sent by the client: groups are read-only, derived from memberships', async () => {
       const user = expectUserResponse(
-        await scim.post('/Users', userBody('groups.ro@example.com', { groups: [{ value: integration.groupId }] })),
+        await scim.post(
+          '/Users',
+          userBody('groups.ro@example.com', { groups: [{ value: integration.groupId }] }),
+        ),
         201,
       );
       expect(user.groups).toBeUndefined();
@@ -272,7 +282,11 @@ describe('SCIM /Users', () => {
           organization: 'Universal Studios',
           division: 'Theme Park',
           department: 'Tour Operations',
-          manager: { value: NO_SUCH_ID, $ref: `https://rollcall.test/scim/v2/Users/${NO_SUCH_ID}`, displayName: 'John Smith' },
+          manager: {
+            value: NO_SUCH_ID,
+            $ref: `https://rollcall.test/scim/v2/Users/${NO_SUCH_ID}`,
+            displayName: 'John Smith',
+          },
         },
       };
       const created = expectUserResponse(await scim.post('/Users', full), 201);
@@ -286,10 +300,10 @@ describe('SCIM /Users', () => {
       await createUser(scim, 'Dup.User@Example.com');
       const res = await scim.post('/Users', userBody('dup.user@example.COM'));
       expectScimError(res, 409, 'uniqueness');
-      const rows = await t.sql(`SELECT 1 FROM scim_users WHERE integration_id = $1 AND lower(user_name) = $2`, [
-        integration.id,
-        'dup.user@example.com',
-      ]);
+      const rows = await t.sql(
+        `SELECT 1 FROM scim_users WHERE integration_id = $1 AND lower(user_name) = $2`,
+        [integration.id, 'dup.user@example.com'],
+      );
       expect(rows).toHaveLength(1);
     });
 
@@ -297,14 +311,31 @@ describe('SCIM /Users', () => {
       expectScimError(await scim.post('/Users', { schemas: [USER_SCHEMA] }), 400, 'invalidValue');
       expectScimError(await scim.post('/Users', { userName: 'no.schemas@example.com' }), 400, 'invalidValue');
       expectScimError(await scim.post('/Users', userBody('   ')), 400, 'invalidValue');
-      expectScimError(await scim.post('/Users', userBody('types@example.com', { active: 'yes' })), 400, 'invalidValue');
-      expectScimError(await scim.post('/Users', userBody('types@example.com', { emails: [{ value: 42 }] })), 400, 'invalidValue');
-      expectScimError(await scim.post('/Users', userBody('types@example.com', { name: 'Bob' })), 400, 'invalidValue');
-      expectScimError(await scim.post('/Users', { schemas: [USER_SCHEMA], userName: 42 }), 400, 'invalidValue');
+      expectScimError(
+        await scim.post('/Users', userBody('types@example.com', { active: 'yes' })),
+        400,
+        'invalidValue',
+      );
+      expectScimError(
+        await scim.post('/Users', userBody('types@example.com', { emails: [{ value: 42 }] })),
+        400,
+        'invalidValue',
+      );
+      expectScimError(
+        await scim.post('/Users', userBody('types@example.com', { name: 'Bob' })),
+        400,
+        'invalidValue',
+      );
+      expectScimError(
+        await scim.post('/Users', { schemas: [USER_SCHEMA], userName: 42 }),
+        400,
+        'invalidValue',
+      );
       expectScimError(await scim.post('/Users', [userBody('array@example.com')]), 400, 'invalidSyntax');
-      const rows = await t.sql(`SELECT 1 FROM scim_users WHERE integration_id = $1 AND user_name = 'types@example.com'`, [
-        integration.id,
-      ]);
+      const rows = await t.sql(
+        `SELECT 1 FROM scim_users WHERE integration_id = $1 AND user_name = 'types@example.com'`,
+        [integration.id],
+      );
       expect(rows).toHaveLength(0);
     });
   });
@@ -333,14 +364,21 @@ describe('SCIM /Users', () => {
         { schemas: [USER_SCHEMA], id: b.id, userName: b.userName },
         { schemas: [USER_SCHEMA], id: a.id, userName: a.userName },
       ]);
-      expectScimError(await scim.post('/Users/.search', { schemas: ['urn:bad'], filter }), 400, 'invalidSyntax');
+      expectScimError(
+        await scim.post('/Users/.search', { schemas: ['urn:bad'], filter }),
+        400,
+        'invalidSyntax',
+      );
     });
 
     it('answers 404 for an unknown or malformed id', async () => {
       expectScimError(await scim.get(`/Users/${NO_SUCH_ID}`), 404);
       expectScimError(await scim.get('/Users/not-a-uuid'), 404);
       expectScimError(await scim.put(`/Users/not-a-uuid`, userBody('x@example.com')), 404);
-      expectScimError(await scim.patch(`/Users/${NO_SUCH_ID}`, patchBody({ op: 'replace', path: 'active', value: false })), 404);
+      expectScimError(
+        await scim.patch(`/Users/${NO_SUCH_ID}`, patchBody({ op: 'replace', path: 'active', value: false })),
+        404,
+      );
       expectScimError(await scim.delete(`/Users/${NO_SUCH_ID}`), 404);
     });
   });
@@ -364,7 +402,13 @@ describe('SCIM /Users', () => {
       expect(put.externalId).toBeUndefined();
       expect(put.active).toBe(false);
       const row = await storedUser(t, user.id);
-      expect(row).toMatchObject({ user_name: 'Put.Me@example.com', display_name: null, external_id: null, active: false, version: 2 });
+      expect(row).toMatchObject({
+        user_name: 'Put.Me@example.com',
+        display_name: null,
+        external_id: null,
+        active: false,
+        version: 2,
+      });
       expect(row!.password_hash).toBeNull();
     });
 
@@ -388,8 +432,13 @@ describe('SCIM /Users', () => {
       expectScimError(await scim.get(`/Users/${user.id}`), 404);
       expectScimError(await scim.delete(`/Users/${user.id}`), 404);
       expectScimError(await scim.put(`/Users/${user.id}`, userBody('delete.me@example.com')), 404);
-      expectScimError(await scim.patch(`/Users/${user.id}`, patchBody({ op: 'replace', path: 'active', value: false })), 404);
-      expect(expectListResponse(await scim.get(filterQuery('userName eq "delete.me@example.com"'))).totalResults).toBe(0);
+      expectScimError(
+        await scim.patch(`/Users/${user.id}`, patchBody({ op: 'replace', path: 'active', value: false })),
+        404,
+      );
+      expect(
+        expectListResponse(await scim.get(filterQuery('userName eq "delete.me@example.com"'))).totalResults,
+      ).toBe(0);
       expect(await storedUser(t, user.id)).toBeUndefined();
       expect(await t.sql(`SELECT 1 FROM group_members WHERE user_id = $1`, [user.id])).toHaveLength(0);
       // The userName is free again.
@@ -411,33 +460,44 @@ describe('SCIM /Users', () => {
     });
 
     it.each([
-      ['PUT', (c: ScimClient, id: string) => c.put(`/Users/${id}`, userBody('etag.m@example.com', { title: 'Changed' }))],
-      ['PATCH', (c: ScimClient, id: string) => c.patch(`/Users/${id}`, patchBody({ op: 'replace', path: 'title', value: 'Changed' }))],
+      [
+        'PUT',
+        (c: ScimClient, id: string) =>
+          c.put(`/Users/${id}`, userBody('etag.m@example.com', { title: 'Changed' })),
+      ],
+      [
+        'PATCH',
+        (c: ScimClient, id: string) =>
+          c.patch(`/Users/${id}`, patchBody({ op: 'replace', path: 'title', value: 'Changed' })),
+      ],
       ['DELETE', (c: ScimClient, id: string) => c.delete(`/Users/${id}`)],
-    ])('%s with a mismatched If-Match is a 412 and changes nothing; a matching one succeeds', async (method, send) => {
-      const user = await createUser(scim, 'etag.m@example.com', { title: 'Original' });
-      for (const tag of ['W/"2"', '"0"', 'W/"abc"']) {
-        const res = await send(scim, user.id).set('If-Match', tag);
-        expectScimError(res, 412);
-      }
-      const row = await storedUser(t, user.id);
-      expect(row).toMatchObject({ version: 1, resource: expect.objectContaining({ title: 'Original' }) });
-      const ok = await send(scim, user.id).set('If-Match', 'W/"1"');
-      if (method === 'DELETE') {
-        expect(ok.status).toBe(204);
-        expect(await storedUser(t, user.id)).toBeUndefined();
-      } else {
-        const body = expectUserResponse(ok, 200);
-        expect(body.title).toBe('Changed');
-        expect(body.meta.version).toBe('W/"2"');
-        expect(ok.headers.etag).toBe('W/"2"');
-        expect((await storedUser(t, user.id))!.version).toBe(2);
-        // A strong form of the same tag and `*` match too.
-        expectUserResponse(await send(scim, user.id).set('If-Match', '"2"'), 200);
-        expectUserResponse(await send(scim, user.id).set('If-Match', '*'), 200);
-        await scim.delete(`/Users/${user.id}`).expect(204);
-      }
-    });
+    ])(
+      '%s with a mismatched If-Match is a 412 and changes nothing; a matching one succeeds',
+      async (method, send) => {
+        const user = await createUser(scim, 'etag.m@example.com', { title: 'Original' });
+        for (const tag of ['W/"2"', '"0"', 'W/"abc"']) {
+          const res = await send(scim, user.id).set('If-Match', tag);
+          expectScimError(res, 412);
+        }
+        const row = await storedUser(t, user.id);
+        expect(row).toMatchObject({ version: 1, resource: expect.objectContaining({ title: 'Original' }) });
+        const ok = await send(scim, user.id).set('If-Match', 'W/"1"');
+        if (method === 'DELETE') {
+          expect(ok.status).toBe(204);
+          expect(await storedUser(t, user.id)).toBeUndefined();
+        } else {
+          const body = expectUserResponse(ok, 200);
+          expect(body.title).toBe('Changed');
+          expect(body.meta.version).toBe('W/"2"');
+          expect(ok.headers.etag).toBe('W/"2"');
+          expect((await storedUser(t, user.id))!.version).toBe(2);
+          // A strong form of the same tag and `*` match too.
+          expectUserResponse(await send(scim, user.id).set('If-Match', '"2"'), 200);
+          expectUserResponse(await send(scim, user.id).set('If-Match', '*'), 200);
+          await scim.delete(`/Users/${user.id}`).expect(204);
+        }
+      },
+    );
   });
 
   describe('attributes and excludedAttributes', () => {
@@ -452,7 +512,9 @@ describe('SCIM /Users', () => {
     });
 
     it('on GET', async () => {
-      const res = await scim.get(`/Users/${user.id}?attributes=userName,name.givenName,${ENTERPRISE}:department`);
+      const res = await scim.get(
+        `/Users/${user.id}?attributes=userName,name.givenName,${ENTERPRISE}:department`,
+      );
       expect(res.status).toBe(200);
       expect(res.headers.etag).toBe('W/"1"');
       expect(res.body).toEqual({
@@ -472,7 +534,11 @@ describe('SCIM /Users', () => {
       });
       // Names are case-insensitive; `id` is always returned.
       const cased = await scim.get(`/Users/${user.id}?ATTRIBUTES=USERNAME&excludedAttributes=id`);
-      expect(cased.body).toEqual({ schemas: [USER_SCHEMA, ENTERPRISE], id: user.id, userName: 'projection@example.com' });
+      expect(cased.body).toEqual({
+        schemas: [USER_SCHEMA, ENTERPRISE],
+        id: user.id,
+        userName: 'projection@example.com',
+      });
     });
 
     it('on lists', async () => {
@@ -480,26 +546,52 @@ describe('SCIM /Users', () => {
         await scim.get(filterQuery(`id eq "${user.id}"`, '&attributes=displayName,meta.version')),
       );
       expect(list.Resources).toEqual([
-        { schemas: [USER_SCHEMA, ENTERPRISE], id: user.id, displayName: 'Pro Jection', meta: { version: 'W/"1"' } },
+        {
+          schemas: [USER_SCHEMA, ENTERPRISE],
+          id: user.id,
+          displayName: 'Pro Jection',
+          meta: { version: 'W/"1"' },
+        },
       ]);
-      const excl = expectListResponse(await scim.get(filterQuery(`id eq "${user.id}"`, '&excludedAttributes=name,emails,meta')));
+      const excl = expectListResponse(
+        await scim.get(filterQuery(`id eq "${user.id}"`, '&excludedAttributes=name,emails,meta')),
+      );
       expect(excl.Resources[0]).not.toHaveProperty('name');
       expect(excl.Resources[0]).not.toHaveProperty('meta');
       expect(excl.Resources[0].displayName).toBe('Pro Jection');
     });
 
     it('on POST, PUT and PATCH responses', async () => {
-      const posted = await scim.post('/Users?attributes=userName', userBody('proj.post@example.com', { title: 'T' }));
+      const posted = await scim.post(
+        '/Users?attributes=userName',
+        userBody('proj.post@example.com', { title: 'T' }),
+      );
       expect(posted.status).toBe(201);
-      expect(posted.body).toEqual({ schemas: [USER_SCHEMA], id: expect.any(String), userName: 'proj.post@example.com' });
+      expect(posted.body).toEqual({
+        schemas: [USER_SCHEMA],
+        id: expect.any(String),
+        userName: 'proj.post@example.com',
+      });
       expect(posted.headers.location).toMatch(new RegExp(`/scim/v2/Users/${posted.body.id}$`));
       expect(posted.headers.etag).toBe('W/"1"');
       const id = posted.body.id;
-      const put = await scim.put(`/Users/${id}?excludedAttributes=meta,title`, userBody('proj.post@example.com', { title: 'U', nickName: 'n' }));
+      const put = await scim.put(
+        `/Users/${id}?excludedAttributes=meta,title`,
+        userBody('proj.post@example.com', { title: 'U', nickName: 'n' }),
+      );
       expect(put.status).toBe(200);
-      expect(put.body).toEqual({ schemas: [USER_SCHEMA], id, userName: 'proj.post@example.com', nickName: 'n', active: true });
+      expect(put.body).toEqual({
+        schemas: [USER_SCHEMA],
+        id,
+        userName: 'proj.post@example.com',
+        nickName: 'n',
+        active: true,
+      });
       expect(put.headers.etag).toBe('W/"2"');
-      const patched = await scim.patch(`/Users/${id}?attributes=title`, patchBody({ op: 'replace', path: 'title', value: 'V' }));
+      const patched = await scim.patch(
+        `/Users/${id}?attributes=title`,
+        patchBody({ op: 'replace', path: 'title', value: 'V' }),
+      );
       expect(patched.status).toBe(200);
       expect(patched.body).toEqual({ schemas: [USER_SCHEMA], id, title: 'V' });
       expect(patched.headers.etag).toBe('W/"3"');
@@ -510,7 +602,8 @@ describe('SCIM /Users', () => {
     it('lists users by integration, group and active; group members; the integration’s userCount', async () => {
       const dir = await createScimDirectory(t, 'okta');
       const c = scimClient(t, dir.integration.token);
-      const admin = (path: string) => request(t.http).get(path).auth(dir.tenant.adminToken, { type: 'bearer' });
+      const admin = (path: string) =>
+        request(t.http).get(path).auth(dir.tenant.adminToken, { type: 'bearer' });
       const alice = await createUser(c, 'alice@example.com', { displayName: 'Alice', externalId: 'a1' });
       const bob = await createUser(c, 'bob@example.com');
       const carol = await createUser(c, 'carol@example.com');
@@ -520,7 +613,11 @@ describe('SCIM /Users', () => {
 
       const all = await admin(`/api/v1/users?integrationId=${dir.integration.id}`).expect(200);
       expect(all.body.total).toBe(3);
-      expect(all.body.items.map((u: Json) => u.userName)).toEqual(['alice@example.com', 'bob@example.com', 'carol@example.com']);
+      expect(all.body.items.map((u: Json) => u.userName)).toEqual([
+        'alice@example.com',
+        'bob@example.com',
+        'carol@example.com',
+      ]);
       expect(all.body.items[0]).toEqual({
         id: alice.id,
         integrationId: dir.integration.id,
@@ -531,17 +628,23 @@ describe('SCIM /Users', () => {
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
       });
-      const inactive = await admin(`/api/v1/users?integrationId=${dir.integration.id}&groupId=${dir.integration.groupId}&active=false`).expect(200);
+      const inactive = await admin(
+        `/api/v1/users?integrationId=${dir.integration.id}&groupId=${dir.integration.groupId}&active=false`,
+      ).expect(200);
       expect(inactive.body.items.map((u: Json) => u.id)).toEqual([bob.id]);
       const active = await admin(`/api/v1/users?groupId=${dir.integration.groupId}&active=true`).expect(200);
       expect(active.body.items.map((u: Json) => u.id)).toEqual([alice.id, carol.id]);
-      const paged = await admin(`/api/v1/users?integrationId=${dir.integration.id}&page=2&pageSize=2`).expect(200);
+      const paged = await admin(`/api/v1/users?integrationId=${dir.integration.id}&page=2&pageSize=2`).expect(
+        200,
+      );
       expect(paged.body).toMatchObject({ total: 3, page: 2, pageSize: 2 });
       expect(paged.body.items.map((u: Json) => u.id)).toEqual([carol.id]);
 
       const members = await admin(`/api/v1/groups/${dir.integration.groupId}/members`).expect(200);
       expect(members.body.total).toBe(3);
-      const deactivatedMembers = await admin(`/api/v1/groups/${dir.integration.groupId}/members?active=false`).expect(200);
+      const deactivatedMembers = await admin(
+        `/api/v1/groups/${dir.integration.groupId}/members?active=false`,
+      ).expect(200);
       expect(deactivatedMembers.body.items.map((u: Json) => u.id)).toEqual([bob.id]);
       const group = await admin(`/api/v1/groups/${dir.integration.groupId}`).expect(200);
       expect(group.body.memberCount).toBe(3);
@@ -549,7 +652,9 @@ describe('SCIM /Users', () => {
       const details = await admin(`/api/v1/scim-integrations/${dir.integration.id}`).expect(200);
       expect(details.body.userCount).toBe(3);
       await c.delete(`/Users/${carol.id}`).expect(204);
-      expect((await admin(`/api/v1/scim-integrations/${dir.integration.id}`).expect(200)).body.userCount).toBe(2);
+      expect(
+        (await admin(`/api/v1/scim-integrations/${dir.integration.id}`).expect(200)).body.userCount,
+      ).toBe(2);
       // Another tenant's admin sees none of it.
       const foreign = await request(t.http)
         .get(`/api/v1/users?integrationId=${dir.integration.id}`)
@@ -572,7 +677,10 @@ describe('SCIM /Users', () => {
       await c.patch(`/Users/${id}`, OKTA_DEACTIVATE).expect(200);
       await c.post('/Users', oktaCreateUser('LOG@example.com')).expect(409);
       await c.get(filterQuery('userName zz "x"')).expect(400);
-      await c.patch(`/Users/${id}`, patchBody({ op: 'replace', path: 'title', value: 'x' })).set('If-Match', 'W/"1"').expect(412);
+      await c
+        .patch(`/Users/${id}`, patchBody({ op: 'replace', path: 'title', value: 'x' }))
+        .set('If-Match', 'W/"1"')
+        .expect(412);
       await c.delete(`/Users/${id}`).expect(204);
       await c.get(`/Users/${id}`).expect(404);
       // Unauthenticated failures have no integration to log under.
@@ -589,11 +697,21 @@ describe('SCIM /Users', () => {
         ['DELETE', `/Users/${id}`, 204, null],
         ['GET', `/Users/${id}`, 404, null],
       ]);
-      expect(events[0]).toMatchObject({ resource_type: 'User', resource_id: id, resource_name: 'log@example.com' });
-      expect(events[6]).toMatchObject({ resource_type: 'User', resource_id: id, resource_name: 'log@example.com' });
+      expect(events[0]).toMatchObject({
+        resource_type: 'User',
+        resource_id: id,
+        resource_name: 'log@example.com',
+      });
+      expect(events[6]).toMatchObject({
+        resource_type: 'User',
+        resource_id: id,
+        resource_name: 'log@example.com',
+      });
       expect(events[3].detail).toEqual(expect.any(String));
       for (const e of events) expect(e.request_id).toEqual(expect.any(String));
-      const all = JSON.stringify(await t.sql(`SELECT * FROM scim_events WHERE integration_id = $1`, [dir.integration.id]));
+      const all = JSON.stringify(
+        await t.sql(`SELECT * FROM scim_events WHERE integration_id = $1`, [dir.integration.id]),
+      );
       expect(all).not.toContain(dir.integration.token);
       expect(all).not.toContain('1mz050nq');
       expect(all).not.toContain('t1meMa$heen');

@@ -17,6 +17,8 @@ export function isUniqueViolation(e: unknown, constraint?: string): boolean {
   return (driver as { constraint?: string }).constraint === constraint;
 }
 
+/** A foreign key refused the change: 23503, or 23001 for an `ON DELETE RESTRICT` reference. */
 export function isForeignKeyViolation(e: unknown): boolean {
-  return pgErrorCode(e) === '23503';
+  const code = pgErrorCode(e);
+  return code === '23503' || code === '23001';
 }

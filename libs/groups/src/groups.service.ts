@@ -2,11 +2,10 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ApiErrorCode, ApiException, likeEscape, offsetOf, type Page } from '@rollcall/common';
-import { isForeignKeyViolation, isUniqueViolation, pgErrorCode } from '@rollcall/database';
+import { isForeignKeyViolation, isUniqueViolation } from '@rollcall/database';
 import type { DirectoryUserDto, GroupDto, GroupQuery, MemberQuery, UserQuery } from './group.dto';
 
 /** SQLSTATE restrict_violation: deleting a row that an ON DELETE RESTRICT foreign key still references. */
-const RESTRICT_VIOLATION = '23001';
 
 interface GroupRow {
   id: string;
@@ -94,8 +93,7 @@ export class GroupsService {
     try {
       await this.db.query(`DELETE FROM groups WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
     } catch (e) {
-      // scim_integrations.group_id is ON DELETE RESTRICT, which PostgreSQL reports as 23001, not 23503.
-      if (isForeignKeyViolation(e) || pgErrorCode(e) === RESTRICT_VIOLATION) {
+      if (isForeignKeyViolation(e)) {
         throw ApiException.conflict(
           'This group is the target group of a SCIM integration; change or delete the integration first',
         );

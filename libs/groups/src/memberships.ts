@@ -24,42 +24,75 @@ export function distinctUuids(values: string[]): { ids: string[]; invalid: strin
  */
 export const memberships = {
   /**
-   * Adds users of the scope's directory to a group (re-adding a member is not an error). Returns the ids
-   * that name no user of the directory, so the caller can refuse the change.
+   * Adds users of the scope's directory to a group (re-adding a member is not an error). Returns how many
+   * members were added, and the ids that name no user of the directory, so the caller can refuse the change.
    */
-  async add(tx: SqlRunner, scope: MemberScope, groupId: string, userIds: string[]): Promise<string[]> {
-    if (userIds.length === 0) return [];
-    const rows = await tx.query<{ id: string }>(
+  async add(
+    tx: SqlRunner,
+    scope: MemberScope,
+    groupId: string,
+    userIds: string[],
+  ): Promise<{ added: number; unknown: string[] }> {
+    if (userIds.length === 0) return { added: 0, unknown: [] };
+    const [row] = await tx.query<{ added: number; unknown: string[] }>(
       `WITH wanted AS (SELECT DISTINCT unnest($4::uuid[]) AS id),
             known AS (SELECT u.id FROM scim_users u JOIN wanted w ON w.id = u.id
                        WHERE u.tenant_id = $1 AND u.integration_id = $2),
             added AS (INSERT INTO group_members (tenant_id, group_id, user_id)
-                      SELECT $1, $3, id FROM known ON CONFLICT DO NOTHING)
-       SELECT w.id FROM wanted w WHERE NOT EXISTS (SELECT 1 FROM known k WHERE k.id = w.id)`,
+                      SELECT $1, $3, id FROM known ON CONFLICT DO NOTHING RETURNING 1)
+       SELECT (SELECT count(*) FROM added)::int AS added,
+              coalesce((SELECT array_agg(w.id::text) FROM wanted w WHERE NOT EXISTS (SELECT 1 FROM known k WHERE k.id = w.id)),
+                       '{}'::text[]) AS unknown`,
       [scope.tenantId, scope.integrationId, groupId, userIds],
     );
-    return rows.map((r) => r.id);
+    return { added: row.added, unknown: row.unknown };
   },
 
-  /** Removes exactly the named members (a non-member is not an error). */
-  async remove(tx: SqlRunner, tenantId: string, groupId: string, userIds: string[]): Promise<void> {
-    if (userIds.length === 0) return;
-    await tx.query(
-      `DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND user_id = ANY($3::uuid[])`,
-      [tenantId, groupId, userIds],
+  /** Removes exactly the named members (a non-member is not an error); returns how many were removed. */
+  async remove(tx: SqlRunner, tenantId: string, groupId: string, userIds: string[]): Promise<number> {
+    if (userIds.length === 0) return 0;
+    return countOf(
+      await tx.query<{ n: number }>(
+        `WITH d AS (DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND user_id = ANY($3::uuid[]) RETURNING 1)
+         SELECT count(*)::int AS n FROM d`,
+        [tenantId, groupId, userIds],
+      ),
     );
   },
 
-  async removeAll(tx: SqlRunner, tenantId: string, groupId: string): Promise<void> {
-    await tx.query(`DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2`, [tenantId, groupId]);
+  /** Removes every member; returns how many were removed. */
+  async removeAll(tx: SqlRunner, tenantId: string, groupId: string): Promise<number> {
+    return countOf(
+      await tx.query<{ n: number }>(
+        `WITH d AS (DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 RETURNING 1)
+         SELECT count(*)::int AS n FROM d`,
+        [tenantId, groupId],
+      ),
+    );
   },
 
-  /** Makes the members exactly `userIds`: removes the others, adds the missing; returns unknown ids. */
-  async replace(tx: SqlRunner, scope: MemberScope, groupId: string, userIds: string[]): Promise<string[]> {
-    await tx.query(
-      `DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND user_id <> ALL($3::uuid[])`,
-      [scope.tenantId, groupId, userIds],
+  /**
+   * Makes the members exactly `userIds`: removes the others, adds the missing. Returns how many members
+   * changed (removed or added) and the unknown ids.
+   */
+  async replace(
+    tx: SqlRunner,
+    scope: MemberScope,
+    groupId: string,
+    userIds: string[],
+  ): Promise<{ changed: number; unknown: string[] }> {
+    const removed = countOf(
+      await tx.query<{ n: number }>(
+        `WITH d AS (DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND user_id <> ALL($3::uuid[]) RETURNING 1)
+         SELECT count(*)::int AS n FROM d`,
+        [scope.tenantId, groupId, userIds],
+      ),
     );
-    return memberships.add(tx, scope, groupId, userIds);
+    const { added, unknown } = await memberships.add(tx, scope, groupId, userIds);
+    return { changed: removed + added, unknown };
   },
 };
+
+function countOf(rows: { n: number }[]): number {
+  return rows[0]?.n ?? 0;
+}

@@ -1,2 +1,3 @@
 export * from './integrations.module';
 export * from './integrations.service';
+export { ActivityService } from './activity.service';

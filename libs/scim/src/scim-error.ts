@@ -46,13 +46,11 @@ export function toScimError(e: unknown): { status: number; scimType?: ScimErrorT
 
 export function sendScimError(exception: unknown, req: Request, res: Response, logger?: Logger): void {
   let error = toScimError(exception);
-  if (error.status === 404 && exception instanceof HttpException) {
-    const allowed = allowedMethods(req.path);
-    if (allowed) {
-      res.setHeader('Allow', allowed.join(', '));
-      error = { status: 405, detail: `${req.method} is not allowed here; use ${allowed.join(', ')}` };
-    }
+  const allowed = allowedMethods(req.path);
+  if (error.status === 404 && exception instanceof HttpException && allowed) {
+    error = { status: 405, detail: `${req.method} is not allowed here; use ${allowed.join(', ')}` };
   }
+  if (error.status === 405 && allowed) res.setHeader('Allow', allowed.join(', '));
   const requestId = requestIdOf(req);
   if (error.status >= 500) logger?.error({ err: exception, requestId }, 'Unhandled SCIM error');
   if (res.headersSent) return;

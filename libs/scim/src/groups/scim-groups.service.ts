@@ -6,7 +6,7 @@ import type { ScimCaller } from '@rollcall/tokens';
 import { compileFilter, compileSort, GROUP_FILTER_TARGET, isUuid } from '../filter';
 import { applyPatch, type MemberChange } from '../patch';
 import { project, wantsAttribute, type ProjectionOptions } from '../projection';
-import { normalizeResource, type ScimResource } from '../resource';
+import { findKey, getIgnoringCase, isPlainObject, normalizeResource, type ScimResource } from '../resource';
 import { GROUP_RESOURCE } from '../schema';
 import { ScimException } from '../scim.exception';
 import { ScimResourceResult } from '../scim-http';
@@ -55,7 +55,7 @@ export class ScimGroupsService {
     projection: ProjectionOptions,
   ): Promise<ScimResourceResult> {
     const { caller } = ctx;
-    const { resource, members } = splitMembers(normalizeResource(body, GROUP_RESOURCE, 'create').resource);
+    const { resource, members } = normalizeGroup(body, 'create');
     const displayName = displayNameOf(resource);
     const row = await this.inTransaction(async (tx) => {
       const params: unknown[] = [
@@ -136,7 +136,7 @@ export class ScimGroupsService {
   ): Promise<ScimResourceResult> {
     const { caller } = ctx;
     if (!isUuid(id)) throw notFound(id);
-    const { resource, members } = splitMembers(normalizeResource(body, GROUP_RESOURCE, 'replace').resource);
+    const { resource, members } = normalizeGroup(body, 'replace');
     const displayName = displayNameOf(resource);
     const row = await this.inTransaction(async (tx) => {
       const current = await this.find(tx, caller, id, true);
@@ -166,9 +166,10 @@ export class ScimGroupsService {
         checkVersion(ifMatch, current.version);
         const patched = applyPatch(current.resource, body, GROUP_RESOURCE, { resourceId: id });
         name = displayNameOf(patched.resource);
-        const changes = patched.members ?? [];
-        await this.applyMembers(tx, caller, id, changes);
-        if (!patched.changed && changes.length === 0) return current;
+        // A PATCH that changes nothing (a re-added member, a removed non-member) writes nothing: no new
+        // version, no activity event.
+        const membersChanged = await this.applyMembers(tx, caller, id, patched.members ?? []);
+        if (!patched.changed && membersChanged === 0) return current;
         return this.write(tx, ctx, id, patched.resource, name);
       },
       () => name,
@@ -198,26 +199,40 @@ export class ScimGroupsService {
     }
   }
 
-  /** Applies membership changes in order; a member that is no user of this directory is a 400. */
-  private async applyMembers(tx: SqlRunner, caller: ScimCaller, groupId: string, changes: MemberChange[]) {
+  /**
+   * Applies membership changes in order; a member that is no user of this directory is a 400. Returns how many
+   * memberships changed (re-adding a member or removing a non-member changes none).
+   */
+  private async applyMembers(
+    tx: SqlRunner,
+    caller: ScimCaller,
+    groupId: string,
+    changes: MemberChange[],
+  ): Promise<number> {
     const scope: MemberScope = { tenantId: caller.tenantId, integrationId: caller.integrationId };
+    let changed = 0;
     for (const change of changes) {
       if (change.kind === 'removeAll') {
-        await memberships.removeAll(tx, caller.tenantId, groupId);
+        changed += await memberships.removeAll(tx, caller.tenantId, groupId);
         continue;
       }
       const { ids, invalid } = distinctUuids(change.values);
       if (change.kind === 'remove') {
-        await memberships.remove(tx, caller.tenantId, groupId, ids);
+        changed += await memberships.remove(tx, caller.tenantId, groupId, ids);
         continue;
       }
       if (invalid.length > 0) throw unknownMembers(invalid);
-      const unknown =
-        change.kind === 'add'
-          ? await memberships.add(tx, scope, groupId, ids)
-          : await memberships.replace(tx, scope, groupId, ids);
-      if (unknown.length > 0) throw unknownMembers(unknown);
+      if (change.kind === 'add') {
+        const { added, unknown } = await memberships.add(tx, scope, groupId, ids);
+        if (unknown.length > 0) throw unknownMembers(unknown);
+        changed += added;
+      } else {
+        const result = await memberships.replace(tx, scope, groupId, ids);
+        if (result.unknown.length > 0) throw unknownMembers(result.unknown);
+        changed += result.changed;
+      }
     }
+    return changed;
   }
 
   private async write(
@@ -338,19 +353,35 @@ export class ScimGroupsService {
   }
 }
 
-/** Takes `members` out of a normalised group: they live in their own table. */
-function splitMembers(resource: ScimResource): { resource: ScimResource; members?: string[] } {
-  const { members, ...rest } = resource;
-  if (members === undefined) return { resource: rest };
-  if (!Array.isArray(members)) throw new ScimException(400, 'invalidValue', 'members must be an array');
-  const values = members.map((m: unknown) => {
-    const value = (m as { value?: unknown } | null)?.value;
+/**
+ * Normalises a POST/PUT body with its `members` taken out first: they live in their own table, and the member
+ * list of a large group must cost linear time (normalising a multi-valued attribute compares every pair of
+ * its elements, which takes seconds for a few thousand members).
+ */
+function normalizeGroup(
+  body: unknown,
+  mode: 'create' | 'replace',
+): { resource: ScimResource; members?: string[] } {
+  const key = isPlainObject(body) ? findKey(body, 'members') : undefined;
+  if (!isPlainObject(body) || key === undefined) {
+    return { resource: normalizeResource(body, GROUP_RESOURCE, mode).resource };
+  }
+  const { [key]: members, ...rest } = body;
+  const { resource } = normalizeResource(rest, GROUP_RESOURCE, mode);
+  if (members === null) return { resource };
+  // As for any multi-valued attribute: a single member is a list of one, null elements are dropped, and a
+  // plain string is the member's value.
+  const list: unknown[] = Array.isArray(members) ? (members as unknown[]) : [members];
+  const values: string[] = [];
+  for (const m of list) {
+    if (m === null) continue;
+    const value = isPlainObject(m) ? getIgnoringCase(m, 'value') : m;
     if (typeof value !== 'string' || value === '') {
       throw new ScimException(400, 'invalidValue', 'Every member needs a value: the id of a user');
     }
-    return value;
-  });
-  return { resource: rest, members: values };
+    values.push(value);
+  }
+  return { resource, members: values };
 }
 
 function displayNameOf(resource: ScimResource): string {

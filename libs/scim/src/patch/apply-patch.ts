@@ -798,7 +798,8 @@ class Patcher {
 
   private memberIds(value: unknown): string[] {
     const items: unknown[] = Array.isArray(value) ? (value as unknown[]) : [value];
-    const ids: string[] = [];
+    // A Set keeps this linear: Okta sends the whole member list of a large group.
+    const ids = new Set<string>();
     for (const item of items) {
       if (item === null) continue;
       const id =
@@ -806,15 +807,19 @@ class Patcher {
       if (typeof id !== 'string' || id.trim() === '') {
         throw invalidValue(this.at(`each member must have a non-empty string "value" (a member id).`));
       }
-      if (!ids.includes(id)) ids.push(id);
+      ids.add(id);
     }
-    return ids;
+    return [...ids];
   }
 
   private pushMembers(change: MemberChange): void {
     const last = this.members[this.members.length - 1];
     if (last && (change.kind === 'add' || change.kind === 'remove') && last.kind === change.kind) {
-      for (const v of change.values) if (!last.values.includes(v)) last.values.push(v);
+      const seen = new Set(last.values);
+      for (const v of change.values) {
+        if (!seen.has(v)) last.values.push(v);
+        seen.add(v);
+      }
       return;
     }
     if (change.kind === 'add' && change.values.length === 0) return;

@@ -4,6 +4,7 @@ import type { ScimRequestContext } from '../events/scim-events.service';
 import { parseIfMatch } from '../scim-http';
 import { parseListQuery, parseSearchRequest } from '../scim-list';
 import { projectionOf, ScimBody, ScimControllerBase, ScimQuery, ScimRequest } from '../scim-controller';
+import { ScimException } from '../scim.exception';
 import { ScimUsersService } from './scim-users.service';
 
 type Query = Record<string, unknown>;
@@ -33,6 +34,7 @@ export class ScimUsersController {
 
   @Get(':id')
   get(@ScimRequest() ctx: ScimRequestContext, @Param('id') id: string, @ScimQuery() q: Query) {
+    notSearch(id);
     return this.users.get(ctx.caller, id, projectionOf(q));
   }
 
@@ -44,6 +46,7 @@ export class ScimUsersController {
     @Headers('if-match') ifMatch: string | undefined,
     @ScimQuery() q: Query,
   ) {
+    notSearch(id);
     return this.users.replace(ctx, id, body, parseIfMatch(ifMatch), projectionOf(q));
   }
 
@@ -55,6 +58,7 @@ export class ScimUsersController {
     @Headers('if-match') ifMatch: string | undefined,
     @ScimQuery() q: Query,
   ) {
+    notSearch(id);
     return this.users.patch(ctx, id, body, parseIfMatch(ifMatch), projectionOf(q));
   }
 
@@ -65,6 +69,13 @@ export class ScimUsersController {
     @Param('id') id: string,
     @Headers('if-match') ifMatch: string | undefined,
   ) {
+    notSearch(id);
     return this.users.delete(ctx, id, parseIfMatch(ifMatch));
   }
+}
+
+/** `/Users/.search` takes only POST: other methods must not reach the `:id` routes (405, not 404). */
+function notSearch(id: string): void {
+  if (id.toLowerCase() === '.search')
+    throw new ScimException(405, undefined, '/Users/.search only takes POST');
 }

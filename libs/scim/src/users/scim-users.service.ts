@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@rollcall/common';
-import { isUniqueViolation, SqlService } from '@rollcall/database';
+import { isUniqueViolation, SqlService, type SqlRunner } from '@rollcall/database';
 import type { ScimCaller } from '@rollcall/tokens';
 import { compileFilter, compileSort, isUuid, USER_FILTER_TARGET } from '../filter';
 import { applyPatch } from '../patch';
@@ -175,6 +175,10 @@ export class ScimUsersService {
     const { caller } = ctx;
     if (!isUuid(id)) throw notFound(id);
     for (let attempt = 1; ; attempt++) {
+      // Optimistic attempts lost to other writers: without If-Match the client asked for no precondition, so
+      // the last attempt locks the row rather than answer 412.
+      if (attempt === PATCH_RETRIES && ifMatch === undefined)
+        return this.patchLocked(ctx, id, body, projection);
       const current = await this.find(caller, id, false);
       if (!current) throw notFound(id);
       checkVersion(ifMatch, current.version);
@@ -187,11 +191,34 @@ export class ScimUsersService {
         return this.result(row, projection);
       } catch (e) {
         // Another writer changed the user between our read and write: apply the operations again.
-        if (e instanceof VersionConflict && ifMatch === undefined && attempt < PATCH_RETRIES) continue;
+        if (e instanceof VersionConflict && ifMatch === undefined) continue;
         if (e instanceof VersionConflict) throw preconditionFailed();
         throw e;
       }
     }
+  }
+
+  /** PATCH under a row lock: read, apply and write in one transaction that no other writer can interleave. */
+  private async patchLocked(
+    ctx: ScimRequestContext,
+    id: string,
+    body: unknown,
+    projection: ProjectionOptions,
+  ): Promise<ScimResourceResult> {
+    const { caller } = ctx;
+    const { row, changed } = await this.sql.transaction(async (tx) => {
+      const [current] = await tx.query<UserRow>(
+        `SELECT ${qualified('u')} FROM scim_users u
+          WHERE u.tenant_id = $1 AND u.integration_id = $2 AND u.id = $3 FOR UPDATE`,
+        [caller.tenantId, caller.integrationId, id],
+      );
+      if (!current) throw notFound(id);
+      const patched = applyPatch(current.resource, body, USER_RESOURCE, { resourceId: id });
+      if (!patched.changed && patched.password === undefined) return { row: current, changed: false };
+      const written = await this.write(ctx, current, patched.resource, patched.password, 200, tx);
+      return { row: written, changed: true };
+    });
+    return this.result(changed ? row : await this.withGroups(caller, row, projection), projection);
   }
 
   async delete(ctx: ScimRequestContext, id: string, ifMatch: number | undefined): Promise<void> {
@@ -223,6 +250,7 @@ export class ScimUsersService {
     resource: ScimResource,
     password: string | undefined,
     status: number,
+    tx?: SqlRunner,
   ): Promise<UserRow> {
     const { caller } = ctx;
     const columns = columnsOf(resource);
@@ -239,24 +267,24 @@ export class ScimUsersService {
       resource,
       passwordHash,
     ];
+    // The event's parameters are appended to `params` by wrap(), before the statement runs.
+    const statement = this.events.wrap(
+      `WITH u AS (
+         UPDATE scim_users u
+            SET user_name = $5, external_id = $6, display_name = $7, active = $8, resource = $9,
+                password_hash = COALESCE($10, password_hash), version = version + 1, updated_at = now()
+          WHERE tenant_id = $1 AND integration_id = $2 AND id = $3 AND version = $4
+          RETURNING ${RETURNING}, ${GROUPS_OF})`,
+      'u',
+      params,
+      ctx,
+      { resourceType: 'User', name: columns.userName, status },
+    );
     let rows: UserRow[];
     try {
-      rows = await this.sql.query<UserRow>(
-        this.events.wrap(
-          `WITH u AS (
-             UPDATE scim_users u
-                SET user_name = $5, external_id = $6, display_name = $7, active = $8, resource = $9,
-                    password_hash = COALESCE($10, password_hash), version = version + 1, updated_at = now()
-              WHERE tenant_id = $1 AND integration_id = $2 AND id = $3 AND version = $4
-              RETURNING ${RETURNING}, ${GROUPS_OF})`,
-          'u',
-          params,
-          ctx,
-          { resourceType: 'User', name: columns.userName, status },
-        ),
-        params,
-        true,
-      );
+      rows = tx
+        ? await tx.query<UserRow>(statement, params)
+        : await this.sql.query<UserRow>(statement, params, true);
     } catch (e) {
       if (isUniqueViolation(e, 'UQ_scim_users_user_name')) {
         throw new ScimException(409, 'uniqueness', `userName "${columns.userName}" is already taken`);

@@ -1,0 +1,542 @@
+import request from 'supertest';
+import { randomUUID } from 'node:crypto';
+import { ActivityService } from '@rollcall/integrations';
+import { createScimDirectory, createTestApp, type TestApp } from '@rollcall/testing';
+import { createGroup, oktaMembers } from './fixtures/groups/helpers';
+import { oktaCreateGroup, oktaRemoveMember, oktaRename } from './fixtures/groups/okta';
+import { OKTA_DEACTIVATE, oktaCreateUser } from './fixtures/okta';
+import {
+  createUser,
+  type Json,
+  NO_SUCH_ID,
+  patchBody,
+  scimClient,
+  type ScimClient,
+  userBody,
+} from './fixtures/scim';
+
+const PASSWORD = 'Pa55w0rd-Never-Logged!';
+
+interface EventRow {
+  id: string;
+  created_at: Date;
+  method: string;
+  path: string;
+  resource_type: string | null;
+  resource_id: string | null;
+  resource_name: string | null;
+  status: number;
+  scim_type: string | null;
+  detail: string | null;
+  duration_ms: number;
+  request_id: string;
+}
+
+describe('the sync activity log', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t.close());
+
+  async function directory(provider = 'okta') {
+    const dir = await createScimDirectory(t, provider);
+    return { ...dir, scim: scimClient(t, dir.integration.token) };
+  }
+
+  async function rows(integrationId: string): Promise<EventRow[]> {
+    return t.sql<EventRow>(`SELECT * FROM scim_events WHERE integration_id = $1 ORDER BY id`, [integrationId]);
+  }
+
+  /** Sends a request with a fresh X-Request-Id; checks the server answers with it. */
+  async function send(r: request.Test): Promise<{ res: request.Response; requestId: string }> {
+    const requestId = `test-${randomUUID()}`;
+    const res = await r.set('X-Request-Id', requestId);
+    expect(res.headers['x-request-id']).toBe(requestId);
+    return { res, requestId };
+  }
+
+  function events(adminToken: string, integrationId: string, query = '') {
+    return request(t.http)
+      .get(`/api/v1/scim-integrations/${integrationId}/events${query}`)
+      .auth(adminToken, { type: 'bearer' });
+  }
+
+  describe('what is recorded', () => {
+    let scim: ScimClient;
+    let integration: { id: string; token: string };
+    let tenant: { id: string; adminToken: string };
+
+    beforeAll(async () => {
+      ({ scim, integration, tenant } = await directory());
+    });
+
+    it('records every change exactly once, in the same statement: method, path, resource, name, status, duration, request id', async () => {
+      const expected: Partial<EventRow>[] = [];
+      const step = async (
+        r: request.Test,
+        status: number,
+        facts: { resource_type: 'User' | 'Group'; name: string; method: string; path?: (id: string) => string },
+        id?: string,
+      ): Promise<Json> => {
+        const before = (await rows(integration.id)).length;
+        const { res, requestId } = await send(r);
+        expect(res.status).toBe(status);
+        const resourceId = (id ?? res.body.id) as string;
+        const after = await rows(integration.id);
+        expect(after).toHaveLength(before + 1);
+        const row = after[after.length - 1];
+        const want = {
+          method: facts.method,
+          path: `/${facts.resource_type}s${id || facts.method !== 'POST' ? `/${resourceId}` : ''}`,
+          resource_type: facts.resource_type,
+          resource_id: resourceId,
+          resource_name: facts.name,
+          status,
+          scim_type: null,
+          detail: null,
+          request_id: requestId,
+        };
+        expect(row).toMatchObject(want);
+        expect(row.duration_ms).toBeGreaterThanOrEqual(0);
+        expect(row.duration_ms).toBeLessThan(10_000);
+        expected.push(want);
+        return res.body;
+      };
+
+      const user = await step(scim.post('/Users', oktaCreateUser('logged@example.com')), 201, {
+        resource_type: 'User',
+        name: 'logged@example.com',
+        method: 'POST',
+      });
+      await step(scim.put(`/Users/${user.id}`, userBody('logged@example.com', { password: PASSWORD })), 200, {
+        resource_type: 'User',
+        name: 'logged@example.com',
+        method: 'PUT',
+      }, user.id);
+      await step(scim.patch(`/Users/${user.id}`, OKTA_DEACTIVATE), 200, {
+        resource_type: 'User',
+        name: 'logged@example.com',
+        method: 'PATCH',
+      }, user.id);
+
+      const group = await step(scim.post('/Groups', oktaCreateGroup('Logged Group', oktaMembers([user] as never))), 201, {
+        resource_type: 'Group',
+        name: 'Logged Group',
+        method: 'POST',
+      });
+      await step(scim.put(`/Groups/${group.id}`, oktaCreateGroup('Logged Group 2')), 200, {
+        resource_type: 'Group',
+        name: 'Logged Group 2',
+        method: 'PUT',
+      }, group.id);
+      await step(scim.patch(`/Groups/${group.id}`, oktaRename(group.id, 'Logged Group 3')), 200, {
+        resource_type: 'Group',
+        name: 'Logged Group 3',
+        method: 'PATCH',
+      }, group.id);
+      await step(
+        scim.patch(`/Groups/${group.id}`, patchBody({ op: 'add', path: 'members', value: [{ value: user.id }] })),
+        200,
+        { resource_type: 'Group', name: 'Logged Group 3', method: 'PATCH' },
+        group.id,
+      );
+      await step(scim.delete(`/Groups/${group.id}`), 204, {
+        resource_type: 'Group',
+        name: 'Logged Group 3',
+        method: 'DELETE',
+      }, group.id);
+      await step(scim.delete(`/Users/${user.id}`), 204, {
+        resource_type: 'User',
+        name: 'logged@example.com',
+        method: 'DELETE',
+      }, user.id);
+
+      expect(await rows(integration.id)).toMatchObject(expected);
+    });
+
+    it('records nothing for reads: GET by id, lists, filters, .search, discovery', async () => {
+      const user = await createUser(scim, 'reader@example.com');
+      const group = await createGroup(scim, oktaCreateGroup('Read Only'));
+      const before = await rows(integration.id);
+      await scim.get(`/Users/${user.id}`).expect(200);
+      await scim.get('/Users?filter=' + encodeURIComponent('userName eq "reader@example.com"')).expect(200);
+      await scim.get(`/Groups/${group.id}`).expect(200);
+      await scim.get('/Groups?excludedAttributes=members').expect(200);
+      await scim.post('/Groups/.search', { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'] }).expect(200);
+      await scim.get('/ServiceProviderConfig').expect(200);
+      await scim.get('/ResourceTypes').expect(200);
+      expect(await rows(integration.id)).toEqual(before);
+    });
+
+    it('records nothing for a PATCH that changes nothing', async () => {
+      const group = await createGroup(scim, oktaCreateGroup('Unchanged'));
+      const before = await rows(integration.id);
+      await scim.patch(`/Groups/${group.id}`, oktaRemoveMember(NO_SUCH_ID)).expect(200);
+      await scim.patch(`/Groups/${group.id}`, oktaRename(group.id, 'Unchanged')).expect(200);
+      expect(await rows(integration.id)).toEqual(before);
+    });
+
+    it('records every failed request of the caller with scimType and detail (409, 400, 404, 412), and only that', async () => {
+      const user = await createUser(scim, 'failing@example.com');
+      const group = await createGroup(scim, oktaCreateGroup('Failing Group', oktaMembers([user] as never)));
+      const cases: {
+        r: () => request.Test;
+        status: number;
+        scimType: string | null;
+        method: string;
+        path: string;
+        type: string | null;
+        resourceId?: string | null;
+        name?: string | null;
+      }[] = [
+        {
+          r: () => scim.post('/Users', userBody('FAILING@example.com', { password: PASSWORD })),
+          status: 409,
+          scimType: 'uniqueness',
+          method: 'POST',
+          path: '/Users',
+          type: 'User',
+          name: 'FAILING@example.com',
+        },
+        {
+          r: () => scim.post('/Groups', oktaCreateGroup('failing group')),
+          status: 409,
+          scimType: 'uniqueness',
+          method: 'POST',
+          path: '/Groups',
+          type: 'Group',
+          name: 'failing group',
+        },
+        {
+          r: () => scim.patch(`/Groups/${group.id}`, patchBody({ op: 'add', path: 'members', value: [{ value: NO_SUCH_ID }] })),
+          status: 400,
+          scimType: 'invalidValue',
+          method: 'PATCH',
+          path: `/Groups/${group.id}`,
+          type: 'Group',
+          resourceId: group.id,
+        },
+        {
+          r: () => scim.get('/Groups?filter=' + encodeURIComponent('displayName eq')),
+          status: 400,
+          scimType: 'invalidFilter',
+          method: 'GET',
+          path: '/Groups',
+          type: 'Group',
+        },
+        {
+          r: () => scim.get(`/Groups/${NO_SUCH_ID}`),
+          status: 404,
+          scimType: null,
+          method: 'GET',
+          path: `/Groups/${NO_SUCH_ID}`,
+          type: 'Group',
+          resourceId: NO_SUCH_ID,
+        },
+        {
+          r: () => scim.delete(`/Users/${NO_SUCH_ID}`),
+          status: 404,
+          scimType: null,
+          method: 'DELETE',
+          path: `/Users/${NO_SUCH_ID}`,
+          type: 'User',
+          resourceId: NO_SUCH_ID,
+        },
+        {
+          r: () => scim.put(`/Groups/${group.id}`, oktaCreateGroup('Failing Group')).set('If-Match', 'W/"42"'),
+          status: 412,
+          scimType: null,
+          method: 'PUT',
+          path: `/Groups/${group.id}`,
+          type: 'Group',
+          resourceId: group.id,
+          name: 'Failing Group',
+        },
+        {
+          r: () => scim.patch(`/Users/${user.id}`, { schemas: ['nope'], Operations: [] }),
+          status: 400,
+          scimType: 'invalidSyntax',
+          method: 'PATCH',
+          path: `/Users/${user.id}`,
+          type: 'User',
+          resourceId: user.id,
+        },
+      ];
+      for (const c of cases) {
+        const before = (await rows(integration.id)).length;
+        const { res, requestId } = await send(c.r());
+        expect(res.status).toBe(c.status);
+        const after = await rows(integration.id);
+        expect(after).toHaveLength(before + 1);
+        const row = after[after.length - 1];
+        expect(row).toMatchObject({
+          method: c.method,
+          path: c.path,
+          resource_type: c.type,
+          resource_id: c.resourceId ?? null,
+          status: c.status,
+          scim_type: c.scimType,
+          detail: res.body.detail,
+          request_id: requestId,
+        });
+        if (c.name !== undefined) expect(row.resource_name).toBe(c.name);
+        expect(row.detail).toEqual(expect.any(String));
+      }
+      // The failed PATCH changed nothing and logged no success.
+      expect((await rows(integration.id)).filter((r) => r.resource_id === group.id && r.status < 400)).toHaveLength(1);
+    });
+
+    it('records nothing for a caller without a valid token', async () => {
+      const before = await t.sql(`SELECT count(*) AS n FROM scim_events`);
+      const res = await request(t.http).get('/scim/v2/Users').auth('rc_scim_not-a-token', { type: 'bearer' });
+      expect(res.status).toBe(401);
+      const after = await t.sql(`SELECT count(*) AS n FROM scim_events WHERE request_id = $1`, [
+        res.headers['x-request-id'],
+      ]);
+      expect(after).toEqual([{ n: '0' }]);
+      expect(before).toBeDefined();
+    });
+
+    it('never keeps a token or a password, in any column', async () => {
+      // A few more requests carrying the password, successful and failed.
+      const u = await createUser(scim, 'secret@example.com', { password: PASSWORD });
+      await scim.patch(`/Users/${u.id}`, patchBody({ op: 'replace', path: 'password', value: PASSWORD })).expect(200);
+      await scim.patch(`/Users/${u.id}`, patchBody({ op: 'replace', value: { password: PASSWORD, userName: '' } }));
+      await scim.patch(`/Users/${u.id}`, patchBody({ op: 'replace', path: 'password', value: { x: PASSWORD } }));
+      await scim.post('/Users', userBody('secret@example.com', { password: PASSWORD })).expect(409);
+      await scim.post('/Users', userBody(PASSWORD, { password: PASSWORD })).expect(201);
+      const all = await rows(integration.id);
+      expect(all.length).toBeGreaterThan(10);
+      const text = JSON.stringify(all);
+      expect(text).not.toContain(integration.token);
+      expect(text).not.toContain(integration.token.slice(-24));
+      // The password appears only where it was sent as a userName (a name, not a secret).
+      const withPassword = all.filter((r) => JSON.stringify(r).includes(PASSWORD));
+      expect(withPassword.every((r) => r.resource_name === PASSWORD && !(r.detail ?? '').includes(PASSWORD))).toBe(
+        true,
+      );
+      // Nor does any other table keep the token (only its hash).
+      const tokens = await t.sql(`SELECT * FROM api_tokens WHERE tenant_id = $1`, [tenant.id]);
+      expect(JSON.stringify(tokens)).not.toContain(integration.token);
+    });
+  });
+
+  describe('GET /api/v1/scim-integrations/:id/events', () => {
+    let scim: ScimClient;
+    let integration: { id: string; token: string };
+    let tenant: { id: string; adminToken: string };
+
+    beforeAll(async () => {
+      ({ scim, integration, tenant } = await directory('entra'));
+      // 12 changes and 3 failures.
+      for (let i = 0; i < 6; i++) await createUser(scim, `paged${i}@example.com`);
+      for (let i = 0; i < 4; i++) await createGroup(scim, oktaCreateGroup(`Paged ${i}`));
+      const g = await createGroup(scim, oktaCreateGroup('Paged Renamed'));
+      await scim.patch(`/Groups/${g.id}`, oktaRename(g.id, 'Paged Renamed 2')).expect(200);
+      await scim.post('/Users', userBody('paged0@example.com')).expect(409);
+      await scim.get(`/Groups/${NO_SUCH_ID}`).expect(404);
+      await scim.post('/Groups', oktaCreateGroup('paged 1')).expect(409);
+    });
+
+    it('lists newest first with every field', async () => {
+      const res = await events(tenant.adminToken, integration.id).expect(200);
+      const stored = (await rows(integration.id)).reverse();
+      expect(res.body.items).toHaveLength(stored.length);
+      expect(res.body.nextCursor).toBeNull();
+      expect(res.body.items.map((e: Json) => e.id)).toEqual(stored.map((r) => String(r.id)));
+      const times = res.body.items.map((e: Json) => Date.parse(e.time));
+      expect([...times].sort((a, b) => b - a)).toEqual(times);
+      expect(res.body.items[0]).toEqual({
+        id: expect.any(String),
+        time: expect.any(String),
+        method: 'POST',
+        path: '/Groups',
+        resourceType: 'Group',
+        resourceId: null,
+        resourceName: 'paged 1',
+        status: 409,
+        outcome: 'failed',
+        scimType: 'uniqueness',
+        detail: expect.stringContaining('paged 1'),
+        durationMs: expect.any(Number),
+        requestId: stored[0].request_id,
+      });
+      expect(res.body.items[3]).toMatchObject({
+        method: 'PATCH',
+        resourceType: 'Group',
+        resourceName: 'Paged Renamed 2',
+        status: 200,
+        outcome: 'succeeded',
+        scimType: null,
+        detail: null,
+      });
+    });
+
+    it('walks every event exactly once with the cursor', async () => {
+      const stored = (await rows(integration.id)).reverse().map((r) => String(r.id));
+      expect(stored.length).toBeGreaterThan(10);
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const q: string = `?limit=4${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+        const res = await events(tenant.adminToken, integration.id, q).expect(200);
+        expect(res.body.items.length).toBeLessThanOrEqual(4);
+        seen.push(...res.body.items.map((e: Json) => e.id));
+        cursor = res.body.nextCursor;
+        pages++;
+      } while (cursor && pages < 20);
+      expect(seen).toEqual(stored);
+      expect(pages).toBe(Math.ceil(stored.length / 4));
+    });
+
+    it('walks events made in one instant (same created_at) exactly once', async () => {
+      const { integration: other, tenant: otherTenant } = await directory();
+      await t.sql(
+        `INSERT INTO scim_events (tenant_id, integration_id, created_at, method, path, status, duration_ms, request_id)
+         SELECT $1, $2, '2030-01-01T00:00:00.123456Z', 'POST', '/Users', 201, 1, 'same-' || i FROM generate_series(1, 7) i`,
+        [otherTenant.id, other.id],
+      );
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const q: string = `?limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+        const res = await events(otherTenant.adminToken, other.id, q).expect(200);
+        seen.push(...res.body.items.map((e: Json) => e.requestId));
+        cursor = res.body.nextCursor;
+      } while (cursor && seen.length < 50);
+      expect([...seen].sort()).toEqual(Array.from({ length: 7 }, (_, i) => `same-${i + 1}`).sort());
+      expect(new Set(seen).size).toBe(7);
+    });
+
+    it('filters by status, resourceType and since', async () => {
+      const failed = await events(tenant.adminToken, integration.id, '?status=failed').expect(200);
+      expect(failed.body.items).toHaveLength(3);
+      expect(failed.body.items.every((e: Json) => e.outcome === 'failed' && e.status >= 400)).toBe(true);
+      const succeeded = await events(tenant.adminToken, integration.id, '?status=succeeded').expect(200);
+      expect(succeeded.body.items).toHaveLength(12);
+
+      const groups = await events(tenant.adminToken, integration.id, '?resourceType=Group').expect(200);
+      expect(groups.body.items.length).toBe(8);
+      expect(groups.body.items.every((e: Json) => e.resourceType === 'Group')).toBe(true);
+      const failedUsers = await events(tenant.adminToken, integration.id, '?resourceType=User&status=failed').expect(200);
+      expect(failedUsers.body.items).toHaveLength(1);
+      expect(failedUsers.body.items[0]).toMatchObject({ status: 409, scimType: 'uniqueness' });
+
+      const all = await events(tenant.adminToken, integration.id).expect(200);
+      const pivot = all.body.items[4].time as string;
+      const since = await events(tenant.adminToken, integration.id, `?since=${encodeURIComponent(pivot)}`).expect(200);
+      expect(since.body.items.map((e: Json) => e.id)).toEqual(
+        all.body.items.filter((e: Json) => Date.parse(e.time) >= Date.parse(pivot)).map((e: Json) => e.id),
+      );
+      const future = await events(tenant.adminToken, integration.id, '?since=2999-01-01T00:00:00Z').expect(200);
+      expect(future.body).toEqual({ items: [], nextCursor: null });
+    });
+
+    it('refuses bad queries with 400: a cursor it did not make, an unknown status or type, a bad limit or since', async () => {
+      for (const q of [
+        '?cursor=not-a-cursor',
+        `?cursor=${Buffer.from('yesterday|1').toString('base64url')}`,
+        `?cursor=${Buffer.from('2020-01-01 00:00:00+00|abc').toString('base64url')}`,
+        '?status=maybe',
+        '?resourceType=Tenant',
+        '?limit=0',
+        '?limit=1000',
+        '?since=tomorrow',
+      ]) {
+        const res = await events(tenant.adminToken, integration.id, q);
+        expect({ q, status: res.status }).toEqual({ q, status: 400 });
+        expect(res.body.code).toBe('validation_failed');
+      }
+    });
+
+    it("answers 404 for another tenant's integration, an unknown one; 401 without an admin token", async () => {
+      const stranger = await directory();
+      const res = await events(stranger.tenant.adminToken, integration.id);
+      expect(res.status).toBe(404);
+      expect(res.body.code).toBe('not_found');
+      expect((await events(tenant.adminToken, NO_SUCH_ID)).status).toBe(404);
+      const scimToken = await request(t.http)
+        .get(`/api/v1/scim-integrations/${integration.id}/events`)
+        .auth(integration.token, { type: 'bearer' });
+      expect(scimToken.status).toBe(401);
+    });
+
+    it('shows the last request time and the failures of the last 24 hours in the details', async () => {
+      const details = await request(t.http)
+        .get(`/api/v1/scim-integrations/${integration.id}`)
+        .auth(tenant.adminToken, { type: 'bearer' })
+        .expect(200);
+      expect(details.body.failedRequests24h).toBe(3);
+      expect(Date.now() - Date.parse(details.body.lastRequestAt)).toBeLessThan(60_000);
+      // A failure older than 24 hours is not counted; one more failure now is.
+      await t.sql(
+        `INSERT INTO scim_events (tenant_id, integration_id, created_at, method, path, status, duration_ms, request_id)
+         VALUES ($1, $2, now() - interval '25 hours', 'GET', '/Users', 400, 1, 'old-failure')`,
+        [tenant.id, integration.id],
+      );
+      await scim.get(`/Users/${NO_SUCH_ID}`).expect(404);
+      const again = await request(t.http)
+        .get(`/api/v1/scim-integrations/${integration.id}`)
+        .auth(tenant.adminToken, { type: 'bearer' })
+        .expect(200);
+      expect(again.body.failedRequests24h).toBe(4);
+      const list = await request(t.http)
+        .get('/api/v1/scim-integrations')
+        .auth(tenant.adminToken, { type: 'bearer' })
+        .expect(200);
+      const listed = (Array.isArray(list.body) ? list.body : list.body.items) as Json[];
+      expect(listed.find((i) => i.id === integration.id)).toMatchObject({ failedRequests24h: 4 });
+    });
+
+    it('shows no last request for an integration never used', async () => {
+      const fresh = await createScimDirectory(t);
+      const details = await request(t.http)
+        .get(`/api/v1/scim-integrations/${fresh.integration.id}`)
+        .auth(fresh.tenant.adminToken, { type: 'bearer' })
+        .expect(200);
+      expect(details.body).toMatchObject({ lastRequestAt: null, failedRequests24h: 0 });
+    });
+  });
+
+  describe('retention', () => {
+    async function insertAged(tenantId: string, integrationId: string, ages: Record<string, string>) {
+      for (const [requestId, age] of Object.entries(ages)) {
+        await t.sql(
+          `INSERT INTO scim_events (tenant_id, integration_id, created_at, method, path, status, duration_ms, request_id)
+           VALUES ($1, $2, now() - $3::interval, 'POST', '/Users', 201, 1, $4)`,
+          [tenantId, integrationId, age, requestId],
+        );
+      }
+    }
+
+    async function requestIds(integrationId: string): Promise<string[]> {
+      return (await rows(integrationId)).map((r) => r.request_id).sort();
+    }
+
+    it('removes only events older than 30 days by default', async () => {
+      const { tenant, integration, scim } = await directory();
+      await createUser(scim, 'kept@example.com');
+      await insertAged(tenant.id, integration.id, { old40: '40 days', old31: '31 days', young29: '29 days' });
+      const recent = (await rows(integration.id)).find((r) => r.resource_name === 'kept@example.com')!.request_id;
+      await t.app.get(ActivityService).sweep();
+      expect(await requestIds(integration.id)).toEqual([recent, 'young29'].sort());
+    });
+
+    // Last in this file: passport strategies are process-wide, so while a second app is up, and after it is
+    // closed, bearer tokens are checked by that app's services (the directory is made before it starts).
+    it('honours EVENTS_RETENTION_DAYS', async () => {
+      const { tenant, integration } = await directory();
+      await insertAged(tenant.id, integration.id, { d2: '2 days', h25: '25 hours', h23: '23 hours', now: '0 seconds' });
+      const short = await createTestApp({ EVENTS_RETENTION_DAYS: '1' });
+      try {
+        await short.app.get(ActivityService).sweep();
+      } finally {
+        await short.close();
+      }
+      expect(await requestIds(integration.id)).toEqual(['h23', 'now']);
+    });
+  });
+});
