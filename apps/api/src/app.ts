@@ -43,6 +43,7 @@ export async function createApp(
       },
     }),
   );
+  ScimModule.beforeBody(app);
   // JSON and SCIM JSON bodies, up to the configured limit (413 above it).
   app.use(
     json({
@@ -50,12 +51,12 @@ export async function createApp(
       type: ['application/json', 'application/scim+json', 'application/*+json'],
     }),
   );
+  ScimModule.afterBody(app);
   const errors = new AllExceptionsFilter(new NestLogger('HTTP'));
   // Malformed JSON and oversized bodies fail before routing: answer them in the API's own error shapes.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => errors.send(err, req, res));
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(errors);
-  ScimModule.configure(app);
 
   const document = SwaggerModule.createDocument(
     app,

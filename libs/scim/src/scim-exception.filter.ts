@@ -14,8 +14,15 @@ export class ScimExceptionFilter implements ExceptionFilter {
   constructor(private readonly events: ScimEventsService) {}
 
   async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
-    const req = host.switchToHttp().getRequest<ScimExpressRequest>();
-    const res = host.switchToHttp().getResponse<Response>();
+    await this.handle(
+      exception,
+      host.switchToHttp().getRequest<ScimExpressRequest>(),
+      host.switchToHttp().getResponse(),
+    );
+  }
+
+  /** Records the failure (when the caller is known) and answers with the SCIM error. */
+  async handle(exception: unknown, req: ScimExpressRequest, res: Response): Promise<void> {
     const ctx = scimContextOf(req);
     if (ctx) {
       const error = toScimError(exception);

@@ -1,9 +1,9 @@
 import { type INestApplication, Module } from '@nestjs/common';
 import type { NextFunction, Response } from 'express';
-import { TokensModule } from '@rollcall/tokens';
+import { TokensModule, TokensService } from '@rollcall/tokens';
 import { ScimEventsService } from './events/scim-events.service';
 import { ScimDiscoveryController } from './scim-discovery.controller';
-import { isScimRequest, sendScimError } from './scim-error';
+import { isScimRequest } from './scim-error';
 import { ScimExceptionFilter } from './scim-exception.filter';
 import type { ScimExpressRequest } from './scim-request.decorator';
 import { ScimException } from './scim.exception';
@@ -22,10 +22,11 @@ const JSON_TYPES = /^application\/(scim\+)?json\s*(;|$)/i;
 })
 export class ScimModule {
   /**
-   * Express-level set-up that runs before routing: the request's start time (for the activity log), and
-   * 415 for a body that is neither `application/scim+json` nor `application/json`.
+   * Express-level set-up before the body is read: the request's start time (for the activity log), and 415
+   * for a body that is neither `application/scim+json` nor `application/json`.
    */
-  static configure(app: INestApplication): void {
+  static beforeBody(app: INestApplication): void {
+    const failures = new EarlyFailures(app);
     app.use((req: ScimExpressRequest, res: Response, next: NextFunction) => {
       if (!isScimRequest(req)) return next();
       req.scimStartedAt = performance.now();
@@ -38,9 +39,37 @@ export class ScimModule {
           undefined,
           'Send the body as application/scim+json or application/json',
         );
-        return sendScimError(e, req, res, undefined);
+        return void failures.handle(e, req, res);
       }
       next();
     });
+  }
+
+  /** After the body parser: malformed JSON (400) and oversized bodies (413) on SCIM paths, logged like any failure. */
+  static afterBody(app: INestApplication): void {
+    const failures = new EarlyFailures(app);
+    app.use((err: unknown, req: ScimExpressRequest, res: Response, next: NextFunction) => {
+      if (!isScimRequest(req)) return next(err);
+      void failures.handle(err, req, res);
+    });
+  }
+}
+
+/**
+ * Failures that happen before routing (so before the bearer guard): the caller is resolved from the token
+ * here, so that an integration's malformed or oversized requests still reach its activity log.
+ */
+class EarlyFailures {
+  constructor(private readonly app: INestApplication) {}
+
+  async handle(exception: unknown, req: ScimExpressRequest, res: Response): Promise<void> {
+    const token = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+    try {
+      const caller = token ? await this.app.get(TokensService).authenticate(token) : undefined;
+      if (caller?.kind === 'scim') req.user = caller;
+    } catch {
+      // The answer is the original error whatever happens here.
+    }
+    await this.app.get(ScimExceptionFilter).handle(exception, req, res);
   }
 }

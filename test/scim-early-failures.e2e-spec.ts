@@ -1,0 +1,69 @@
+import request from 'supertest';
+import { createScimDirectory, createTestApp, type TestApp } from '@rollcall/testing';
+import { SCIM_ERROR } from './fixtures/scim';
+
+/** Requests that fail before routing (bad JSON, too large, wrong type) still reach the caller's activity log. */
+describe('SCIM failures before routing', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ BODY_LIMIT_BYTES: '2048' });
+  });
+  afterAll(() => t.close());
+
+  async function failedEvents(integrationId: string) {
+    return t.sql<{
+      status: number;
+      scim_type: string | null;
+      method: string;
+      path: string;
+      request_id: string;
+    }>(
+      `SELECT status, scim_type, method, path, request_id FROM scim_events WHERE integration_id = $1 ORDER BY id`,
+      [integrationId],
+    );
+  }
+
+  it.each([
+    ['malformed JSON', 'application/scim+json', '{"userName":', 400, 'invalidSyntax'],
+    [
+      'a body over the limit',
+      'application/scim+json',
+      JSON.stringify({ userName: 'x'.repeat(4000) }),
+      413,
+      null,
+    ],
+    ['an unsupported content type', 'text/plain', 'userName=ann', 415, null],
+  ])('records %s from an authenticated integration', async (_name, type, body, status, scimType) => {
+    const { integration } = await createScimDirectory(t);
+    const res = await request(t.http)
+      .post('/scim/v2/Users')
+      .auth(integration.token, { type: 'bearer' })
+      .set('Content-Type', type)
+      .send(body)
+      .expect(status);
+    expect(res.headers['content-type']).toMatch(/^application\/scim\+json/);
+    expect(res.body).toMatchObject({ schemas: [SCIM_ERROR], status: String(status) });
+    const events = await failedEvents(integration.id);
+    expect(events).toEqual([
+      {
+        status,
+        scim_type: scimType,
+        method: 'POST',
+        path: '/Users',
+        request_id: res.headers['x-request-id'],
+      },
+    ]);
+  });
+
+  it('answers the same failure to a caller with a bad token, and records nothing for the integration', async () => {
+    const { integration } = await createScimDirectory(t);
+    const res = await request(t.http)
+      .post('/scim/v2/Users')
+      .auth(integration.token.slice(0, -1) + 'x', { type: 'bearer' })
+      .set('Content-Type', 'application/scim+json')
+      .send('{bad')
+      .expect(400);
+    expect(res.body.scimType).toBe('invalidSyntax');
+    expect(await failedEvents(integration.id)).toEqual([]);
+  });
+});
