@@ -51,6 +51,7 @@ export class HttpClient {
   private readonly authorization: string;
   private readonly contentType: string;
   private readonly timeoutMs: number;
+  private consecutiveTransportErrors = 0;
 
   constructor(opts: ClientOptions) {
     const url = parseLoopbackUrl(opts.baseUrl, 'base URL');
@@ -84,6 +85,7 @@ export class HttpClient {
       const finish = (r: Omit<HttpResult, 'ms'>) => {
         if (settled) return;
         settled = true;
+        this.consecutiveTransportErrors = r.status === 0 ? this.consecutiveTransportErrors + 1 : 0;
         resolve({ ...r, ms: performance.now() - started });
       };
       const req = http.request(
@@ -108,6 +110,11 @@ export class HttpClient {
       req.on('error', (e) => finish({ status: 0, body: '', error: e.message }));
       req.end(payload);
     });
+  }
+
+  /** True once many requests in a row failed without a response: the server has most likely gone away. */
+  get down(): boolean {
+    return this.consecutiveTransportErrors >= 50;
   }
 
   close(): void {

@@ -1,15 +1,19 @@
 // Concurrency drivers: a fixed number of tasks, or as many as fit in a time budget, with N in flight.
 import { performance } from 'node:perf_hooks';
 
+/** Returns true to stop starting new tasks (e.g. when the server has gone away). */
+export type StopWhen = () => boolean;
+
 /** Runs task(0) … task(total - 1), keeping `concurrency` of them in flight. */
 export async function runCount(
   total: number,
   concurrency: number,
   task: (index: number) => Promise<void>,
+  stopWhen: StopWhen = () => false,
 ): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
-    for (let i = next++; i < total; i = next++) await task(i);
+    for (let i = next++; i < total && !stopWhen(); i = next++) await task(i);
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, total)) }, worker));
 }
@@ -22,11 +26,12 @@ export async function runFor(
   seconds: number,
   concurrency: number,
   task: (worker: number, iteration: number) => Promise<void>,
+  stopWhen: StopWhen = () => false,
 ): Promise<number> {
   const deadline = performance.now() + seconds * 1000;
   let iterations = 0;
   const worker = async (w: number): Promise<void> => {
-    while (performance.now() < deadline) await task(w, iterations++);
+    while (performance.now() < deadline && !stopWhen()) await task(w, iterations++);
   };
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, (_, w) => worker(w)));
   return iterations;

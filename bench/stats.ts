@@ -9,6 +9,8 @@ export interface Summary {
   requests: number;
   seconds: number;
   perSecond: number;
+  /** Successful requests per second: what the throughput goals are judged on. */
+  okPerSecond: number;
   p50: number;
   p99: number;
   max: number;
@@ -29,6 +31,7 @@ function summarise(samples: number[], errors: number, seconds: number): Summary 
     requests: samples.length,
     seconds,
     perSecond: seconds > 0 ? samples.length / seconds : 0,
+    okPerSecond: seconds > 0 ? (samples.length - Math.min(errors, samples.length)) / seconds : 0,
     p50: percentile(asArray, 50),
     p99: percentile(asArray, 99),
     max: asArray.length ? asArray[asArray.length - 1] : NaN,
@@ -165,14 +168,26 @@ export interface WorkloadReport {
   /** Server peak RSS (MB) and CPU (% of one core) during the workload, when a pid was given. */
   serverPeakRssMb?: number;
   serverCpuPercent?: number;
+  /** CPU of the server's descendants (embedded PostgreSQL), % of one core. */
+  databaseCpuPercent?: number;
   clientCpuPercent?: number;
+  /** Whole-machine CPU, % of one core (all cores busy = cores × 100 %). */
+  machineCpuPercent?: number;
 }
 
 export function fmt(n: number, digits?: number): string {
   if (!Number.isFinite(n)) return 'n/a';
-  const d = digits ?? (Math.abs(n) >= 100 ? 0 : Math.abs(n) >= 10 ? 1 : 2);
+  const d = digits ?? (Number.isInteger(n) || Math.abs(n) >= 100 ? 0 : Math.abs(n) >= 10 ? 1 : 2);
   return n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 }
+
+/** CPU used by neither the server, its database nor the benchmark, when all were measured. */
+export function otherCpuPercent(r: WorkloadReport): number | undefined {
+  if (r.machineCpuPercent === undefined || r.serverCpuPercent === undefined) return undefined;
+  return r.machineCpuPercent - r.serverCpuPercent - (r.databaseCpuPercent ?? 0) - (r.clientCpuPercent ?? 0);
+}
+
+const OTHER_LOAD_WARNING = 25;
 
 export function printWorkload(r: WorkloadReport): void {
   if (r.skipped) {
@@ -193,10 +208,18 @@ export function printWorkload(r: WorkloadReport): void {
   parts.push(...r.extras);
   const load: string[] = [];
   if (r.serverCpuPercent !== undefined) load.push(`server cpu ${fmt(r.serverCpuPercent, 0)}%`);
+  if (r.databaseCpuPercent !== undefined) load.push(`postgres cpu ${fmt(r.databaseCpuPercent, 0)}%`);
   if (r.clientCpuPercent !== undefined) load.push(`bench cpu ${fmt(r.clientCpuPercent, 0)}%`);
+  if (r.machineCpuPercent !== undefined) load.push(`machine cpu ${fmt(r.machineCpuPercent, 0)}%`);
   if (r.serverPeakRssMb !== undefined) load.push(`server peak rss ${fmt(r.serverPeakRssMb, 0)} MB`);
   if (load.length) parts.push(`[${load.join(', ')}]`);
   console.log(parts.join(' | '));
+  const other = otherCpuPercent(r);
+  if (other !== undefined && other >= OTHER_LOAD_WARNING) {
+    console.log(
+      `    warning: other processes used ${fmt(other, 0)}% CPU during this workload; its figures understate the server`,
+    );
+  }
   for (const g of r.goals) console.log(`    ${formatGoal(g)}`);
   for (const n of r.notes) console.log(`    note: ${n}`);
   if (r.firstErrors.length) {

@@ -1,7 +1,7 @@
 // The workloads W1–W6 and the prefill, as described in issue 4 point 6.
 import { performance } from 'node:perf_hooks';
 import { type HttpClient, type HttpResult, isOk, parseJson } from './http';
-import { ClientCpu, type ServerMonitor } from './monitor';
+import { ClientCpu, MachineCpu, type ServerMonitor } from './monitor';
 import { runCount, runFor } from './runner';
 import {
   GROUP_SCHEMA,
@@ -57,6 +57,11 @@ function report(name: string, rec: Recorder | undefined, extras: string[] = []):
   };
 }
 
+/** Stop condition for the runners: the server stopped answering. */
+function down(ctx: BenchContext): () => boolean {
+  return () => ctx.client.down;
+}
+
 function pick<T>(list: readonly T[]): T {
   return list[Math.floor(Math.random() * list.length)];
 }
@@ -67,8 +72,10 @@ function pick<T>(list: readonly T[]): T {
  */
 export async function measured(name: string, ctx: BenchContext, w: Workload): Promise<WorkloadReport[]> {
   const cpu = new ClientCpu();
+  const machine = new MachineCpu();
   ctx.monitor?.beginWindow();
   cpu.begin();
+  machine.begin();
   let reports: WorkloadReport[];
   try {
     const r = await w(ctx);
@@ -79,13 +86,16 @@ export async function measured(name: string, ctx: BenchContext, w: Workload): Pr
     reports = [failed];
   }
   const clientCpu = cpu.percent();
+  const machineCpu = machine.percent();
   const window = ctx.monitor?.endWindow();
   for (const r of reports) {
     if (r.skipped) continue;
     r.clientCpuPercent = clientCpu;
+    r.machineCpuPercent = machineCpu;
     if (window) {
       r.serverPeakRssMb = window.peakRssMb;
       r.serverCpuPercent = window.cpuPercent;
+      r.databaseCpuPercent = window.childrenCpuPercent;
     }
   }
   return reports;
@@ -103,17 +113,22 @@ async function createUsers(
 ): Promise<KnownUser[]> {
   const created: KnownUser[] = [];
   let done = 0;
-  await runCount(count, concurrency, async (i) => {
-    const userName = nameOf(i);
-    const r = await ctx.client.request('POST', '/Users', newUserBody(userName, i));
-    const body = parseJson<ScimUser>(r.body);
-    const problem = check(r, r.status === 201 && typeof body?.id === 'string', 'expected 201 with an id');
-    if (rec.record('POST', '/Users', r, 'create', problem) && body) {
-      created.push({ id: body.id, userName });
-    }
-    done++;
-    onProgress?.(done);
-  });
+  await runCount(
+    count,
+    concurrency,
+    async (i) => {
+      const userName = nameOf(i);
+      const r = await ctx.client.request('POST', '/Users', newUserBody(userName, i));
+      const body = parseJson<ScimUser>(r.body);
+      const problem = check(r, r.status === 201 && typeof body?.id === 'string', 'expected 201 with an id');
+      if (rec.record('POST', '/Users', r, 'create', problem) && body) {
+        created.push({ id: body.id, userName });
+      }
+      done++;
+      onProgress?.(done);
+    },
+    down(ctx),
+  );
   ctx.createdThisRun += created.length;
   ctx.users.push(...created);
   return created;
@@ -152,7 +167,10 @@ export const w1Create: Workload = async (ctx) => {
   rec.stop();
   const r = report(`W1 create ${fmt(users, 0)} users`, rec);
   const s = rec.summary();
-  r.goals.push(goal('W1 creates/s', s.perSecond, '>=', 700, '/s'), goal('W1 errors', s.errors, '<=', 0, ''));
+  r.goals.push(
+    goal('W1 creates/s', s.okPerSecond, '>=', 700, '/s'),
+    goal('W1 errors', s.errors, '<=', 0, ''),
+  );
   return r;
 };
 
@@ -163,19 +181,24 @@ export function w2Lookup(label = 'W2'): Workload {
     await ensureKnownUsers(ctx, ctx.options.users);
     const directory = await countUsers(ctx.client);
     const rec = new Recorder().start();
-    await runFor(ctx.options.durationSeconds, ctx.options.concurrency, async () => {
-      const u = pick(ctx.users);
-      const path = userLookupPath(u.userName);
-      const r = await ctx.client.request('GET', path);
-      const body = parseJson<ScimList<ScimUser>>(r.body);
-      const hit = body?.totalResults === 1 && body.Resources?.[0]?.id === u.id;
-      rec.record('GET', path, r, 'lookup', check(r, hit, `expected exactly user ${u.id}`));
-    });
+    await runFor(
+      ctx.options.durationSeconds,
+      ctx.options.concurrency,
+      async () => {
+        const u = pick(ctx.users);
+        const path = userLookupPath(u.userName);
+        const r = await ctx.client.request('GET', path);
+        const body = parseJson<ScimList<ScimUser>>(r.body);
+        const hit = body?.totalResults === 1 && body.Resources?.[0]?.id === u.id;
+        rec.record('GET', path, r, 'lookup', check(r, hit, `expected exactly user ${u.id}`));
+      },
+      down(ctx),
+    );
     rec.stop();
     const r = report(`${label} userName eq lookups (${fmt(directory, 0)} users)`, rec);
     const s = rec.summary();
     r.goals.push(
-      goal(`${label} lookups/s`, s.perSecond, '>=', 2000, '/s'),
+      goal(`${label} lookups/s`, s.okPerSecond, '>=', 2000, '/s'),
       goal(`${label} p99`, s.p99, '<=', 25, ' ms'),
       goal(`${label} errors`, s.errors, '<=', 0, ''),
     );
@@ -192,22 +215,30 @@ export const w3ActiveToggle: Workload = async (ctx) => {
   const nextActive = new Map<string, boolean>();
   const rec = new Recorder().start();
   let cursor = 0;
-  await runFor(ctx.options.durationSeconds, ctx.options.concurrency, async () => {
-    // Round-robin, so the requests in flight touch different users.
-    const u = users[cursor++ % users.length];
-    const active = nextActive.get(u.id) ?? false;
-    const path = `/Users/${u.id}`;
-    const r = await ctx.client.request('PATCH', path, patchBody({ op: 'replace', value: { active } }));
-    const body = parseJson<ScimUser>(r.body);
-    const ok = r.status === 204 || body?.active === active;
-    if (rec.record('PATCH', path, r, 'patch', check(r, ok, `expected active=${active}`))) {
-      nextActive.set(u.id, !active);
-    }
-  });
+  await runFor(
+    ctx.options.durationSeconds,
+    ctx.options.concurrency,
+    async () => {
+      // Round-robin, so the requests in flight touch different users.
+      const u = users[cursor++ % users.length];
+      const active = nextActive.get(u.id) ?? false;
+      const path = `/Users/${u.id}`;
+      const r = await ctx.client.request('PATCH', path, patchBody({ op: 'replace', value: { active } }));
+      const body = parseJson<ScimUser>(r.body);
+      const ok = r.status === 204 || body?.active === active;
+      if (rec.record('PATCH', path, r, 'patch', check(r, ok, `expected active=${active}`))) {
+        nextActive.set(u.id, !active);
+      }
+    },
+    down(ctx),
+  );
   rec.stop();
   const r = report('W3 PATCH active toggles', rec);
   const s = rec.summary();
-  r.goals.push(goal('W3 patches/s', s.perSecond, '>=', 1000, '/s'), goal('W3 errors', s.errors, '<=', 0, ''));
+  r.goals.push(
+    goal('W3 patches/s', s.okPerSecond, '>=', 1000, '/s'),
+    goal('W3 errors', s.errors, '<=', 0, ''),
+  );
   return r;
 };
 
@@ -220,7 +251,7 @@ export interface PaginationFigures {
   tailPageP50: number;
 }
 
-export function w4Paginate(label = 'W4', out?: (f: PaginationFigures) => void): Workload {
+export function w4Paginate(label = 'W4', out?: (f: PaginationFigures) => void, maxPages?: number): Workload {
   return async (ctx) => {
     const PAGE = 100;
     const rec = new Recorder().start();
@@ -263,7 +294,7 @@ export function w4Paginate(label = 'W4', out?: (f: PaginationFigures) => void): 
     take(first);
 
     const pagesTotal = Math.ceil(expectedTotal / PAGE);
-    const cap = ctx.options.w4MaxPages;
+    const cap = maxPages ?? ctx.options.w4MaxPages;
     const sampled = cap !== undefined && pagesTotal > cap;
     let starts: number[];
     if (!sampled) {
@@ -277,6 +308,7 @@ export function w4Paginate(label = 'W4', out?: (f: PaginationFigures) => void): 
       starts = [...head, ...tail];
     }
     for (const start of starts) {
+      if (ctx.client.down) break;
       const page = await fetchPage(start, expectedTotal);
       if (!page) continue;
       const expectedLen = Math.min(PAGE, expectedTotal - start + 1);
@@ -316,7 +348,7 @@ export function w4Paginate(label = 'W4', out?: (f: PaginationFigures) => void): 
     ]);
     r.notes.push(
       sampled
-        ? `sampled ${starts.length + 1} of ${pagesTotal} pages (--w4-max-pages ${cap}): half at the start, half at the end; the Resources count was checked per page only`
+        ? `sampled ${starts.length + 1} of ${pagesTotal} pages (at most ${cap}): half at the start, half at the end; the Resources count was checked per page only`
         : `walked all ${pagesTotal} pages; totalResults ${fmt(expectedTotal, 0)} constant, ${fmt(ids.size, 0)} distinct users collected`,
     );
     r.goals.push(goal(`${label} errors`, s.errors, '<=', 0, ''));
@@ -363,12 +395,17 @@ export const w5Groups: Workload = async (ctx) => {
 
   const addBatches = async (groupId: string, inFlight: number, rec: Recorder): Promise<number> => {
     const started = performance.now();
-    await runCount(batches.length, inFlight, async (i) => {
-      const path = `/Groups/${groupId}`;
-      const value = batches[i].map((id) => ({ value: id }));
-      const r = await client.request('PATCH', path, patchBody({ op: 'add', path: 'members', value }));
-      rec.record('PATCH', path, r, inFlight === 1 ? 'add-seq' : 'add-parallel');
-    });
+    await runCount(
+      batches.length,
+      inFlight,
+      async (i) => {
+        const path = `/Groups/${groupId}`;
+        const value = batches[i].map((id) => ({ value: id }));
+        const r = await client.request('PATCH', path, patchBody({ op: 'add', path: 'members', value }));
+        rec.record('PATCH', path, r, inFlight === 1 ? 'add-seq' : 'add-parallel');
+      },
+      down(ctx),
+    );
     return (performance.now() - started) / 1000;
   };
 
@@ -419,18 +456,24 @@ export const w5Groups: Workload = async (ctx) => {
   // Reads of the group by displayName, members excluded.
   const readPath = `/Groups?${eqFilter('displayName', groupA)}&excludedAttributes=members`;
   const readRec = new Recorder().start();
-  await runFor(durationSeconds, concurrency, async () => {
-    const r = await client.request('GET', readPath);
-    const body = parseJson<ScimList<ScimGroup>>(r.body);
-    const g = body?.Resources?.[0];
-    const ok = body?.totalResults === 1 && g?.id === a && (g.members === undefined || g.members.length === 0);
-    readRec.record('GET', readPath, r, 'read', check(r, ok, 'expected the one group, without members'));
-  });
+  await runFor(
+    durationSeconds,
+    concurrency,
+    async () => {
+      const r = await client.request('GET', readPath);
+      const body = parseJson<ScimList<ScimGroup>>(r.body);
+      const g = body?.Resources?.[0];
+      const ok =
+        body?.totalResults === 1 && g?.id === a && (g.members === undefined || g.members.length === 0);
+      readRec.record('GET', readPath, r, 'read', check(r, ok, 'expected the one group, without members'));
+    },
+    down(ctx),
+  );
   readRec.stop();
   const read = report('W5b GET /Groups?filter=displayName eq …&excludedAttributes=members', readRec);
   const rs = readRec.summary();
   read.goals.push(
-    goal('W5 group reads/s', rs.perSecond, '>=', 2000, '/s'),
+    goal('W5 group reads/s', rs.okPerSecond, '>=', 2000, '/s'),
     goal('W5b errors', rs.errors, '<=', 0, ''),
   );
   return [add, read];
@@ -450,80 +493,87 @@ export const w6OktaMix: Workload = async (ctx) => {
   const rec = new Recorder().start();
   let iterations = 0;
   let completed = 0;
-  await runFor(ctx.options.durationSeconds, ctx.options.concurrency, async (_w, it) => {
-    iterations++;
-    const hit = pick(existing);
-    let path = userLookupPath(hit.userName);
-    let r = await client.request('GET', path);
-    let list = parseJson<ScimList<ScimUser>>(r.body);
-    if (!rec.record('GET', path, r, 'lookup hit', check(r, list?.totalResults === 1, 'expected 1 result')))
-      return;
+  await runFor(
+    ctx.options.durationSeconds,
+    ctx.options.concurrency,
+    async (_w, it) => {
+      iterations++;
+      const hit = pick(existing);
+      let path = userLookupPath(hit.userName);
+      let r = await client.request('GET', path);
+      let list = parseJson<ScimList<ScimUser>>(r.body);
+      if (!rec.record('GET', path, r, 'lookup hit', check(r, list?.totalResults === 1, 'expected 1 result')))
+        return;
 
-    const userName = `${ctx.runId}-w6-${it}@example.com`;
-    path = userLookupPath(userName);
-    r = await client.request('GET', path);
-    list = parseJson<ScimList<ScimUser>>(r.body);
-    if (!rec.record('GET', path, r, 'lookup miss', check(r, list?.totalResults === 0, 'expected 0 results')))
-      return;
-
-    r = await client.request('POST', '/Users', newUserBody(userName, it));
-    const created = parseJson<ScimUser>(r.body);
-    const id = created?.id;
-    if (
-      !rec.record(
-        'POST',
-        '/Users',
-        r,
-        'create',
-        check(r, r.status === 201 && !!id, 'expected 201 with an id'),
+      const userName = `${ctx.runId}-w6-${it}@example.com`;
+      path = userLookupPath(userName);
+      r = await client.request('GET', path);
+      list = parseJson<ScimList<ScimUser>>(r.body);
+      if (
+        !rec.record('GET', path, r, 'lookup miss', check(r, list?.totalResults === 0, 'expected 0 results'))
       )
-    ) {
-      return;
-    }
-    if (!id) return;
-    ctx.createdThisRun++;
-    ctx.users.push({ id, userName });
+        return;
 
-    path = `/Users/${id}`;
-    r = await client.request('GET', path);
-    if (!rec.record('GET', path, r, 'get')) return;
+      r = await client.request('POST', '/Users', newUserBody(userName, it));
+      const created = parseJson<ScimUser>(r.body);
+      const id = created?.id;
+      if (
+        !rec.record(
+          'POST',
+          '/Users',
+          r,
+          'create',
+          check(r, r.status === 201 && !!id, 'expected 201 with an id'),
+        )
+      ) {
+        return;
+      }
+      if (!id) return;
+      ctx.createdThisRun++;
+      ctx.users.push({ id, userName });
 
-    const givenName = `Patched${it}`;
-    r = await client.request(
-      'PATCH',
-      path,
-      patchBody({ op: 'replace', path: 'name.givenName', value: givenName }),
-    );
-    const patched = parseJson<ScimUser>(r.body);
-    const patchOk = r.status === 204 || patched?.name?.givenName === givenName;
-    if (!rec.record('PATCH', path, r, 'patch', check(r, patchOk, `expected name.givenName ${givenName}`)))
-      return;
+      path = `/Users/${id}`;
+      r = await client.request('GET', path);
+      if (!rec.record('GET', path, r, 'get')) return;
 
-    r = await client.request('GET', path);
-    const current = parseJson<ScimUser>(r.body);
-    if (!rec.record('GET', path, r, 'get before put', check(r, !!current, 'no body')) || !current) return;
-
-    // Okta sends the whole user back, read-only attributes included.
-    const put: ScimUser = {
-      ...current,
-      name: { ...current.name, familyName: `Put${it}` },
-      groups: current.groups ?? [],
-    };
-    r = await client.request('PUT', path, put);
-    const replaced = parseJson<ScimUser>(r.body);
-    if (
-      !rec.record(
-        'PUT',
+      const givenName = `Patched${it}`;
+      r = await client.request(
+        'PATCH',
         path,
-        r,
-        'put',
-        check(r, replaced?.name?.familyName === `Put${it}`, 'PUT not applied'),
-      )
-    ) {
-      return;
-    }
-    completed++;
-  });
+        patchBody({ op: 'replace', path: 'name.givenName', value: givenName }),
+      );
+      const patched = parseJson<ScimUser>(r.body);
+      const patchOk = r.status === 204 || patched?.name?.givenName === givenName;
+      if (!rec.record('PATCH', path, r, 'patch', check(r, patchOk, `expected name.givenName ${givenName}`)))
+        return;
+
+      r = await client.request('GET', path);
+      const current = parseJson<ScimUser>(r.body);
+      if (!rec.record('GET', path, r, 'get before put', check(r, !!current, 'no body')) || !current) return;
+
+      // Okta sends the whole user back, read-only attributes included.
+      const put: ScimUser = {
+        ...current,
+        name: { ...current.name, familyName: `Put${it}` },
+        groups: current.groups ?? [],
+      };
+      r = await client.request('PUT', path, put);
+      const replaced = parseJson<ScimUser>(r.body);
+      if (
+        !rec.record(
+          'PUT',
+          path,
+          r,
+          'put',
+          check(r, replaced?.name?.familyName === `Put${it}`, 'PUT not applied'),
+        )
+      ) {
+        return;
+      }
+      completed++;
+    },
+    down(ctx),
+  );
   rec.stop();
   const s = rec.summary();
   const r = report('W6 Okta-like mix (7 requests per pass)', rec, [
@@ -531,7 +581,7 @@ export const w6OktaMix: Workload = async (ctx) => {
   ]);
   for (const o of rec.operations()) r.notes.push(`${o.op}: p50 ${fmt(o.p50)} ms, p99 ${fmt(o.p99)} ms`);
   r.goals.push(
-    goal('W6 operations/s', s.perSecond, '>=', 1500, '/s'),
+    goal('W6 operations/s', s.okPerSecond, '>=', 1500, '/s'),
     goal('W6 errors', s.errors, '<=', 0, ''),
   );
   return r;
