@@ -46,7 +46,9 @@ describe('the sync activity log', () => {
   }
 
   async function rows(integrationId: string): Promise<EventRow[]> {
-    return t.sql<EventRow>(`SELECT * FROM scim_events WHERE integration_id = $1 ORDER BY id`, [integrationId]);
+    return t.sql<EventRow>(`SELECT * FROM scim_events WHERE integration_id = $1 ORDER BY id`, [
+      integrationId,
+    ]);
   }
 
   /** Sends a request with a fresh X-Request-Id; checks the server answers with it. */
@@ -77,7 +79,12 @@ describe('the sync activity log', () => {
       const step = async (
         r: request.Test,
         status: number,
-        facts: { resource_type: 'User' | 'Group'; name: string; method: string; path?: (id: string) => string },
+        facts: {
+          resource_type: 'User' | 'Group';
+          name: string;
+          method: string;
+          path?: (id: string) => string;
+        },
         id?: string,
       ): Promise<Json> => {
         const before = (await rows(integration.id)).length;
@@ -110,48 +117,88 @@ describe('the sync activity log', () => {
         name: 'logged@example.com',
         method: 'POST',
       });
-      await step(scim.put(`/Users/${user.id}`, userBody('logged@example.com', { password: PASSWORD })), 200, {
-        resource_type: 'User',
-        name: 'logged@example.com',
-        method: 'PUT',
-      }, user.id);
-      await step(scim.patch(`/Users/${user.id}`, OKTA_DEACTIVATE), 200, {
-        resource_type: 'User',
-        name: 'logged@example.com',
-        method: 'PATCH',
-      }, user.id);
-
-      const group = await step(scim.post('/Groups', oktaCreateGroup('Logged Group', oktaMembers([user] as never))), 201, {
-        resource_type: 'Group',
-        name: 'Logged Group',
-        method: 'POST',
-      });
-      await step(scim.put(`/Groups/${group.id}`, oktaCreateGroup('Logged Group 2')), 200, {
-        resource_type: 'Group',
-        name: 'Logged Group 2',
-        method: 'PUT',
-      }, group.id);
-      await step(scim.patch(`/Groups/${group.id}`, oktaRename(group.id, 'Logged Group 3')), 200, {
-        resource_type: 'Group',
-        name: 'Logged Group 3',
-        method: 'PATCH',
-      }, group.id);
       await step(
-        scim.patch(`/Groups/${group.id}`, patchBody({ op: 'add', path: 'members', value: [{ value: user.id }] })),
+        scim.put(`/Users/${user.id}`, userBody('logged@example.com', { password: PASSWORD })),
+        200,
+        {
+          resource_type: 'User',
+          name: 'logged@example.com',
+          method: 'PUT',
+        },
+        user.id,
+      );
+      await step(
+        scim.patch(`/Users/${user.id}`, OKTA_DEACTIVATE),
+        200,
+        {
+          resource_type: 'User',
+          name: 'logged@example.com',
+          method: 'PATCH',
+        },
+        user.id,
+      );
+
+      const group = await step(
+        scim.post(
+          '/Groups',
+          oktaCreateGroup('Logged Group', oktaMembers([{ id: user.id, userName: user.userName }])),
+        ),
+        201,
+        {
+          resource_type: 'Group',
+          name: 'Logged Group',
+          method: 'POST',
+        },
+      );
+      await step(
+        scim.put(`/Groups/${group.id}`, oktaCreateGroup('Logged Group 2')),
+        200,
+        {
+          resource_type: 'Group',
+          name: 'Logged Group 2',
+          method: 'PUT',
+        },
+        group.id,
+      );
+      await step(
+        scim.patch(`/Groups/${group.id}`, oktaRename(group.id, 'Logged Group 3')),
+        200,
+        {
+          resource_type: 'Group',
+          name: 'Logged Group 3',
+          method: 'PATCH',
+        },
+        group.id,
+      );
+      await step(
+        scim.patch(
+          `/Groups/${group.id}`,
+          patchBody({ op: 'add', path: 'members', value: [{ value: user.id }] }),
+        ),
         200,
         { resource_type: 'Group', name: 'Logged Group 3', method: 'PATCH' },
         group.id,
       );
-      await step(scim.delete(`/Groups/${group.id}`), 204, {
-        resource_type: 'Group',
-        name: 'Logged Group 3',
-        method: 'DELETE',
-      }, group.id);
-      await step(scim.delete(`/Users/${user.id}`), 204, {
-        resource_type: 'User',
-        name: 'logged@example.com',
-        method: 'DELETE',
-      }, user.id);
+      await step(
+        scim.delete(`/Groups/${group.id}`),
+        204,
+        {
+          resource_type: 'Group',
+          name: 'Logged Group 3',
+          method: 'DELETE',
+        },
+        group.id,
+      );
+      await step(
+        scim.delete(`/Users/${user.id}`),
+        204,
+        {
+          resource_type: 'User',
+          name: 'logged@example.com',
+          method: 'DELETE',
+        },
+        user.id,
+      );
 
       expect(await rows(integration.id)).toMatchObject(expected);
     });
@@ -164,7 +211,9 @@ describe('the sync activity log', () => {
       await scim.get('/Users?filter=' + encodeURIComponent('userName eq "reader@example.com"')).expect(200);
       await scim.get(`/Groups/${group.id}`).expect(200);
       await scim.get('/Groups?excludedAttributes=members').expect(200);
-      await scim.post('/Groups/.search', { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'] }).expect(200);
+      await scim
+        .post('/Groups/.search', { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'] })
+        .expect(200);
       await scim.get('/ServiceProviderConfig').expect(200);
       await scim.get('/ResourceTypes').expect(200);
       expect(await rows(integration.id)).toEqual(before);
@@ -180,7 +229,10 @@ describe('the sync activity log', () => {
 
     it('records every failed request of the caller with scimType and detail (409, 400, 404, 412), and only that', async () => {
       const user = await createUser(scim, 'failing@example.com');
-      const group = await createGroup(scim, oktaCreateGroup('Failing Group', oktaMembers([user] as never)));
+      const group = await createGroup(
+        scim,
+        oktaCreateGroup('Failing Group', oktaMembers([{ id: user.id, userName: user.userName }])),
+      );
       const cases: {
         r: () => request.Test;
         status: number;
@@ -210,7 +262,11 @@ describe('the sync activity log', () => {
           name: 'failing group',
         },
         {
-          r: () => scim.patch(`/Groups/${group.id}`, patchBody({ op: 'add', path: 'members', value: [{ value: NO_SUCH_ID }] })),
+          r: () =>
+            scim.patch(
+              `/Groups/${group.id}`,
+              patchBody({ op: 'add', path: 'members', value: [{ value: NO_SUCH_ID }] }),
+            ),
           status: 400,
           scimType: 'invalidValue',
           method: 'PATCH',
@@ -245,7 +301,8 @@ describe('the sync activity log', () => {
           resourceId: NO_SUCH_ID,
         },
         {
-          r: () => scim.put(`/Groups/${group.id}`, oktaCreateGroup('Failing Group')).set('If-Match', 'W/"42"'),
+          r: () =>
+            scim.put(`/Groups/${group.id}`, oktaCreateGroup('Failing Group')).set('If-Match', 'W/"42"'),
           status: 412,
           scimType: null,
           method: 'PUT',
@@ -285,7 +342,9 @@ describe('the sync activity log', () => {
         expect(row.detail).toEqual(expect.any(String));
       }
       // The failed PATCH changed nothing and logged no success.
-      expect((await rows(integration.id)).filter((r) => r.resource_id === group.id && r.status < 400)).toHaveLength(1);
+      expect(
+        (await rows(integration.id)).filter((r) => r.resource_id === group.id && r.status < 400),
+      ).toHaveLength(1);
     });
 
     it('records nothing for a caller without a valid token', async () => {
@@ -302,9 +361,17 @@ describe('the sync activity log', () => {
     it('never keeps a token or a password, in any column', async () => {
       // A few more requests carrying the password, successful and failed.
       const u = await createUser(scim, 'secret@example.com', { password: PASSWORD });
-      await scim.patch(`/Users/${u.id}`, patchBody({ op: 'replace', path: 'password', value: PASSWORD })).expect(200);
-      await scim.patch(`/Users/${u.id}`, patchBody({ op: 'replace', value: { password: PASSWORD, userName: '' } }));
-      await scim.patch(`/Users/${u.id}`, patchBody({ op: 'replace', path: 'password', value: { x: PASSWORD } }));
+      await scim
+        .patch(`/Users/${u.id}`, patchBody({ op: 'replace', path: 'password', value: PASSWORD }))
+        .expect(200);
+      await scim.patch(
+        `/Users/${u.id}`,
+        patchBody({ op: 'replace', value: { password: PASSWORD, userName: '' } }),
+      );
+      await scim.patch(
+        `/Users/${u.id}`,
+        patchBody({ op: 'replace', path: 'password', value: { x: PASSWORD } }),
+      );
       await scim.post('/Users', userBody('secret@example.com', { password: PASSWORD })).expect(409);
       await scim.post('/Users', userBody(PASSWORD, { password: PASSWORD })).expect(201);
       const all = await rows(integration.id);
@@ -314,9 +381,9 @@ describe('the sync activity log', () => {
       expect(text).not.toContain(integration.token.slice(-24));
       // The password appears only where it was sent as a userName (a name, not a secret).
       const withPassword = all.filter((r) => JSON.stringify(r).includes(PASSWORD));
-      expect(withPassword.every((r) => r.resource_name === PASSWORD && !(r.detail ?? '').includes(PASSWORD))).toBe(
-        true,
-      );
+      expect(
+        withPassword.every((r) => r.resource_name === PASSWORD && !(r.detail ?? '').includes(PASSWORD)),
+      ).toBe(true);
       // Nor does any other table keep the token (only its hash).
       const tokens = await t.sql(`SELECT * FROM api_tokens WHERE tenant_id = $1`, [tenant.id]);
       expect(JSON.stringify(tokens)).not.toContain(integration.token);
@@ -421,17 +488,27 @@ describe('the sync activity log', () => {
       const groups = await events(tenant.adminToken, integration.id, '?resourceType=Group').expect(200);
       expect(groups.body.items.length).toBe(8);
       expect(groups.body.items.every((e: Json) => e.resourceType === 'Group')).toBe(true);
-      const failedUsers = await events(tenant.adminToken, integration.id, '?resourceType=User&status=failed').expect(200);
+      const failedUsers = await events(
+        tenant.adminToken,
+        integration.id,
+        '?resourceType=User&status=failed',
+      ).expect(200);
       expect(failedUsers.body.items).toHaveLength(1);
       expect(failedUsers.body.items[0]).toMatchObject({ status: 409, scimType: 'uniqueness' });
 
       const all = await events(tenant.adminToken, integration.id).expect(200);
       const pivot = all.body.items[4].time as string;
-      const since = await events(tenant.adminToken, integration.id, `?since=${encodeURIComponent(pivot)}`).expect(200);
+      const since = await events(
+        tenant.adminToken,
+        integration.id,
+        `?since=${encodeURIComponent(pivot)}`,
+      ).expect(200);
       expect(since.body.items.map((e: Json) => e.id)).toEqual(
         all.body.items.filter((e: Json) => Date.parse(e.time) >= Date.parse(pivot)).map((e: Json) => e.id),
       );
-      const future = await events(tenant.adminToken, integration.id, '?since=2999-01-01T00:00:00Z').expect(200);
+      const future = await events(tenant.adminToken, integration.id, '?since=2999-01-01T00:00:00Z').expect(
+        200,
+      );
       expect(future.body).toEqual({ items: [], nextCursor: null });
     });
 
@@ -520,7 +597,9 @@ describe('the sync activity log', () => {
       const { tenant, integration, scim } = await directory();
       await createUser(scim, 'kept@example.com');
       await insertAged(tenant.id, integration.id, { old40: '40 days', old31: '31 days', young29: '29 days' });
-      const recent = (await rows(integration.id)).find((r) => r.resource_name === 'kept@example.com')!.request_id;
+      const recent = (await rows(integration.id)).find(
+        (r) => r.resource_name === 'kept@example.com',
+      )!.request_id;
       await t.app.get(ActivityService).sweep();
       expect(await requestIds(integration.id)).toEqual([recent, 'young29'].sort());
     });
@@ -529,7 +608,12 @@ describe('the sync activity log', () => {
     // closed, bearer tokens are checked by that app's services (the directory is made before it starts).
     it('honours EVENTS_RETENTION_DAYS', async () => {
       const { tenant, integration } = await directory();
-      await insertAged(tenant.id, integration.id, { d2: '2 days', h25: '25 hours', h23: '23 hours', now: '0 seconds' });
+      await insertAged(tenant.id, integration.id, {
+        d2: '2 days',
+        h25: '25 hours',
+        h23: '23 hours',
+        now: '0 seconds',
+      });
       const short = await createTestApp({ EVENTS_RETENTION_DAYS: '1' });
       try {
         await short.app.get(ActivityService).sweep();

@@ -67,7 +67,9 @@ describe('SCIM /Groups membership PATCH, in every shape identity providers send'
   describe('Okta Push Groups', () => {
     it('adds one member with "$ref": null', async () => {
       const g = await groupWith(users.slice(0, 2));
-      expect(await patch(g.id, oktaAddMembers(oktaMembers(users.slice(2, 3))))).toEqual(sortedIds(users.slice(0, 3)));
+      expect(await patch(g.id, oktaAddMembers(oktaMembers(users.slice(2, 3))))).toEqual(
+        sortedIds(users.slice(0, 3)),
+      );
     });
 
     it('adds many members in one operation', async () => {
@@ -122,9 +124,13 @@ describe('SCIM /Groups membership PATCH, in every shape identity providers send'
       expect(await patch(group.id, entraAddMembers([users[0].id, users[1].id, users[2].id]))).toEqual(
         sortedIds(users.slice(0, 3)),
       );
-      expect(expectListResponse(await scim.get(entraMemberProbe(group.id, users[1].id))).totalResults).toBe(1);
+      expect(expectListResponse(await scim.get(entraMemberProbe(group.id, users[1].id))).totalResults).toBe(
+        1,
+      );
       expect(await patch(group.id, entraRemoveMembers([users[0].id, users[2].id]))).toEqual([users[1].id]);
-      expect(expectListResponse(await scim.get(entraMemberProbe(group.id, users[0].id))).totalResults).toBe(0);
+      expect(expectListResponse(await scim.get(entraMemberProbe(group.id, users[0].id))).totalResults).toBe(
+        0,
+      );
       expect(await patch(group.id, entraRename('Entra Renamed'))).toEqual([users[1].id]);
       expect((await storedGroup(t, group.id))!.name).toBe('Entra Renamed');
     });
@@ -192,8 +198,12 @@ describe('SCIM /Groups membership PATCH, in every shape identity providers send'
 
     it('re-adding a member is not an error and changes nothing (not even the version)', async () => {
       const g = await groupWith(users.slice(0, 2));
-      expect(await patch(g.id, oktaAddMembers(oktaMembers(users.slice(0, 2))))).toEqual(sortedIds(users.slice(0, 2)));
-      expect(await patch(g.id, oktaReplaceMembers(oktaMembers(users.slice(0, 2))))).toEqual(sortedIds(users.slice(0, 2)));
+      expect(await patch(g.id, oktaAddMembers(oktaMembers(users.slice(0, 2))))).toEqual(
+        sortedIds(users.slice(0, 2)),
+      );
+      expect(await patch(g.id, oktaReplaceMembers(oktaMembers(users.slice(0, 2))))).toEqual(
+        sortedIds(users.slice(0, 2)),
+      );
       expect((await storedGroup(t, g.id))!.version).toBe(1);
     });
 
@@ -201,7 +211,9 @@ describe('SCIM /Groups membership PATCH, in every shape identity providers send'
       const g = await groupWith(users.slice(0, 2));
       expect(await patch(g.id, oktaRemoveMember(users[30].id))).toEqual(sortedIds(users.slice(0, 2)));
       expect(await patch(g.id, oktaRemoveMember(NO_SUCH_ID))).toEqual(sortedIds(users.slice(0, 2)));
-      expect(await patch(g.id, entraRemoveMembers([users[31].id, NO_SUCH_ID]))).toEqual(sortedIds(users.slice(0, 2)));
+      expect(await patch(g.id, entraRemoveMembers([users[31].id, NO_SUCH_ID]))).toEqual(
+        sortedIds(users.slice(0, 2)),
+      );
       expect((await storedGroup(t, g.id))!.version).toBe(1);
       const emptied = await groupWith([]);
       expect(await patch(emptied.id, patchBody({ op: 'remove', path: 'members' }))).toEqual([]);
@@ -211,7 +223,9 @@ describe('SCIM /Groups membership PATCH, in every shape identity providers send'
     it('member ids are matched ignoring case', async () => {
       const g = await groupWith(users.slice(0, 2));
       expect(await patch(g.id, oktaRemoveMember(users[0].id.toUpperCase()))).toEqual([users[1].id]);
-      expect(await patch(g.id, entraAddMembers([users[0].id.toUpperCase()]))).toEqual(sortedIds(users.slice(0, 2)));
+      expect(await patch(g.id, entraAddMembers([users[0].id.toUpperCase()]))).toEqual(
+        sortedIds(users.slice(0, 2)),
+      );
     });
 
     it('refuses a members filter other than value eq: 400 invalidFilter, nothing changed', async () => {
@@ -226,7 +240,10 @@ describe('SCIM /Groups membership PATCH, in every shape identity providers send'
 
     it('refuses a member without a value: 400 invalidValue, nothing changed', async () => {
       const g = await groupWith(users.slice(0, 2));
-      const res = await scim.patch(`/Groups/${g.id}`, patchBody({ op: 'add', path: 'members', value: [{ display: 'x' }] }));
+      const res = await scim.patch(
+        `/Groups/${g.id}`,
+        patchBody({ op: 'add', path: 'members', value: [{ display: 'x' }] }),
+      );
       expectScimError(res, 400, 'invalidValue');
       expect(await storedMembers(t, g.id)).toEqual(sortedIds(users.slice(0, 2)));
     });

@@ -9,7 +9,12 @@ import {
   sortedIds,
   storedMembers,
 } from './fixtures/groups/helpers';
-import { oktaAddMembers, oktaCreateGroup, oktaRemoveMember, oktaReplaceMembers } from './fixtures/groups/okta';
+import {
+  oktaAddMembers,
+  oktaCreateGroup,
+  oktaRemoveMember,
+  oktaReplaceMembers,
+} from './fixtures/groups/okta';
 import { expectListResponse, type Json, scimClient, type ScimClient, SEARCH_REQUEST } from './fixtures/scim';
 
 const N = 3000;
@@ -59,23 +64,23 @@ describe('SCIM /Groups at scale', () => {
   it(`adds ${N} members in PATCH batches of ${BATCH}, each batch never touching the members already there`, async () => {
     for (let i = 0; i < N; i += BATCH) {
       const batch = users.slice(i, i + BATCH);
-      const send = () => scim.patch(`/Groups/${group.id}?excludedAttributes=members`, oktaAddMembers(oktaMembers(batch)));
+      const send = () =>
+        scim.patch(`/Groups/${group.id}?excludedAttributes=members`, oktaAddMembers(oktaMembers(batch)));
       // The members already there are locked by another transaction: an add that read, updated or re-inserted
       // any of them would wait (and time out); only new rows are written.
       const res =
         i === N / 2
-          ? await whileLocked(
-              `SELECT 1 FROM group_members WHERE group_id = $1 FOR UPDATE`,
-              [group.id],
-              () => send().timeout(5000),
+          ? await whileLocked(`SELECT 1 FROM group_members WHERE group_id = $1 FOR UPDATE`, [group.id], () =>
+              send().timeout(5000),
             )
           : await send();
       const body = expectGroupResponse(res, 200);
       expect(body).not.toHaveProperty('members');
     }
-    const [{ n }] = await t.sql<{ n: string }>(`SELECT count(*) AS n FROM group_members WHERE group_id = $1`, [
-      group.id,
-    ]);
+    const [{ n }] = await t.sql<{ n: string }>(
+      `SELECT count(*) AS n FROM group_members WHERE group_id = $1`,
+      [group.id],
+    );
     expect(Number(n)).toBe(N);
     expect(await storedMembers(t, group.id)).toEqual(sortedIds(users));
   });
@@ -132,7 +137,10 @@ describe('SCIM /Groups at scale', () => {
     const res = await whileLocked(
       `SELECT 1 FROM group_members WHERE group_id = $1 AND user_id <> $2 FOR UPDATE`,
       [group.id, victim.id],
-      () => scim.patch(`/Groups/${group.id}?excludedAttributes=members`, oktaRemoveMember(victim.id)).timeout(5000),
+      () =>
+        scim
+          .patch(`/Groups/${group.id}?excludedAttributes=members`, oktaRemoveMember(victim.id))
+          .timeout(5000),
     );
     expectGroupResponse(res, 200);
     expect(await storedMembers(t, group.id)).toEqual(sortedIds(users.filter((u) => u.id !== victim.id)));

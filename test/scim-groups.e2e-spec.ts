@@ -1,5 +1,11 @@
 import request from 'supertest';
-import { createIntegration, createScimDirectory, createTestApp, type TestApp } from '@rollcall/testing';
+import {
+  createIntegration,
+  createScimDirectory,
+  createTestApp,
+  type TestApp,
+  type TestTenant,
+} from '@rollcall/testing';
 import { ENTRA_GROUP_SCHEMA, entraCreateGroup, entraMemberProbe } from './fixtures/groups/entra';
 import {
   createGroup,
@@ -32,9 +38,9 @@ function groupsQuery(filter: string, extra = ''): string {
 describe('SCIM /Groups', () => {
   let t: TestApp;
   let scim: ScimClient;
-  let tenant: { id: string; adminToken: string };
+  let tenant: TestTenant;
   let integration: { id: string; token: string; groupId: string };
-  let users: Json[];
+  let users: { id: string; userName: string; displayName: string }[];
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -44,13 +50,13 @@ describe('SCIM /Groups', () => {
     scim = scimClient(t, integration.token);
     users = [];
     for (let i = 0; i < 4; i++) {
-      users.push(await createUser(scim, `member${i}@groups.test`, { displayName: `Member ${i}` }));
+      const u = await createUser(scim, `member${i}@groups.test`, { displayName: `Member ${i}` });
+      users.push({ id: u.id, userName: u.userName, displayName: u.displayName });
     }
   });
   afterAll(() => t.close());
 
-  const view = (list: Json[]) =>
-    memberView(list.map((u) => ({ id: u.id, userName: u.userName, displayName: u.displayName })));
+  const view = (list: typeof users) => memberView(list);
 
   describe('POST /Groups', () => {
     it('creates an Okta group with members: 201, Location, ETag, members with value/display/$ref/type', async () => {
@@ -77,7 +83,10 @@ describe('SCIM /Groups', () => {
     });
 
     it('creates an Entra group without members: no members key, externalId and the Entra schema kept', async () => {
-      const body = expectGroupResponse(await scim.post('/Groups', entraCreateGroup('Entra Sales', 'ext-sales')), 201);
+      const body = expectGroupResponse(
+        await scim.post('/Groups', entraCreateGroup('Entra Sales', 'ext-sales')),
+        201,
+      );
       expect(body).toEqual({
         schemas: [GROUP_SCHEMA, ENTRA_GROUP_SCHEMA],
         id: body.id,
@@ -85,7 +94,10 @@ describe('SCIM /Groups', () => {
         displayName: 'Entra Sales',
         meta: expect.any(Object),
       });
-      expect(await storedGroup(t, body.id)).toMatchObject({ external_id: 'ext-sales', integration_id: integration.id });
+      expect(await storedGroup(t, body.id)).toMatchObject({
+        external_id: 'ext-sales',
+        integration_id: integration.id,
+      });
       expect(await storedMembers(t, body.id)).toEqual([]);
     });
 
@@ -93,15 +105,16 @@ describe('SCIM /Groups', () => {
       await createGroup(scim, oktaCreateGroup('Unique Name'));
       const res = await scim.post('/Groups', oktaCreateGroup('UNIQUE name', oktaMembers(users.slice(0, 1))));
       expectScimError(res, 409, 'uniqueness');
-      const rows = await t.sql(`SELECT id FROM groups WHERE integration_id = $1 AND lower(name) = 'unique name'`, [
-        integration.id,
-      ]);
+      const rows = await t.sql(
+        `SELECT id FROM groups WHERE integration_id = $1 AND lower(name) = 'unique name'`,
+        [integration.id],
+      );
       expect(rows).toHaveLength(1);
     });
 
     it('allows the same displayName in another integration of the tenant', async () => {
       await createGroup(scim, oktaCreateGroup('Shared Name'));
-      const other = await createIntegration(t, tenant as never, { provider: 'entra' });
+      const other = await createIntegration(t, tenant, { provider: 'entra' });
       const res = await scimClient(t, other.token).post('/Groups', entraCreateGroup('shared name'));
       const body = expectGroupResponse(res, 201);
       expect((await storedGroup(t, body.id))!.integration_id).toBe(other.id);
@@ -112,12 +125,15 @@ describe('SCIM /Groups', () => {
     });
 
     it('refuses an unknown member id: 400 invalidValue, no group created', async () => {
-      const res = await scim.post('/Groups', oktaCreateGroup('Ghosts', [{ value: NO_SUCH_ID, display: 'x' }]));
+      const res = await scim.post(
+        '/Groups',
+        oktaCreateGroup('Ghosts', [{ value: NO_SUCH_ID, display: 'x' }]),
+      );
       expectScimError(res, 400, 'invalidValue');
       expect(res.body.detail).toContain(NO_SUCH_ID);
-      expect(await t.sql(`SELECT id FROM groups WHERE integration_id = $1 AND name = 'Ghosts'`, [integration.id])).toEqual(
-        [],
-      );
+      expect(
+        await t.sql(`SELECT id FROM groups WHERE integration_id = $1 AND name = 'Ghosts'`, [integration.id]),
+      ).toEqual([]);
     });
 
     it('refuses a member id that is not a UUID: 400 invalidValue', async () => {
@@ -127,20 +143,30 @@ describe('SCIM /Groups', () => {
 
     it('refuses a group as a member (groups do not nest): 400 invalidValue', async () => {
       const inner = await createGroup(scim, oktaCreateGroup('Inner'));
-      const res = await scim.post('/Groups', oktaCreateGroup('Outer', [{ value: inner.id, display: 'Inner' }]));
-      expectScimError(res, 400, 'invalidValue');
-      expect(await t.sql(`SELECT id FROM groups WHERE integration_id = $1 AND name = 'Outer'`, [integration.id])).toEqual(
-        [],
+      const res = await scim.post(
+        '/Groups',
+        oktaCreateGroup('Outer', [{ value: inner.id, display: 'Inner' }]),
       );
+      expectScimError(res, 400, 'invalidValue');
+      expect(
+        await t.sql(`SELECT id FROM groups WHERE integration_id = $1 AND name = 'Outer'`, [integration.id]),
+      ).toEqual([]);
     });
 
     it('refuses the target group as a member: 400 invalidValue', async () => {
-      const res = await scim.post('/Groups', oktaCreateGroup('Target in', [{ value: integration.groupId, display: 'T' }]));
+      const res = await scim.post(
+        '/Groups',
+        oktaCreateGroup('Target in', [{ value: integration.groupId, display: 'T' }]),
+      );
       expectScimError(res, 400, 'invalidValue');
     });
 
     it('accepts members as a single object, plain strings, with null elements, under any key casing', async () => {
-      const one = await createGroup(scim, { schemas: [GROUP_SCHEMA], displayName: 'Single', Members: { VALUE: users[0].id } });
+      const one = await createGroup(scim, {
+        schemas: [GROUP_SCHEMA],
+        displayName: 'Single',
+        Members: { VALUE: users[0].id },
+      });
       expect(await storedMembers(t, one.id)).toEqual([users[0].id]);
       const strings = await createGroup(scim, {
         schemas: [GROUP_SCHEMA],
@@ -148,20 +174,33 @@ describe('SCIM /Groups', () => {
         members: [users[1].id, null, users[1].id, { value: users[2].id, type: 'User', $ref: null }],
       });
       expect(await storedMembers(t, strings.id)).toEqual(sortedIds(users.slice(1, 3)));
-      const none = await createGroup(scim, { schemas: [GROUP_SCHEMA], displayName: 'Null members', members: null });
+      const none = await createGroup(scim, {
+        schemas: [GROUP_SCHEMA],
+        displayName: 'Null members',
+        members: null,
+      });
       expect(none).not.toHaveProperty('members');
     });
 
     it('refuses a member without a value: 400 invalidValue, nothing stored', async () => {
-      const res = await scim.post('/Groups', { schemas: [GROUP_SCHEMA], displayName: 'No value', members: [{ display: 'x' }] });
+      const res = await scim.post('/Groups', {
+        schemas: [GROUP_SCHEMA],
+        displayName: 'No value',
+        members: [{ display: 'x' }],
+      });
       expectScimError(res, 400, 'invalidValue');
-      expect(await t.sql(`SELECT id FROM groups WHERE integration_id = $1 AND name = 'No value'`, [integration.id])).toEqual(
-        [],
-      );
+      expect(
+        await t.sql(`SELECT id FROM groups WHERE integration_id = $1 AND name = 'No value'`, [
+          integration.id,
+        ]),
+      ).toEqual([]);
     });
 
     it('honours attributes on the answer', async () => {
-      const res = await scim.post('/Groups?attributes=displayName', oktaCreateGroup('Projected', oktaMembers(users)));
+      const res = await scim.post(
+        '/Groups?attributes=displayName',
+        oktaCreateGroup('Projected', oktaMembers(users)),
+      );
       expect(res.status).toBe(201);
       expect(res.body).toEqual({ schemas: [GROUP_SCHEMA], id: expect.any(String), displayName: 'Projected' });
       expect(res.headers.etag).toBe('W/"1"');
@@ -286,10 +325,18 @@ describe('SCIM /Groups', () => {
         externalId: 'ext-put',
       });
       const body = expectGroupResponse(res, 200);
-      expect(body).toMatchObject({ displayName: 'Put Renamed', externalId: 'ext-put', members: view(users.slice(2, 4)) });
+      expect(body).toMatchObject({
+        displayName: 'Put Renamed',
+        externalId: 'ext-put',
+        members: view(users.slice(2, 4)),
+      });
       expect(body.meta.version).toBe('W/"2"');
       expect(await storedMembers(t, group.id)).toEqual(sortedIds(users.slice(2, 4)));
-      expect(await storedGroup(t, group.id)).toMatchObject({ name: 'Put Renamed', external_id: 'ext-put', version: 2 });
+      expect(await storedGroup(t, group.id)).toMatchObject({
+        name: 'Put Renamed',
+        external_id: 'ext-put',
+        version: 2,
+      });
 
       const cleared = expectGroupResponse(
         await scim.put(`/Groups/${group.id}`, { schemas: [GROUP_SCHEMA], displayName: 'Put Renamed' }),
@@ -302,7 +349,10 @@ describe('SCIM /Groups', () => {
     it('refuses an unknown member and changes nothing', async () => {
       const group = await createGroup(scim, oktaCreateGroup('Put Keep', oktaMembers(users.slice(0, 1))));
       const res = await scim.put(`/Groups/${group.id}`, {
-        ...oktaCreateGroup('Put Keep 2', [...oktaMembers(users.slice(1, 2)), { value: NO_SUCH_ID, display: 'x' }]),
+        ...oktaCreateGroup('Put Keep 2', [
+          ...oktaMembers(users.slice(1, 2)),
+          { value: NO_SUCH_ID, display: 'x' },
+        ]),
       });
       expectScimError(res, 400, 'invalidValue');
       expect(await storedMembers(t, group.id)).toEqual(sortedIds(users.slice(0, 1)));
@@ -318,9 +368,13 @@ describe('SCIM /Groups', () => {
 
     it('honours If-Match: a stale ETag is a 412, the current one works', async () => {
       const group = await createGroup(scim, oktaCreateGroup('Put Etag'));
-      const stale = await scim.put(`/Groups/${group.id}`, oktaCreateGroup('Put Etag 2')).set('If-Match', 'W/"9"');
+      const stale = await scim
+        .put(`/Groups/${group.id}`, oktaCreateGroup('Put Etag 2'))
+        .set('If-Match', 'W/"9"');
       expectScimError(stale, 412);
-      const ok = await scim.put(`/Groups/${group.id}`, oktaCreateGroup('Put Etag 2')).set('If-Match', 'W/"1"');
+      const ok = await scim
+        .put(`/Groups/${group.id}`, oktaCreateGroup('Put Etag 2'))
+        .set('If-Match', 'W/"1"');
       expectGroupResponse(ok, 200);
     });
 
@@ -344,13 +398,21 @@ describe('SCIM /Groups', () => {
     it('refuses a rename to a taken name: 409 uniqueness', async () => {
       await createGroup(scim, oktaCreateGroup('Patch Taken'));
       const group = await createGroup(scim, oktaCreateGroup('Patch Mine'));
-      expectScimError(await scim.patch(`/Groups/${group.id}`, oktaRename(group.id, 'PATCH TAKEN')), 409, 'uniqueness');
+      expectScimError(
+        await scim.patch(`/Groups/${group.id}`, oktaRename(group.id, 'PATCH TAKEN')),
+        409,
+        'uniqueness',
+      );
       expect((await storedGroup(t, group.id))!.name).toBe('Patch Mine');
     });
 
     it('refuses a rename carrying another id: 400 mutability', async () => {
       const group = await createGroup(scim, oktaCreateGroup('Patch Id'));
-      expectScimError(await scim.patch(`/Groups/${group.id}`, oktaRename(NO_SUCH_ID, 'x')), 400, 'mutability');
+      expectScimError(
+        await scim.patch(`/Groups/${group.id}`, oktaRename(NO_SUCH_ID, 'x')),
+        400,
+        'mutability',
+      );
     });
 
     it('refuses an unknown member and changes nothing (not even the other operations)', async () => {
@@ -370,7 +432,10 @@ describe('SCIM /Groups', () => {
     it('refuses a group as a member: 400 invalidValue', async () => {
       const other = await createGroup(scim, oktaCreateGroup('Patch Nest Inner'));
       const group = await createGroup(scim, oktaCreateGroup('Patch Nest Outer'));
-      const res = await scim.patch(`/Groups/${group.id}`, oktaReplaceMembers([{ value: other.id, display: 'g' }]));
+      const res = await scim.patch(
+        `/Groups/${group.id}`,
+        oktaReplaceMembers([{ value: other.id, display: 'g' }]),
+      );
       expectScimError(res, 400, 'invalidValue');
       expect(await storedMembers(t, group.id)).toEqual([]);
     });
@@ -382,7 +447,9 @@ describe('SCIM /Groups', () => {
 
     it('honours If-Match (412 when stale) and answers 404 for an unknown group', async () => {
       const group = await createGroup(scim, oktaCreateGroup('Patch Etag'));
-      const stale = await scim.patch(`/Groups/${group.id}`, oktaRename(group.id, 'y')).set('If-Match', 'W/"5"');
+      const stale = await scim
+        .patch(`/Groups/${group.id}`, oktaRename(group.id, 'y'))
+        .set('If-Match', 'W/"5"');
       expectScimError(stale, 412);
       expectScimError(await scim.patch(`/Groups/${NO_SUCH_ID}`, oktaRename(NO_SUCH_ID, 'z')), 404);
     });
@@ -414,8 +481,14 @@ describe('SCIM /Groups', () => {
   describe("a user's groups", () => {
     it('GET /Users/:id lists exactly its pushed groups, never the target group', async () => {
       const [u] = await insertUsers(t, tenant.id, integration.id, 1, 'groups-of');
-      const a = await createGroup(scim, oktaCreateGroup('Groups Of A', [{ value: u.id, display: u.userName }]));
-      const b = await createGroup(scim, oktaCreateGroup('Groups Of B', [{ value: u.id, display: u.userName }]));
+      const a = await createGroup(
+        scim,
+        oktaCreateGroup('Groups Of A', [{ value: u.id, display: u.userName }]),
+      );
+      const b = await createGroup(
+        scim,
+        oktaCreateGroup('Groups Of B', [{ value: u.id, display: u.userName }]),
+      );
       await createGroup(scim, oktaCreateGroup('Groups Of C'));
       const res = await scim.get(`/Users/${u.id}`).expect(200);
       const groups = (res.body.groups as Json[]).map((g) => g.value).sort();
@@ -433,7 +506,9 @@ describe('SCIM /Groups', () => {
 
     beforeAll(async () => {
       pushed = await createGroup(scim, oktaCreateGroup('Pushed Sales', oktaMembers(users.slice(0, 2))));
-      const details = await admin(request(t.http).get(`/api/v1/scim-integrations/${integration.id}`)).expect(200);
+      const details = await admin(request(t.http).get(`/api/v1/scim-integrations/${integration.id}`)).expect(
+        200,
+      );
       integrationName = details.body.name;
     });
 
@@ -454,13 +529,19 @@ describe('SCIM /Groups', () => {
 
     it('lets admins read a pushed group and its members', async () => {
       const res = await admin(request(t.http).get(`/api/v1/groups/${pushed.id}`)).expect(200);
-      expect(res.body).toMatchObject({ id: pushed.id, ownerIntegration: { id: integration.id }, memberCount: 2 });
+      expect(res.body).toMatchObject({
+        id: pushed.id,
+        ownerIntegration: { id: integration.id },
+        memberCount: 2,
+      });
       const members = await admin(request(t.http).get(`/api/v1/groups/${pushed.id}/members`)).expect(200);
       expect((members.body.items as Json[]).map((u) => u.id).sort()).toEqual(sortedIds(users.slice(0, 2)));
     });
 
     it('refuses to rename or delete a pushed group (409); it stays as it was', async () => {
-      const rename = await admin(request(t.http).patch(`/api/v1/groups/${pushed.id}`)).send({ name: 'Hijacked' });
+      const rename = await admin(request(t.http).patch(`/api/v1/groups/${pushed.id}`)).send({
+        name: 'Hijacked',
+      });
       expect(rename.status).toBe(409);
       const del = await admin(request(t.http).delete(`/api/v1/groups/${pushed.id}`));
       expect(del.status).toBe(409);
@@ -474,21 +555,31 @@ describe('SCIM /Groups', () => {
       await scim.patch(`/Groups/${pushed.id}`, oktaReplaceMembers([])).expect(200);
       await scim.patch(`/Groups/${pushed.id}`, patchBody({ op: 'remove', path: 'members' })).expect(200);
       const doomed = await createGroup(scim, oktaCreateGroup('Doomed', oktaMembers(users)));
-      await scim.patch(`/Groups/${doomed.id}`, patchBody({ op: 'remove', path: `members[value eq "${users[0].id}"]` })).expect(200);
+      await scim
+        .patch(
+          `/Groups/${doomed.id}`,
+          patchBody({ op: 'remove', path: `members[value eq "${users[0].id}"]` }),
+        )
+        .expect(200);
       await scim.delete(`/Groups/${doomed.id}`).expect(204);
       expect(await storedMembers(t, integration.groupId)).toEqual(before);
     });
 
     it("counts the integration's pushed groups in its details", async () => {
-      const [{ n }] = await t.sql<{ n: string }>(`SELECT count(*) AS n FROM groups WHERE integration_id = $1`, [
-        integration.id,
-      ]);
-      const details = await admin(request(t.http).get(`/api/v1/scim-integrations/${integration.id}`)).expect(200);
+      const [{ n }] = await t.sql<{ n: string }>(
+        `SELECT count(*) AS n FROM groups WHERE integration_id = $1`,
+        [integration.id],
+      );
+      const details = await admin(request(t.http).get(`/api/v1/scim-integrations/${integration.id}`)).expect(
+        200,
+      );
       expect(details.body.groupCount).toBe(Number(n));
       expect(details.body.groupCount).toBeGreaterThan(0);
       const before = details.body.groupCount;
       const g = await createGroup(scim, oktaCreateGroup('Counted'));
-      const after = await admin(request(t.http).get(`/api/v1/scim-integrations/${integration.id}`)).expect(200);
+      const after = await admin(request(t.http).get(`/api/v1/scim-integrations/${integration.id}`)).expect(
+        200,
+      );
       expect(after.body.groupCount).toBe(before + 1);
       await scim.delete(`/Groups/${g.id}`).expect(204);
     });
@@ -503,7 +594,7 @@ describe('SCIM /Groups', () => {
 
     beforeAll(async () => {
       // Another integration of the same tenant: its own directory.
-      otherIntegration = await createIntegration(t, tenant as never, { provider: 'okta' });
+      otherIntegration = await createIntegration(t, tenant, { provider: 'okta' });
       otherScim = scimClient(t, otherIntegration.token);
       foreignUser = await createUser(otherScim, 'foreign@groups.test');
       foreignGroup = await createGroup(
@@ -519,7 +610,9 @@ describe('SCIM /Groups', () => {
       expect(all.Resources.map((g) => g.id)).not.toContain(foreignGroup.id);
       const byName = expectListResponse(await scim.get(groupsQuery('displayName eq "Foreign Group"')));
       expect(byName.totalResults).toBe(0);
-      const byMember = expectListResponse(await scim.get(groupsQuery(`members[value eq "${foreignUser.id}"]`)));
+      const byMember = expectListResponse(
+        await scim.get(groupsQuery(`members[value eq "${foreignUser.id}"]`)),
+      );
       expect(byMember.totalResults).toBe(0);
       const probe = expectListResponse(await scim.get(entraMemberProbe(foreignGroup.id, foreignUser.id)));
       expect(probe.totalResults).toBe(0);
@@ -532,14 +625,26 @@ describe('SCIM /Groups', () => {
 
     it("can't add another integration's user as a member: 400 invalidValue (POST, PUT, PATCH)", async () => {
       const member = [{ value: foreignUser.id, display: 'f' }];
-      expectScimError(await scim.post('/Groups', oktaCreateGroup('With Foreign', member)), 400, 'invalidValue');
-      expectScimError(await scim.put(`/Groups/${mine.id}`, oktaCreateGroup('Mine', member)), 400, 'invalidValue');
+      expectScimError(
+        await scim.post('/Groups', oktaCreateGroup('With Foreign', member)),
+        400,
+        'invalidValue',
+      );
+      expectScimError(
+        await scim.put(`/Groups/${mine.id}`, oktaCreateGroup('Mine', member)),
+        400,
+        'invalidValue',
+      );
       expectScimError(
         await scim.patch(`/Groups/${mine.id}`, patchBody({ op: 'add', path: 'members', value: member })),
         400,
         'invalidValue',
       );
-      expectScimError(await scim.patch(`/Groups/${mine.id}`, oktaReplaceMembers(member)), 400, 'invalidValue');
+      expectScimError(
+        await scim.patch(`/Groups/${mine.id}`, oktaReplaceMembers(member)),
+        400,
+        'invalidValue',
+      );
       expect(await storedMembers(t, mine.id)).toEqual(sortedIds(users.slice(0, 1)));
     });
 
@@ -556,7 +661,7 @@ describe('SCIM /Groups', () => {
       );
     });
 
-    it('a removal naming another integration\'s user leaves that user\'s memberships alone', async () => {
+    it("a removal naming another integration's user leaves that user's memberships alone", async () => {
       const res = await scim.patch(
         `/Groups/${mine.id}`,
         patchBody({ op: 'remove', path: `members[value eq "${foreignUser.id}"]` }),
