@@ -1,7 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { LoggerModule } from 'nestjs-pino';
-import { type AppConfig, CommonModule, loggerParams } from '@rollcall/common';
+import { type AppConfig, CommonModule } from '@rollcall/common';
 import { DatabaseModule } from '@rollcall/database';
 import { GroupsModule } from '@rollcall/groups';
 import { IntegrationsModule } from '@rollcall/integrations';
@@ -17,7 +16,6 @@ export class AppModule {
       module: AppModule,
       imports: [
         CommonModule.forRoot(config),
-        LoggerModule.forRoot(loggerParams(config)),
         DatabaseModule.forRoot(databaseUrl),
         TerminusModule.forRoot({ logger: false }),
         TokensModule,

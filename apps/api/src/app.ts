@@ -4,8 +4,13 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
-import { Logger } from 'nestjs-pino';
-import { type AppConfig, assignRequestId, createValidationPipe } from '@rollcall/common';
+import {
+  type AppConfig,
+  createHttpLogger,
+  createRootLogger,
+  createValidationPipe,
+  PinoNestLogger,
+} from '@rollcall/common';
 import { ScimModule } from '@rollcall/scim';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './all-exceptions.filter';
@@ -21,18 +26,19 @@ export async function createApp(
   databaseUrl: string,
   options: CreateAppOptions = {},
 ): Promise<INestApplication> {
+  const root = createRootLogger(config);
+  const logger = new PinoNestLogger(root);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, databaseUrl), {
     bodyParser: false,
-    bufferLogs: true,
-    logger: options.quiet ? false : undefined,
+    logger: options.quiet ? false : logger,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(options.quiet ? false : logger);
   app.disable('x-powered-by');
-  app.set('query parser', 'extended');
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    assignRequestId(req, res);
-    next();
-  });
+  app.set('query parser', 'simple');
+  // SCIM resources carry their own ETag (the resource version); hashing every response body costs for nothing.
+  app.set('etag', false);
+  // First of all: the request id (X-Request-Id) and one JSON log line per request.
+  app.use(createHttpLogger(config, root));
   app.use(
     helmet({
       contentSecurityPolicy: {
