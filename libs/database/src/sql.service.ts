@@ -9,13 +9,21 @@ export interface SqlRunner {
   query<T extends QueryResultRow>(sql: string, params?: unknown[]): Promise<T[]>;
 }
 
+/** At most this many statement texts are prepared (per connection), so odd filters cannot grow it forever. */
+const MAX_PREPARED = 256;
+/** A statement text seen this often is prepared from then on. */
+const PREPARE_AFTER = 3;
+const MAX_TRACKED = 10_000;
+
 /**
  * Plain parameterised SQL straight on the connection pool, for the SCIM hot paths where the ORM costs
- * more than it gives. Fixed statements are prepared once per connection (`prepared: true`).
+ * more than it gives. Statements are prepared once per connection (parsed and planned once): fixed ones
+ * at once (`prepared: true`), others once they recur — a `userName eq` lookup is always the same text.
  */
 @Injectable()
 export class SqlService implements SqlRunner {
   private readonly names = new Map<string, string>();
+  private readonly seen = new Map<string, number>();
 
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
@@ -23,19 +31,27 @@ export class SqlService implements SqlRunner {
     return (this.db.driver as PostgresDriver).master as Pool;
   }
 
-  private statementName(sql: string): string {
-    let name = this.names.get(sql);
-    if (!name) {
-      name = 'rc_' + createHash('sha1').update(sql).digest('hex').slice(0, 20);
-      this.names.set(sql, name);
+  /** The prepared statement's name for this text, or undefined while it is not worth preparing. */
+  private statementName(sql: string, fixed: boolean): string | undefined {
+    const known = this.names.get(sql);
+    if (known || this.names.size >= MAX_PREPARED) return known;
+    if (!fixed) {
+      const count = (this.seen.get(sql) ?? 0) + 1;
+      if (this.seen.size >= MAX_TRACKED) this.seen.clear();
+      this.seen.set(sql, count);
+      if (count < PREPARE_AFTER) return undefined;
+      this.seen.delete(sql);
     }
+    const name = 'rc_' + createHash('sha1').update(sql).digest('hex').slice(0, 24);
+    this.names.set(sql, name);
     return name;
   }
 
-  /** Runs one statement; `prepared` only for SQL texts from a fixed, small set (never per-request shapes). */
+  /** Runs one statement; `prepared` for SQL texts from a fixed set, which are prepared on first use. */
   async query<T extends QueryResultRow>(sql: string, params: unknown[] = [], prepared = false): Promise<T[]> {
-    const result = prepared
-      ? await this.pool.query<T>({ name: this.statementName(sql), text: sql, values: params })
+    const name = this.statementName(sql, prepared);
+    const result = name
+      ? await this.pool.query<T>({ name, text: sql, values: params })
       : await this.pool.query<T>(sql, params);
     return result.rows;
   }
