@@ -73,7 +73,6 @@ export class TokensService {
   async authenticate(raw: string): Promise<Caller | undefined> {
     const hash = hashToken(raw);
     if (this.operatorHash && timingSafeEqual(hash, this.operatorHash)) return { kind: 'operator' };
-    if (!parseToken(raw)) return undefined;
     const key = hash.toString('base64');
     const now = Date.now();
     const hit = this.cache.get(key);
@@ -81,6 +80,7 @@ export class TokensService {
       this.touch(hit.caller.tokenId, now);
       return hit.caller;
     }
+    if (!parseToken(raw)) return undefined;
     const rows: TokenRow[] = await this.db.query(
       `SELECT t.id, t.kind, t.tenant_id, t.integration_id, t.expires_at, t.revoked_at, i.provider, i.group_id
          FROM api_tokens t
