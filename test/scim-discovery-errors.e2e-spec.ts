@@ -180,6 +180,8 @@ describe('SCIM discovery and errors', () => {
         [scim.put('/Users', userBody('x@example.com')), 'GET, POST'],
         [scim.patch('/Users', patchBody({ op: 'remove', path: 'title' })), 'GET, POST'],
         [scim.get('/Users/.search'), 'POST'],
+        [scim.delete('/Groups/.search'), 'POST'],
+        [scim.get('/Groups/.search'), 'POST'],
         [scim.post(`/Users/${user.id}`, userBody('x@example.com')), 'GET, PUT, PATCH, DELETE'],
         [scim.delete('/ServiceProviderConfig'), 'GET'],
       ];

@@ -1,7 +1,8 @@
-import { applyDecorators, UseFilters, UseInterceptors } from '@nestjs/common';
+import { applyDecorators, Param, type PipeTransform, UseFilters, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { parseAttributeList } from './projection';
 import { ScimExceptionFilter } from './scim-exception.filter';
+import { ScimException } from './scim.exception';
 import { ScimResponseInterceptor } from './scim-response.interceptor';
 
 export { ScimBody, ScimQuery, ScimRequest } from './scim-request.decorator';
@@ -30,3 +31,14 @@ export function projectionOf(q: Record<string, unknown>): {
   };
   return { attributes: read('attributes'), excludedAttributes: read('excludedAttributes') };
 }
+
+/** `/Users/.search` and `/Groups/.search` take only POST: other methods must not reach the `:id` routes. */
+class ResourceIdPipe implements PipeTransform<string, string> {
+  transform(id: string): string {
+    if (id.toLowerCase() === '.search') throw new ScimException(405, undefined, '.search only takes POST');
+    return id;
+  }
+}
+
+/** The `:id` of a SCIM resource route. */
+export const ScimId = () => Param('id', new ResourceIdPipe());

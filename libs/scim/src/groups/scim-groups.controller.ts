@@ -1,9 +1,16 @@
-import { Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
+import { Controller, Delete, Get, Headers, HttpCode, Patch, Post, Put } from '@nestjs/common';
 import { ScimAuth } from '@rollcall/tokens';
 import type { ScimRequestContext } from '../events/scim-events.service';
 import { parseIfMatch } from '../scim-http';
 import { parseListQuery, parseSearchRequest } from '../scim-list';
-import { projectionOf, ScimBody, ScimControllerBase, ScimQuery, ScimRequest } from '../scim-controller';
+import {
+  projectionOf,
+  ScimBody,
+  ScimControllerBase,
+  ScimId,
+  ScimQuery,
+  ScimRequest,
+} from '../scim-controller';
 import { ScimGroupsService } from './scim-groups.service';
 
 type Query = Record<string, unknown>;
@@ -32,14 +39,14 @@ export class ScimGroupsController {
   }
 
   @Get(':id')
-  get(@ScimRequest() ctx: ScimRequestContext, @Param('id') id: string, @ScimQuery() q: Query) {
+  get(@ScimRequest() ctx: ScimRequestContext, @ScimId() id: string, @ScimQuery() q: Query) {
     return this.groups.get(ctx.caller, id, projectionOf(q));
   }
 
   @Put(':id')
   replace(
     @ScimRequest() ctx: ScimRequestContext,
-    @Param('id') id: string,
+    @ScimId() id: string,
     @ScimBody() body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
     @ScimQuery() q: Query,
@@ -50,7 +57,7 @@ export class ScimGroupsController {
   @Patch(':id')
   patch(
     @ScimRequest() ctx: ScimRequestContext,
-    @Param('id') id: string,
+    @ScimId() id: string,
     @ScimBody() body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
     @ScimQuery() q: Query,
@@ -62,7 +69,7 @@ export class ScimGroupsController {
   @HttpCode(204)
   delete(
     @ScimRequest() ctx: ScimRequestContext,
-    @Param('id') id: string,
+    @ScimId() id: string,
     @Headers('if-match') ifMatch: string | undefined,
   ) {
     return this.groups.delete(ctx, id, parseIfMatch(ifMatch));

@@ -1,10 +1,16 @@
-import { Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
+import { Controller, Delete, Get, Headers, HttpCode, Patch, Post, Put } from '@nestjs/common';
 import { ScimAuth } from '@rollcall/tokens';
 import type { ScimRequestContext } from '../events/scim-events.service';
 import { parseIfMatch } from '../scim-http';
 import { parseListQuery, parseSearchRequest } from '../scim-list';
-import { projectionOf, ScimBody, ScimControllerBase, ScimQuery, ScimRequest } from '../scim-controller';
-import { ScimException } from '../scim.exception';
+import {
+  projectionOf,
+  ScimBody,
+  ScimControllerBase,
+  ScimId,
+  ScimQuery,
+  ScimRequest,
+} from '../scim-controller';
 import { ScimUsersService } from './scim-users.service';
 
 type Query = Record<string, unknown>;
@@ -33,32 +39,29 @@ export class ScimUsersController {
   }
 
   @Get(':id')
-  get(@ScimRequest() ctx: ScimRequestContext, @Param('id') id: string, @ScimQuery() q: Query) {
-    notSearch(id);
+  get(@ScimRequest() ctx: ScimRequestContext, @ScimId() id: string, @ScimQuery() q: Query) {
     return this.users.get(ctx.caller, id, projectionOf(q));
   }
 
   @Put(':id')
   replace(
     @ScimRequest() ctx: ScimRequestContext,
-    @Param('id') id: string,
+    @ScimId() id: string,
     @ScimBody() body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
     @ScimQuery() q: Query,
   ) {
-    notSearch(id);
     return this.users.replace(ctx, id, body, parseIfMatch(ifMatch), projectionOf(q));
   }
 
   @Patch(':id')
   patch(
     @ScimRequest() ctx: ScimRequestContext,
-    @Param('id') id: string,
+    @ScimId() id: string,
     @ScimBody() body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
     @ScimQuery() q: Query,
   ) {
-    notSearch(id);
     return this.users.patch(ctx, id, body, parseIfMatch(ifMatch), projectionOf(q));
   }
 
@@ -66,16 +69,9 @@ export class ScimUsersController {
   @HttpCode(204)
   delete(
     @ScimRequest() ctx: ScimRequestContext,
-    @Param('id') id: string,
+    @ScimId() id: string,
     @Headers('if-match') ifMatch: string | undefined,
   ) {
-    notSearch(id);
     return this.users.delete(ctx, id, parseIfMatch(ifMatch));
   }
-}
-
-/** `/Users/.search` takes only POST: other methods must not reach the `:id` routes (405, not 404). */
-function notSearch(id: string): void {
-  if (id.toLowerCase() === '.search')
-    throw new ScimException(405, undefined, '/Users/.search only takes POST');
 }
