@@ -209,7 +209,7 @@ describe('HTTP platform', () => {
         },
       });
       // The product's own pino-http options (loggerParams returns an options object, not a stream).
-      const options = loggerParams({ ...t.config, logLevel: 'info' }).pinoHttp as Options;
+      const options = loggerParams({ ...t.config, logLevel: 'info' }).pinoHttp;
       const log = pinoHttp(options, sink);
       const server = createServer((req, res) => {
         log(req, res);

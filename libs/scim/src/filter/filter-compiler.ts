@@ -63,6 +63,8 @@ export interface FilterTarget {
   collections?: Record<string, FilterCollection>;
   /** Consulted first for every top-level comparison and presence test; undefined falls through. */
   custom?: CustomFilterCompiler;
+  /** Canonical paths whose values are unique in a directory (besides `id`), e.g. `userName`. */
+  uniqueColumns?: string[];
 }
 
 /** Something that can be compared: a real column or a JSONB value. */
@@ -594,4 +596,17 @@ export function compileSort(
   }
   const expression = new FilterCompiler(target, []).sortExpression(sortBy.trim());
   return order === 'ascending' ? `${expression} ASC NULLS LAST` : `${expression} DESC NULLS FIRST`;
+}
+
+/**
+ * Whether a filter can match at most one resource of a directory: it requires equality on an attribute
+ * unique in the directory (`id`, or a column the target declares unique such as `userName`). A list then
+ * needs no ordering, and the query planner goes straight to the unique index.
+ */
+export function matchesAtMostOne(node: FilterNode, target: FilterTarget): boolean {
+  if (node.kind === 'and') return node.filters.some((f) => matchesAtMostOne(f, target));
+  if (node.kind !== 'compare' || node.op !== 'eq' || typeof node.value !== 'string') return false;
+  const resolved = findAttribute(target.definition, node.path);
+  if (!resolved || resolved.subAttribute) return false;
+  return resolved.canonicalPath === 'id' || (target.uniqueColumns ?? []).includes(resolved.canonicalPath);
 }

@@ -24,6 +24,7 @@ export function userFilterTarget(alias = 'u'): FilterTarget {
   return {
     definition: USER_RESOURCE,
     alias: a,
+    uniqueColumns: ['userName'],
     json: `${a}.resource`,
     columns: {
       id: column(`${a}.id`, 'uuid', true),
@@ -51,6 +52,7 @@ export function groupFilterTarget(alias = 'g'): FilterTarget {
   return {
     definition: GROUP_RESOURCE,
     alias: a,
+    uniqueColumns: ['displayName'],
     json: `${a}.resource`,
     columns: {
       id: column(`${a}.id`, 'uuid', true),

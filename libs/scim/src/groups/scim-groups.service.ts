@@ -3,7 +3,14 @@ import { APP_CONFIG, type AppConfig } from '@rollcall/common';
 import { isUniqueViolation, SqlService, type SqlRunner } from '@rollcall/database';
 import { distinctUuids, memberships, type MemberScope } from '@rollcall/groups';
 import type { ScimCaller } from '@rollcall/tokens';
-import { compileFilter, compileSort, GROUP_FILTER_TARGET, isUuid } from '../filter';
+import {
+  compileFilterNode,
+  compileSort,
+  matchesAtMostOne,
+  parseFilter,
+  GROUP_FILTER_TARGET,
+  isUuid,
+} from '../filter';
 import { applyPatch, type MemberChange } from '../patch';
 import { project, wantsAttribute, type ProjectionOptions } from '../projection';
 import { findKey, getIgnoringCase, isPlainObject, normalizeResource, type ScimResource } from '../resource';
@@ -92,17 +99,20 @@ export class ScimGroupsService {
   async list(caller: ScimCaller, q: ScimListQuery): Promise<ScimPage> {
     const params: unknown[] = [caller.tenantId, caller.integrationId];
     let where = 'g.tenant_id = $1 AND g.integration_id = $2';
+    let single = false;
     if (q.filter !== undefined && q.filter.trim() !== '') {
-      where += ` AND (${compileFilter(q.filter, GROUP_FILTER_TARGET, params)})`;
+      const filter = parseFilter(q.filter);
+      where += ` AND (${compileFilterNode(filter, GROUP_FILTER_TARGET, params)})`;
+      single = matchesAtMostOne(filter, GROUP_FILTER_TARGET);
     }
     const projection = { attributes: q.attributes, excludedAttributes: q.excludedAttributes };
     const offset = q.startIndex - 1;
     let rows: GroupRow[] = [];
     if (q.count > 0) {
       const sort = compileSort(q.sortBy, q.sortOrder, GROUP_FILTER_TARGET);
-      const order = sort ? `${sort}, g.created_at, g.id` : 'g.created_at, g.id';
+      const order = single ? '' : `ORDER BY ${sort ? `${sort}, ` : ''}g.created_at, g.id`;
       rows = await this.sql.query<GroupRow>(
-        `SELECT ${qualified('g')} FROM groups g WHERE ${where} ORDER BY ${order} LIMIT ${q.count} OFFSET ${offset}`,
+        `SELECT ${qualified('g')} FROM groups g WHERE ${where} ${order} LIMIT ${q.count} OFFSET ${offset}`,
         params,
       );
     }

@@ -2,7 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@rollcall/common';
 import { isUniqueViolation, SqlService, type SqlRunner } from '@rollcall/database';
 import type { ScimCaller } from '@rollcall/tokens';
-import { compileFilter, compileSort, isUuid, USER_FILTER_TARGET } from '../filter';
+import {
+  compileFilterNode,
+  compileSort,
+  matchesAtMostOne,
+  parseFilter,
+  isUuid,
+  USER_FILTER_TARGET,
+} from '../filter';
 import { applyPatch } from '../patch';
 import { project, wantsAttribute, type ProjectionOptions } from '../projection';
 import { normalizeResource, type ScimResource } from '../resource';
@@ -111,15 +118,19 @@ export class ScimUsersService {
   async list(caller: ScimCaller, q: ScimListQuery): Promise<ScimPage> {
     const params: unknown[] = [caller.tenantId, caller.integrationId];
     let where = 'u.tenant_id = $1 AND u.integration_id = $2';
+    let single = false;
     if (q.filter !== undefined && q.filter.trim() !== '') {
-      where += ` AND (${compileFilter(q.filter, USER_FILTER_TARGET, params)})`;
+      const filter = parseFilter(q.filter);
+      where += ` AND (${compileFilterNode(filter, USER_FILTER_TARGET, params)})`;
+      single = matchesAtMostOne(filter, USER_FILTER_TARGET);
     }
     const projection = { attributes: q.attributes, excludedAttributes: q.excludedAttributes };
     const offset = q.startIndex - 1;
     let rows: UserRow[] = [];
     if (q.count > 0) {
       const sort = compileSort(q.sortBy, q.sortOrder, USER_FILTER_TARGET);
-      const order = sort ? `${sort}, u.created_at, u.id` : 'u.created_at, u.id';
+      // At most one match needs no order (and an ORDER BY could tempt the planner off the unique index).
+      const order = single ? '' : `ORDER BY ${sort ? `${sort}, ` : ''}u.created_at, u.id`;
       const groups = wantsAttribute(projection, 'groups', USER_RESOURCE) ? `, ${GROUPS_OF}` : '';
       // The page is chosen on ids alone (an index-only scan when unfiltered), then its rows are read: skipped
       // rows never cost a heap read or a groups look-up, whatever the startIndex.
@@ -127,7 +138,7 @@ export class ScimUsersService {
         `SELECT ${qualified('u')}${groups}
            FROM (SELECT page.id, row_number() OVER () AS ord
                    FROM (SELECT u.id FROM scim_users u WHERE ${where}
-                          ORDER BY ${order} LIMIT ${q.count} OFFSET ${offset}) page) p
+                          ${order} LIMIT ${q.count} OFFSET ${offset}) page) p
            JOIN scim_users u ON u.id = p.id AND u.tenant_id = $1
           ORDER BY p.ord`,
         params,
