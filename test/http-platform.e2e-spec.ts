@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { createServer } from 'node:http';
 import { Writable } from 'node:stream';
-import { pinoHttp, type Options } from 'pino-http';
+import { pinoHttp } from 'pino-http';
 import { loggerParams } from '@rollcall/common';
 import { createTenant, createTestApp, type TestApp, type TestTenant } from '@rollcall/testing';
 

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { dataSourceOptions } from './data-source-options';
 import { SqlService } from './sql.service';
+import { StatisticsService } from './statistics.service';
 
 @Module({})
 export class DatabaseModule {
@@ -10,8 +11,8 @@ export class DatabaseModule {
     return {
       module: DatabaseModule,
       global: true,
-      providers: [SqlService],
-      exports: [SqlService],
+      providers: [SqlService, StatisticsService],
+      exports: [SqlService, StatisticsService],
       imports: [
         TypeOrmModule.forRoot({
           ...dataSourceOptions(url),

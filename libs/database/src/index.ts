@@ -5,3 +5,4 @@ export * from './embedded-postgres';
 export * from './pg-errors';
 export * from './schema-diff';
 export * from './sql.service';
+export * from './statistics.service';

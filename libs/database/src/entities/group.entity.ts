@@ -21,7 +21,6 @@ import { TenantEntity } from './tenant.entity';
 @Index('UQ_groups_integration_name', { synchronize: false })
 @Index('IDX_groups_integration_external_id', ['tenantId', 'integrationId', 'externalId'])
 @Index('IDX_groups_integration_created', ['tenantId', 'integrationId', 'createdAt', 'id'])
-@Index('UQ_groups_directory_id', ['tenantId', 'integrationId', 'id'], { unique: true })
 export class GroupEntity {
   @PrimaryGeneratedColumn('uuid') id!: string;
   @Column({ name: 'tenant_id', type: 'uuid' }) tenantId!: string;

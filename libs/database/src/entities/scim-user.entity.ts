@@ -20,8 +20,6 @@ import { TenantEntity } from './tenant.entity';
 @Index('UQ_scim_users_user_name', { synchronize: false })
 @Index('IDX_scim_users_external_id', ['tenantId', 'integrationId', 'externalId'])
 @Index('IDX_scim_users_created', ['tenantId', 'integrationId', 'createdAt', 'id'])
-// A look-up by id within a directory matches this index whole, even before the planner has statistics.
-@Index('UQ_scim_users_directory_id', ['tenantId', 'integrationId', 'id'], { unique: true })
 export class ScimUserEntity {
   @PrimaryGeneratedColumn('uuid') id!: string;
   @Column({ name: 'tenant_id', type: 'uuid' }) tenantId!: string;

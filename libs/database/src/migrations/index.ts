@@ -1,11 +1,9 @@
 import type { MigrationInterface } from 'typeorm';
 import { InitialSchema1795929467838 } from './1795929467838-initial-schema';
 import { ScimEvents1795929975940 } from './1795929975940-scim-events';
-import { DirectoryIdIndexes1795932400385 } from './1795932400385-directory-id-indexes';
 
 /** Every migration, oldest first. A committed migration is never edited: add a new one. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   InitialSchema1795929467838,
   ScimEvents1795929975940,
-  DirectoryIdIndexes1795932400385,
 ];

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@rollcall/common';
-import { isUniqueViolation, SqlService, type SqlRunner } from '@rollcall/database';
+import { isUniqueViolation, SqlService, StatisticsService, type SqlRunner } from '@rollcall/database';
 import { distinctUuids, memberships, type MemberScope } from '@rollcall/groups';
 import type { ScimCaller } from '@rollcall/tokens';
 import {
@@ -50,6 +50,7 @@ export class ScimGroupsService {
   constructor(
     private readonly sql: SqlService,
     private readonly events: ScimEventsService,
+    private readonly statistics: StatisticsService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.baseUrl = `${config.publicUrl}/scim/v2`;
@@ -242,6 +243,7 @@ export class ScimGroupsService {
         changed += result.changed;
       }
     }
+    this.statistics.noteWrites('group_members', changed);
     return changed;
   }
 

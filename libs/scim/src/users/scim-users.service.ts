@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@rollcall/common';
-import { isUniqueViolation, SqlService, type SqlRunner } from '@rollcall/database';
+import { isUniqueViolation, SqlService, StatisticsService, type SqlRunner } from '@rollcall/database';
 import type { ScimCaller } from '@rollcall/tokens';
 import {
   compileFilterNode,
@@ -57,6 +57,7 @@ export class ScimUsersService {
   constructor(
     private readonly sql: SqlService,
     private readonly events: ScimEventsService,
+    private readonly statistics: StatisticsService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.baseUrl = `${config.publicUrl}/scim/v2`;
@@ -106,6 +107,8 @@ export class ScimUsersService {
       }
       throw e;
     }
+    this.statistics.noteWrites('scim_users', 1);
+    this.statistics.noteWrites('group_members', 1);
     return this.result({ ...rows[0], groups: [] }, projection);
   }
 
