@@ -162,7 +162,7 @@ describe('the sync activity log', () => {
       );
       await step(
         scim.patch(`/Groups/${group.id}`, oktaRename(group.id, 'Logged Group 3')),
-        200,
+        204,
         {
           resource_type: 'Group',
           name: 'Logged Group 3',
@@ -175,7 +175,7 @@ describe('the sync activity log', () => {
           `/Groups/${group.id}`,
           patchBody({ op: 'add', path: 'members', value: [{ value: user.id }] }),
         ),
-        200,
+        204,
         { resource_type: 'Group', name: 'Logged Group 3', method: 'PATCH' },
         group.id,
       );
@@ -222,8 +222,8 @@ describe('the sync activity log', () => {
     it('records nothing for a PATCH that changes nothing', async () => {
       const group = await createGroup(scim, oktaCreateGroup('Unchanged'));
       const before = await rows(integration.id);
-      await scim.patch(`/Groups/${group.id}`, oktaRemoveMember(NO_SUCH_ID)).expect(200);
-      await scim.patch(`/Groups/${group.id}`, oktaRename(group.id, 'Unchanged')).expect(200);
+      await scim.patch(`/Groups/${group.id}`, oktaRemoveMember(NO_SUCH_ID)).expect(204);
+      await scim.patch(`/Groups/${group.id}`, oktaRename(group.id, 'Unchanged')).expect(204);
       expect(await rows(integration.id)).toEqual(before);
     });
 
@@ -401,7 +401,7 @@ describe('the sync activity log', () => {
       for (let i = 0; i < 6; i++) await createUser(scim, `paged${i}@example.com`);
       for (let i = 0; i < 4; i++) await createGroup(scim, oktaCreateGroup(`Paged ${i}`));
       const g = await createGroup(scim, oktaCreateGroup('Paged Renamed'));
-      await scim.patch(`/Groups/${g.id}`, oktaRename(g.id, 'Paged Renamed 2')).expect(200);
+      await scim.patch(`/Groups/${g.id}`, oktaRename(g.id, 'Paged Renamed 2')).expect(204);
       await scim.post('/Users', userBody('paged0@example.com')).expect(409);
       await scim.get(`/Groups/${NO_SUCH_ID}`).expect(404);
       await scim.post('/Groups', oktaCreateGroup('paged 1')).expect(409);
@@ -434,7 +434,7 @@ describe('the sync activity log', () => {
         method: 'PATCH',
         resourceType: 'Group',
         resourceName: 'Paged Renamed 2',
-        status: 200,
+        status: 204,
         outcome: 'succeeded',
         scimType: null,
         detail: null,

@@ -16,6 +16,7 @@ import {
   sortedIds,
   storedGroup,
   storedMembers,
+  patchGroup,
 } from './fixtures/groups/helpers';
 import { GROUP_SCHEMA, oktaCreateGroup, oktaRename, oktaReplaceMembers } from './fixtures/groups/okta';
 import {
@@ -386,7 +387,7 @@ describe('SCIM /Groups', () => {
   describe('PATCH /Groups/:id', () => {
     it("renames with Okta's value object carrying the group's own id; members untouched", async () => {
       const group = await createGroup(scim, oktaCreateGroup('Okta Old', oktaMembers(users.slice(0, 3))));
-      const res = await scim.patch(`/Groups/${group.id}`, oktaRename(group.id, 'Okta New'));
+      const res = await patchGroup(scim, `/Groups/${group.id}`, oktaRename(group.id, 'Okta New'));
       const body = expectGroupResponse(res, 200);
       expect(body.displayName).toBe('Okta New');
       expect(body.meta.version).toBe('W/"2"');
@@ -399,7 +400,7 @@ describe('SCIM /Groups', () => {
       await createGroup(scim, oktaCreateGroup('Patch Taken'));
       const group = await createGroup(scim, oktaCreateGroup('Patch Mine'));
       expectScimError(
-        await scim.patch(`/Groups/${group.id}`, oktaRename(group.id, 'PATCH TAKEN')),
+        await patchGroup(scim, `/Groups/${group.id}`, oktaRename(group.id, 'PATCH TAKEN')),
         409,
         'uniqueness',
       );
@@ -409,7 +410,7 @@ describe('SCIM /Groups', () => {
     it('refuses a rename carrying another id: 400 mutability', async () => {
       const group = await createGroup(scim, oktaCreateGroup('Patch Id'));
       expectScimError(
-        await scim.patch(`/Groups/${group.id}`, oktaRename(NO_SUCH_ID, 'x')),
+        await patchGroup(scim, `/Groups/${group.id}`, oktaRename(NO_SUCH_ID, 'x')),
         400,
         'mutability',
       );
@@ -417,7 +418,8 @@ describe('SCIM /Groups', () => {
 
     it('refuses an unknown member and changes nothing (not even the other operations)', async () => {
       const group = await createGroup(scim, oktaCreateGroup('Patch Unknown', oktaMembers(users.slice(0, 1))));
-      const res = await scim.patch(
+      const res = await patchGroup(
+        scim,
         `/Groups/${group.id}`,
         patchBody(
           { op: 'replace', path: 'displayName', value: 'Patch Unknown 2' },
@@ -432,7 +434,8 @@ describe('SCIM /Groups', () => {
     it('refuses a group as a member: 400 invalidValue', async () => {
       const other = await createGroup(scim, oktaCreateGroup('Patch Nest Inner'));
       const group = await createGroup(scim, oktaCreateGroup('Patch Nest Outer'));
-      const res = await scim.patch(
+      const res = await patchGroup(
+        scim,
         `/Groups/${group.id}`,
         oktaReplaceMembers([{ value: other.id, display: 'g' }]),
       );
@@ -440,9 +443,29 @@ describe('SCIM /Groups', () => {
       expect(await storedMembers(t, group.id)).toEqual([]);
     });
 
+    it('answers a PATCH 204 with the new ETag, or 200 with the group when attributes ask for it', async () => {
+      const group = await createGroup(scim, oktaCreateGroup('Patch Answer'));
+      const quiet = await scim.patch(`/Groups/${group.id}`, oktaRename(group.id, 'Patch Answer 2'));
+      expect(quiet.status).toBe(204);
+      expect(quiet.text).toBe('');
+      expect(quiet.headers.etag).toBe('W/"2"');
+      const shown = await scim.patch(
+        `/Groups/${group.id}?excludedAttributes=members`,
+        oktaRename(group.id, 'Patch Answer 3'),
+      );
+      const body = expectGroupResponse(shown, 200);
+      expect(body).toMatchObject({ id: group.id, displayName: 'Patch Answer 3' });
+      expect(body).not.toHaveProperty('members');
+      expect(shown.headers.etag).toBe('W/"3"');
+    });
+
     it('refuses a malformed PATCH: 400 invalidSyntax', async () => {
       const group = await createGroup(scim, oktaCreateGroup('Patch Bad'));
-      expectScimError(await scim.patch(`/Groups/${group.id}`, { Operations: [] }), 400, 'invalidSyntax');
+      expectScimError(
+        await patchGroup(scim, `/Groups/${group.id}`, { Operations: [] }),
+        400,
+        'invalidSyntax',
+      );
     });
 
     it('honours If-Match (412 when stale) and answers 404 for an unknown group', async () => {
@@ -451,7 +474,7 @@ describe('SCIM /Groups', () => {
         .patch(`/Groups/${group.id}`, oktaRename(group.id, 'y'))
         .set('If-Match', 'W/"5"');
       expectScimError(stale, 412);
-      expectScimError(await scim.patch(`/Groups/${NO_SUCH_ID}`, oktaRename(NO_SUCH_ID, 'z')), 404);
+      expectScimError(await patchGroup(scim, `/Groups/${NO_SUCH_ID}`, oktaRename(NO_SUCH_ID, 'z')), 404);
     });
   });
 
@@ -552,15 +575,17 @@ describe('SCIM /Groups', () => {
     it('the target group keeps every provisioned user whatever the pushed groups say', async () => {
       const before = await storedMembers(t, integration.groupId);
       expect(before).toEqual(expect.arrayContaining(sortedIds(users)));
-      await scim.patch(`/Groups/${pushed.id}`, oktaReplaceMembers([])).expect(200);
-      await scim.patch(`/Groups/${pushed.id}`, patchBody({ op: 'remove', path: 'members' })).expect(200);
+      expect((await patchGroup(scim, `/Groups/${pushed.id}`, oktaReplaceMembers([]))).status).toBe(200);
+      expect(
+        (await patchGroup(scim, `/Groups/${pushed.id}`, patchBody({ op: 'remove', path: 'members' }))).status,
+      ).toBe(200);
       const doomed = await createGroup(scim, oktaCreateGroup('Doomed', oktaMembers(users)));
       await scim
         .patch(
           `/Groups/${doomed.id}`,
           patchBody({ op: 'remove', path: `members[value eq "${users[0].id}"]` }),
         )
-        .expect(200);
+        .expect(204);
       await scim.delete(`/Groups/${doomed.id}`).expect(204);
       expect(await storedMembers(t, integration.groupId)).toEqual(before);
     });
@@ -616,7 +641,7 @@ describe('SCIM /Groups', () => {
       expect(byMember.totalResults).toBe(0);
       const probe = expectListResponse(await scim.get(entraMemberProbe(foreignGroup.id, foreignUser.id)));
       expect(probe.totalResults).toBe(0);
-      expectScimError(await scim.patch(`/Groups/${foreignGroup.id}`, oktaReplaceMembers([])), 404);
+      expectScimError(await patchGroup(scim, `/Groups/${foreignGroup.id}`, oktaReplaceMembers([])), 404);
       expectScimError(await scim.put(`/Groups/${foreignGroup.id}`, oktaCreateGroup('Stolen')), 404);
       expectScimError(await scim.delete(`/Groups/${foreignGroup.id}`), 404);
       expect(await storedGroup(t, foreignGroup.id)).toMatchObject({ name: 'Foreign Group' });
@@ -636,12 +661,16 @@ describe('SCIM /Groups', () => {
         'invalidValue',
       );
       expectScimError(
-        await scim.patch(`/Groups/${mine.id}`, patchBody({ op: 'add', path: 'members', value: member })),
+        await patchGroup(
+          scim,
+          `/Groups/${mine.id}`,
+          patchBody({ op: 'add', path: 'members', value: member }),
+        ),
         400,
         'invalidValue',
       );
       expectScimError(
-        await scim.patch(`/Groups/${mine.id}`, oktaReplaceMembers(member)),
+        await patchGroup(scim, `/Groups/${mine.id}`, oktaReplaceMembers(member)),
         400,
         'invalidValue',
       );
@@ -662,7 +691,8 @@ describe('SCIM /Groups', () => {
     });
 
     it("a removal naming another integration's user leaves that user's memberships alone", async () => {
-      const res = await scim.patch(
+      const res = await patchGroup(
+        scim,
         `/Groups/${mine.id}`,
         patchBody({ op: 'remove', path: `members[value eq "${foreignUser.id}"]` }),
       );

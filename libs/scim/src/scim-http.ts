@@ -13,6 +13,11 @@ export class ScimResourceResult {
   }
 }
 
+/** A change answered with 204 No Content (RFC 7644 §3.5.2 allows it for PATCH); only the new ETag is sent. */
+export class ScimNoContent {
+  constructor(readonly version: number) {}
+}
+
 export function etagOf(version: number): string {
   return `W/"${version}"`;
 }

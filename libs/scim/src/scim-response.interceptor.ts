@@ -2,7 +2,7 @@ import { type CallHandler, type ExecutionContext, Injectable, type NestIntercept
 import type { Request, Response } from 'express';
 import { map, type Observable } from 'rxjs';
 import { SCIM_CONTENT_TYPE } from './scim-error';
-import { ScimResourceResult } from './scim-http';
+import { etagOf, ScimNoContent, ScimResourceResult } from './scim-http';
 import { ScimPage } from './scim-list';
 
 /**
@@ -17,6 +17,8 @@ export class ScimResponseInterceptor implements NestInterceptor {
     const res = context.switchToHttp().getResponse<Response>();
     return next.handle().pipe(
       map((result: unknown) => {
+        // A handler that answered by itself (a 204) is done.
+        if (res.headersSent) return undefined;
         res.setHeader('Content-Type', SCIM_CONTENT_TYPE);
         if (result instanceof ScimPage) return result.toListResponse();
         if (result instanceof ScimResourceResult) {
@@ -28,4 +30,18 @@ export class ScimResponseInterceptor implements NestInterceptor {
       }),
     );
   }
+}
+
+/**
+ * For handlers whose status depends on the outcome (`@Res()`): a ScimNoContent is 204 with the new ETag,
+ * a ScimResourceResult is 200 with its body.
+ */
+export function sendScimChange(res: Response, result: ScimResourceResult | ScimNoContent): void {
+  res.setHeader('ETag', etagOf(result.version));
+  if (result instanceof ScimNoContent) {
+    res.status(204).end();
+    return;
+  }
+  res.status(200).setHeader('Content-Type', SCIM_CONTENT_TYPE);
+  res.send(JSON.stringify(result.body));
 }

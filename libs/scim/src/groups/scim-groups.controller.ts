@@ -1,4 +1,5 @@
-import { Controller, Delete, Get, Headers, HttpCode, Patch, Post, Put } from '@nestjs/common';
+import { Controller, Delete, Get, Headers, HttpCode, Patch, Post, Put, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { ScimAuth } from '@rollcall/tokens';
 import type { ScimRequestContext } from '../events/scim-events.service';
 import { parseIfMatch } from '../scim-http';
@@ -11,6 +12,7 @@ import {
   ScimQuery,
   ScimRequest,
 } from '../scim-controller';
+import { sendScimChange } from '../scim-response.interceptor';
 import { ScimGroupsService } from './scim-groups.service';
 
 type Query = Record<string, unknown>;
@@ -54,15 +56,20 @@ export class ScimGroupsController {
     return this.groups.replace(ctx, id, body, parseIfMatch(ifMatch), projectionOf(q));
   }
 
+  /**
+   * 204 No Content, unless `attributes` or `excludedAttributes` ask for the group back (then 200 with it):
+   * answering every membership change with the whole member list would cost in proportion to the group.
+   */
   @Patch(':id')
-  patch(
+  async patch(
     @ScimRequest() ctx: ScimRequestContext,
     @ScimId() id: string,
     @ScimBody() body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
     @ScimQuery() q: Query,
-  ) {
-    return this.groups.patch(ctx, id, body, parseIfMatch(ifMatch), projectionOf(q));
+    @Res() res: Response,
+  ): Promise<void> {
+    sendScimChange(res, await this.groups.patch(ctx, id, body, parseIfMatch(ifMatch), projectionOf(q)));
   }
 
   @Delete(':id')

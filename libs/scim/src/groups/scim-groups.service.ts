@@ -16,7 +16,7 @@ import { project, wantsAttribute, type ProjectionOptions } from '../projection';
 import { findKey, getIgnoringCase, isPlainObject, normalizeResource, type ScimResource } from '../resource';
 import { GROUP_RESOURCE } from '../schema';
 import { ScimException } from '../scim.exception';
-import { ScimResourceResult } from '../scim-http';
+import { ScimNoContent, ScimResourceResult } from '../scim-http';
 import { ScimPage, type ScimListQuery } from '../scim-list';
 import { ScimEventsService, type ScimRequestContext } from '../events/scim-events.service';
 
@@ -166,10 +166,11 @@ export class ScimGroupsService {
     body: unknown,
     ifMatch: number | undefined,
     projection: ProjectionOptions,
-  ): Promise<ScimResourceResult | undefined> {
+  ): Promise<ScimResourceResult | ScimNoContent> {
     const { caller } = ctx;
     if (!isUuid(id)) throw notFound(id);
     let name: string | undefined;
+    const wantsBody = projection.attributes !== undefined || projection.excludedAttributes !== undefined;
     const row = await this.inTransaction(
       async (tx) => {
         const current = await this.find(tx, caller, id, true);
@@ -181,11 +182,11 @@ export class ScimGroupsService {
         // version, no activity event.
         const membersChanged = await this.applyMembers(tx, caller, id, patched.members ?? []);
         if (!patched.changed && membersChanged === 0) return current;
-        return this.write(tx, ctx, id, patched.resource, name);
+        return this.write(tx, ctx, id, patched.resource, name, wantsBody ? 200 : 204);
       },
       () => name,
     );
-    return this.result(caller, row, projection);
+    return wantsBody ? this.result(caller, row, projection) : new ScimNoContent(row.version);
   }
 
   async delete(ctx: ScimRequestContext, id: string, ifMatch: number | undefined): Promise<void> {
@@ -253,6 +254,7 @@ export class ScimGroupsService {
     id: string,
     resource: ScimResource,
     displayName: string,
+    status = 200,
   ): Promise<GroupRow> {
     const params: unknown[] = [
       ctx.caller.tenantId,
@@ -269,7 +271,7 @@ export class ScimGroupsService {
         'g',
         params,
         ctx,
-        { resourceType: 'Group', name: displayName, status: 200 },
+        { resourceType: 'Group', name: displayName, status },
       ),
       params,
     );
