@@ -74,7 +74,14 @@ export async function startEmbeddedPostgres(options: Options): Promise<EmbeddedD
     onError: (m: unknown) => log(String(m).trim()),
   });
   if (fresh) await pg.initialise();
-  await pg.start();
+  try {
+    await pg.start();
+  } catch (e) {
+    const why = e instanceof Error ? `: ${e.message}` : '';
+    throw new Error(
+      `The embedded PostgreSQL in ${clusterDir} did not start${why}. Is another Rollcall server using this DATA_DIR?`,
+    );
+  }
   const client = pg.getPgClient('postgres', '127.0.0.1');
   await client.connect();
   try {
