@@ -80,6 +80,7 @@ export async function startEmbeddedPostgres(options: Options): Promise<EmbeddedD
     const why = e instanceof Error ? `: ${e.message}` : '';
     throw new Error(
       `The embedded PostgreSQL in ${clusterDir} did not start${why}. Is another Rollcall server using this DATA_DIR?`,
+      { cause: e },
     );
   }
   const client = pg.getPgClient('postgres', '127.0.0.1');
