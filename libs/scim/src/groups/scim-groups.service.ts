@@ -3,14 +3,7 @@ import { APP_CONFIG, type AppConfig } from '@rollcall/common';
 import { isUniqueViolation, SqlService, StatisticsService, type SqlRunner } from '@rollcall/database';
 import { distinctUuids, memberships, type MemberScope } from '@rollcall/groups';
 import type { ScimCaller } from '@rollcall/tokens';
-import {
-  compileFilterNode,
-  compileSort,
-  matchesAtMostOne,
-  parseFilter,
-  GROUP_FILTER_TARGET,
-  isUuid,
-} from '../filter';
+import { GROUP_FILTER_TARGET, isUuid } from '../filter';
 import { applyPatch, type MemberChange } from '../patch';
 import { project, wantsAttribute, type ProjectionOptions } from '../projection';
 import { findKey, getIgnoringCase, isPlainObject, normalizeResource, type ScimResource } from '../resource';
@@ -18,6 +11,14 @@ import { GROUP_RESOURCE } from '../schema';
 import { ScimException } from '../scim.exception';
 import { ScimNoContent, ScimResourceResult } from '../scim-http';
 import { ScimPage, type ScimListQuery } from '../scim-list';
+import {
+  checkVersion,
+  directoryQuery,
+  exactTotal,
+  preconditionFailed,
+  qualified,
+  resourceNotFound,
+} from '../scim-query';
 import { ScimEventsService, type ScimRequestContext } from '../events/scim-events.service';
 
 interface GroupRow {
@@ -98,33 +99,18 @@ export class ScimGroupsService {
   }
 
   async list(caller: ScimCaller, q: ScimListQuery): Promise<ScimPage> {
-    const params: unknown[] = [caller.tenantId, caller.integrationId];
-    let where = 'g.tenant_id = $1 AND g.integration_id = $2';
-    let single = false;
-    if (q.filter !== undefined && q.filter.trim() !== '') {
-      const filter = parseFilter(q.filter);
-      where += ` AND (${compileFilterNode(filter, GROUP_FILTER_TARGET, params)})`;
-      single = matchesAtMostOne(filter, GROUP_FILTER_TARGET);
-    }
+    const { where, params, order, offset } = directoryQuery(caller, q, GROUP_FILTER_TARGET);
     const projection = { attributes: q.attributes, excludedAttributes: q.excludedAttributes };
-    const offset = q.startIndex - 1;
     let rows: GroupRow[] = [];
     if (q.count > 0) {
-      const sort = compileSort(q.sortBy, q.sortOrder, GROUP_FILTER_TARGET);
-      const order = single ? '' : `ORDER BY ${sort ? `${sort}, ` : ''}g.created_at, g.id`;
       rows = await this.sql.query<GroupRow>(
-        `SELECT ${qualified('g')} FROM groups g WHERE ${where} ${order} LIMIT ${q.count} OFFSET ${offset}`,
+        `SELECT ${qualified(COLUMNS, 'g')} FROM groups g WHERE ${where} ${order} LIMIT ${q.count} OFFSET ${offset}`,
         params,
       );
     }
-    const total =
-      q.count > 0 && rows.length < q.count && (rows.length > 0 || offset === 0)
-        ? offset + rows.length
-        : Number(
-            (
-              await this.sql.query<{ n: string }>(`SELECT count(*) AS n FROM groups g WHERE ${where}`, params)
-            )[0].n,
-          );
+    const total = await exactTotal(rows.length, q, () =>
+      this.sql.query<{ n: string }>(`SELECT count(*) AS n FROM groups g WHERE ${where}`, params),
+    );
     const members = wantsAttribute(projection, 'members', GROUP_RESOURCE)
       ? await this.members(
           caller,
@@ -412,16 +398,6 @@ function externalIdOf(resource: ScimResource): string | null {
   return typeof resource.externalId === 'string' ? resource.externalId : null;
 }
 
-function qualified(alias: string): string {
-  return COLUMNS.split(', ')
-    .map((c) => `${alias}.${c}`)
-    .join(', ');
-}
-
-function checkVersion(ifMatch: number | undefined, version: number): void {
-  if (ifMatch !== undefined && ifMatch !== version) throw preconditionFailed();
-}
-
 function unknownMembers(values: string[]): ScimException {
   const shown = values.slice(0, 5).join(', ') + (values.length > 5 ? `, … (${values.length} in all)` : '');
   return new ScimException(
@@ -432,9 +408,5 @@ function unknownMembers(values: string[]): ScimException {
 }
 
 function notFound(id: string): ScimException {
-  return new ScimException(404, undefined, `Group ${id} not found`);
-}
-
-function preconditionFailed(): ScimException {
-  return new ScimException(412, undefined, 'The resource has changed: its ETag no longer matches If-Match');
+  return resourceNotFound('Group', id);
 }

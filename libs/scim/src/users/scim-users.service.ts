@@ -2,14 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@rollcall/common';
 import { isUniqueViolation, SqlService, StatisticsService, type SqlRunner } from '@rollcall/database';
 import type { ScimCaller } from '@rollcall/tokens';
-import {
-  compileFilterNode,
-  compileSort,
-  matchesAtMostOne,
-  parseFilter,
-  isUuid,
-  USER_FILTER_TARGET,
-} from '../filter';
+import { isUuid, USER_FILTER_TARGET } from '../filter';
 import { applyPatch } from '../patch';
 import { project, wantsAttribute, type ProjectionOptions } from '../projection';
 import { normalizeResource, type ScimResource } from '../resource';
@@ -17,6 +10,14 @@ import { USER_RESOURCE } from '../schema';
 import { ScimException } from '../scim.exception';
 import { ScimResourceResult } from '../scim-http';
 import { ScimPage, type ScimListQuery } from '../scim-list';
+import {
+  checkVersion,
+  directoryQuery,
+  exactTotal,
+  preconditionFailed,
+  qualified,
+  resourceNotFound,
+} from '../scim-query';
 import { hashPassword } from '../scim-password';
 import { ScimEventsService, type ScimRequestContext } from '../events/scim-events.service';
 
@@ -119,26 +120,15 @@ export class ScimUsersService {
   }
 
   async list(caller: ScimCaller, q: ScimListQuery): Promise<ScimPage> {
-    const params: unknown[] = [caller.tenantId, caller.integrationId];
-    let where = 'u.tenant_id = $1 AND u.integration_id = $2';
-    let single = false;
-    if (q.filter !== undefined && q.filter.trim() !== '') {
-      const filter = parseFilter(q.filter);
-      where += ` AND (${compileFilterNode(filter, USER_FILTER_TARGET, params)})`;
-      single = matchesAtMostOne(filter, USER_FILTER_TARGET);
-    }
+    const { where, params, order, offset } = directoryQuery(caller, q, USER_FILTER_TARGET);
     const projection = { attributes: q.attributes, excludedAttributes: q.excludedAttributes };
-    const offset = q.startIndex - 1;
     let rows: UserRow[] = [];
     if (q.count > 0) {
-      const sort = compileSort(q.sortBy, q.sortOrder, USER_FILTER_TARGET);
-      // At most one match needs no order (and an ORDER BY could tempt the planner off the unique index).
-      const order = single ? '' : `ORDER BY ${sort ? `${sort}, ` : ''}u.created_at, u.id`;
       const groups = wantsAttribute(projection, 'groups', USER_RESOURCE) ? `, ${GROUPS_OF}` : '';
       // The page is chosen on ids alone (an index-only scan when unfiltered), then its rows are read: skipped
       // rows never cost a heap read or a groups look-up, whatever the startIndex.
       rows = await this.sql.query<UserRow>(
-        `SELECT ${qualified('u')}${groups}
+        `SELECT ${qualified(RETURNING, 'u')}${groups}
            FROM (SELECT page.id, row_number() OVER () AS ord
                    FROM (SELECT u.id FROM scim_users u WHERE ${where}
                           ${order} LIMIT ${q.count} OFFSET ${offset}) page) p
@@ -147,18 +137,9 @@ export class ScimUsersService {
         params,
       );
     }
-    // A short page read from a known position gives the exact total without a second statement.
-    const total =
-      q.count > 0 && rows.length < q.count && (rows.length > 0 || offset === 0)
-        ? offset + rows.length
-        : Number(
-            (
-              await this.sql.query<{ n: string }>(
-                `SELECT count(*) AS n FROM scim_users u WHERE ${where}`,
-                params,
-              )
-            )[0].n,
-          );
+    const total = await exactTotal(rows.length, q, () =>
+      this.sql.query<{ n: string }>(`SELECT count(*) AS n FROM scim_users u WHERE ${where}`, params),
+    );
     return new ScimPage(
       rows.map((r) => this.render(r, projection)),
       total,
@@ -228,7 +209,7 @@ export class ScimUsersService {
     const { caller } = ctx;
     const { row, changed } = await this.sql.transaction(async (tx) => {
       const [current] = await tx.query<UserRow>(
-        `SELECT ${qualified('u')} FROM scim_users u
+        `SELECT ${qualified(RETURNING, 'u')} FROM scim_users u
           WHERE u.tenant_id = $1 AND u.integration_id = $2 AND u.id = $3 FOR UPDATE`,
         [caller.tenantId, caller.integrationId, id],
       );
@@ -318,7 +299,7 @@ export class ScimUsersService {
   private async find(caller: ScimCaller, id: string, withGroups: boolean): Promise<UserRow | undefined> {
     if (!isUuid(id)) return undefined;
     const rows = await this.sql.query<UserRow>(
-      `SELECT ${qualified('u')}${withGroups ? `, ${GROUPS_OF}` : ''}
+      `SELECT ${qualified(RETURNING, 'u')}${withGroups ? `, ${GROUPS_OF}` : ''}
          FROM scim_users u WHERE u.tenant_id = $1 AND u.integration_id = $2 AND u.id = $3`,
       [caller.tenantId, caller.integrationId, id],
       true,
@@ -365,12 +346,6 @@ export class ScimUsersService {
 
 class VersionConflict extends Error {}
 
-function qualified(alias: string): string {
-  return RETURNING.split(', ')
-    .map((c) => `${alias}.${c}`)
-    .join(', ');
-}
-
 function toIso(d: Date | string): string {
   return (d instanceof Date ? d : new Date(d)).toISOString();
 }
@@ -390,14 +365,6 @@ function columnsOf(resource: ScimResource): UserColumns {
   return { userName, externalId, displayName, active };
 }
 
-function checkVersion(ifMatch: number | undefined, version: number): void {
-  if (ifMatch !== undefined && ifMatch !== version) throw preconditionFailed();
-}
-
 function notFound(id: string): ScimException {
-  return new ScimException(404, undefined, `User ${id} not found`);
-}
-
-function preconditionFailed(): ScimException {
-  return new ScimException(412, undefined, 'The resource has changed: its ETag no longer matches If-Match');
+  return resourceNotFound('User', id);
 }
