@@ -1,0 +1,43 @@
+import type { DataSource } from 'typeorm';
+import { SqlService } from './sql.service';
+
+/** A pool that records what it was asked to run. */
+function fakeDatabase() {
+  const calls: { name?: string; text: string }[] = [];
+  const pool = {
+    query: (q: string | { name: string; text: string }) => {
+      calls.push(typeof q === 'string' ? { text: q } : { name: q.name, text: q.text });
+      return Promise.resolve({ rows: [] });
+    },
+  };
+  const db = { driver: { master: pool } } as unknown as DataSource;
+  return { sql: new SqlService(db), calls };
+}
+
+describe(SqlService.name, () => {
+  it('prepares a fixed statement at once, under one stable name', async () => {
+    const { sql, calls } = fakeDatabase();
+    await sql.query('SELECT 1 WHERE $1', [1], true);
+    await sql.query('SELECT 1 WHERE $1', [2], true);
+    expect(calls[0].name).toMatch(/^rc_[0-9a-f]{24}$/);
+    expect(calls[1].name).toBe(calls[0].name);
+  });
+
+  it('prepares a recurring statement from its third use on, and a one-off never', async () => {
+    const { sql, calls } = fakeDatabase();
+    for (let i = 0; i < 4; i++) await sql.query('SELECT $1::int', [i]);
+    await sql.query('SELECT 2');
+    expect(calls.map((c) => c.name !== undefined)).toEqual([false, false, true, true, false]);
+  });
+
+  it('never prepares more than 256 statement texts, whatever filters clients send', async () => {
+    const { sql, calls } = fakeDatabase();
+    for (let shape = 0; shape < 400; shape++) {
+      for (let i = 0; i < 3; i++) await sql.query(`SELECT ${shape} WHERE $1`, [i]);
+    }
+    const names = new Set(calls.flatMap((c) => (c.name ? [c.name] : [])));
+    expect(names.size).toBe(256);
+    // Past the cap, statements still run, unprepared.
+    expect(calls.at(-1)).toEqual({ text: 'SELECT 399 WHERE $1' });
+  });
+});
