@@ -33,6 +33,13 @@ describe('SCIM failures before routing', () => {
       null,
     ],
     ['an unsupported content type', 'text/plain', 'userName=ann', 415, null],
+    [
+      'a body nested hundreds of levels deep',
+      'application/scim+json',
+      `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"deep@example.com","x":${'['.repeat(500)}${']'.repeat(500)}}`,
+      400,
+      'invalidValue',
+    ],
   ])('records %s from an authenticated integration', async (_name, type, body, status, scimType) => {
     const { integration } = await createScimDirectory(t);
     const res = await request(t.http)

@@ -54,7 +54,11 @@ const destinations: ReturnType<typeof pino.destination>[] = [];
  */
 export function createRootLogger(config: AppConfig): Logger {
   const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
-  if (destinations.length === 0) process.once('exit', () => destinations.forEach((d) => d.flushSync()));
+  if (destinations.length === 0) {
+    process.once('exit', () => destinations.forEach((d) => d.flushSync()));
+    // A quiet server still shows what it logged within a second.
+    setInterval(() => destinations.forEach((d) => d.flush()), 1000).unref();
+  }
   destinations.push(destination);
   return pino(
     { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[Redacted]' } },

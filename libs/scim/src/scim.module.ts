@@ -13,6 +13,22 @@ import { ScimUsersController } from './users/scim-users.controller';
 import { ScimUsersService } from './users/scim-users.service';
 
 const JSON_TYPES = /^application\/(scim\+)?json\s*(;|$)/i;
+/** No SCIM resource nests this deep; a body that does is refused before any code walks it. */
+const MAX_BODY_DEPTH = 32;
+
+/** How deeply a parsed JSON value nests (iteratively: a hostile body must not exhaust the stack). */
+function depthOf(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth + 1 > deepest) deepest = depth + 1;
+    if (deepest > MAX_BODY_DEPTH) return deepest;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
 
 /** The SCIM 2.0 protocol under /scim/v2. */
 @Module({
@@ -48,6 +64,11 @@ export class ScimModule {
   /** After the body parser: malformed JSON (400) and oversized bodies (413) on SCIM paths, logged like any failure. */
   static afterBody(app: INestApplication): void {
     const failures = new EarlyFailures(app);
+    app.use((req: ScimExpressRequest, res: Response, next: NextFunction) => {
+      if (!isScimRequest(req) || depthOf(req.body) <= MAX_BODY_DEPTH) return next();
+      const e = new ScimException(400, 'invalidValue', `The body nests deeper than ${MAX_BODY_DEPTH} levels`);
+      void failures.handle(e, req, res);
+    });
     app.use((err: unknown, req: ScimExpressRequest, res: Response, next: NextFunction) => {
       if (!isScimRequest(req)) return next(err);
       void failures.handle(err, req, res);
