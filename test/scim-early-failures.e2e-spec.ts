@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { createScimDirectory, createTestApp, type TestApp } from '@rollcall/testing';
-import { SCIM_ERROR } from './fixtures/scim';
+import { SCIM_ERROR, USER_SCHEMA as USER } from './fixtures/scim';
 
 /** Requests that fail before routing (bad JSON, too large, wrong type) still reach the caller's activity log. */
 describe('SCIM failures before routing', () => {
@@ -61,6 +61,29 @@ describe('SCIM failures before routing', () => {
       },
     ]);
   });
+
+  it.each([
+    ['a NUL character', JSON.stringify({ schemas: [USER], userName: 'nul\u0000@example.com' })],
+    [
+      'a NUL character in a key',
+      JSON.stringify({ schemas: [USER], userName: 'k@example.com', 'a\u0000': 1 }),
+    ],
+    ['a lone surrogate', `{"schemas":["${USER}"],"userName":"half\\ud800@example.com"}`],
+  ])(
+    'refuses text PostgreSQL cannot store (%s) with 400 invalidValue, storing nothing',
+    async (_name, body) => {
+      const { integration } = await createScimDirectory(t);
+      const res = await request(t.http)
+        .post('/scim/v2/Users')
+        .auth(integration.token, { type: 'bearer' })
+        .set('Content-Type', 'application/scim+json')
+        .send(body)
+        .expect(400);
+      expect(res.body).toMatchObject({ schemas: [SCIM_ERROR], status: '400', scimType: 'invalidValue' });
+      const stored = await t.sql(`SELECT id FROM scim_users WHERE integration_id = $1`, [integration.id]);
+      expect(stored).toEqual([]);
+    },
+  );
 
   it('answers the same failure to a caller with a bad token, and records nothing for the integration', async () => {
     const { integration } = await createScimDirectory(t);

@@ -15,19 +15,29 @@ import { ScimUsersService } from './users/scim-users.service';
 const JSON_TYPES = /^application\/(scim\+)?json\s*(;|$)/i;
 /** No SCIM resource nests this deep; a body that does is refused before any code walks it. */
 const MAX_BODY_DEPTH = 32;
+/** A NUL character, or half of a surrogate pair: text PostgreSQL cannot store. */
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-/** How deeply a parsed JSON value nests (iteratively: a hostile body must not exhaust the stack). */
-function depthOf(value: unknown): number {
-  let deepest = 0;
-  const stack: [unknown, number][] = [[value, 0]];
+/**
+ * What makes a parsed body unfit to go further, if anything: nesting deeper than any SCIM resource, or text
+ * that cannot be stored. Iterative, so that a hostile body cannot exhaust the stack.
+ */
+function problemIn(body: unknown): string | undefined {
+  const stack: [unknown, number][] = [[body, 0]];
   while (stack.length > 0) {
     const [v, depth] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (UNSTORABLE.test(v)) return 'The body contains a NUL character or a lone surrogate, which cannot be stored';
+      continue;
+    }
     if (v === null || typeof v !== 'object') continue;
-    if (depth + 1 > deepest) deepest = depth + 1;
-    if (deepest > MAX_BODY_DEPTH) return deepest;
-    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+    if (depth + 1 > MAX_BODY_DEPTH) return `The body nests deeper than ${MAX_BODY_DEPTH} levels`;
+    for (const [key, child] of Object.entries(v)) {
+      if (!Array.isArray(v)) stack.push([key, depth + 1]);
+      stack.push([child, depth + 1]);
+    }
   }
-  return deepest;
+  return undefined;
 }
 
 /** The SCIM 2.0 protocol under /scim/v2. */
@@ -65,9 +75,9 @@ export class ScimModule {
   static afterBody(app: INestApplication): void {
     const failures = new EarlyFailures(app);
     app.use((req: ScimExpressRequest, res: Response, next: NextFunction) => {
-      if (!isScimRequest(req) || depthOf(req.body) <= MAX_BODY_DEPTH) return next();
-      const e = new ScimException(400, 'invalidValue', `The body nests deeper than ${MAX_BODY_DEPTH} levels`);
-      void failures.handle(e, req, res);
+      const problem = isScimRequest(req) ? problemIn(req.body) : undefined;
+      if (problem === undefined) return next();
+      void failures.handle(new ScimException(400, 'invalidValue', problem), req, res);
     });
     app.use((err: unknown, req: ScimExpressRequest, res: Response, next: NextFunction) => {
       if (!isScimRequest(req)) return next(err);
