@@ -16,6 +16,7 @@ const JSON_TYPES = /^application\/(scim\+)?json\s*(;|$)/i;
 /** No SCIM resource nests this deep; a body that does is refused before any code walks it. */
 const MAX_BODY_DEPTH = 32;
 /** A NUL character, or half of a surrogate pair: text PostgreSQL cannot store. */
+// eslint-disable-next-line no-control-regex -- matching NUL is the point
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
@@ -27,7 +28,8 @@ function problemIn(body: unknown): string | undefined {
   while (stack.length > 0) {
     const [v, depth] = stack.pop()!;
     if (typeof v === 'string') {
-      if (UNSTORABLE.test(v)) return 'The body contains a NUL character or a lone surrogate, which cannot be stored';
+      if (UNSTORABLE.test(v))
+        return 'The body contains a NUL character or a lone surrogate, which cannot be stored';
       continue;
     }
     if (v === null || typeof v !== 'object') continue;
