@@ -34,7 +34,7 @@ const SWEEP_BATCH = 5000;
 @Injectable()
 export class ActivityService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ActivityService.name);
-  private timer?: NodeJS.Timeout;
+  private timers: NodeJS.Timeout[] = [];
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -42,13 +42,15 @@ export class ActivityService implements OnApplicationBootstrap, OnApplicationShu
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sweep(), SWEEP_EVERY_MS);
-    this.timer.unref();
-    setTimeout(() => void this.sweep(), 5_000).unref();
+    this.timers = [
+      setInterval(() => void this.sweep(), SWEEP_EVERY_MS),
+      setTimeout(() => void this.sweep(), 5_000),
+    ];
+    this.timers.forEach((t) => t.unref());
   }
 
   onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.timers.forEach((t) => clearTimeout(t));
   }
 
   /** Deletes events older than EVENTS_RETENTION_DAYS, in batches; returns how many. */
