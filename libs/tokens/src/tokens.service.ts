@@ -7,8 +7,8 @@ import { ApiTokenEntity, type ScimProvider, type TokenKind } from '@rollcall/dat
 import type { AdminCaller, Caller, ScimCaller } from './caller';
 import { generateToken, hashToken, parseToken, tokenHint } from './token-format';
 
-/** How long a verified token is trusted without asking the database again (all instances). */
-const CACHE_MS = 1000;
+/** How long a verified token is trusted without asking the database again: under a second (DESIGN §4). */
+const CACHE_MS = 900;
 /** lastUsedAt is written at most this often per token. */
 const LAST_USED_EVERY_MS = 60_000;
 const CACHE_LIMIT = 10_000;
