@@ -81,6 +81,31 @@ describe('SCIM under concurrency', () => {
     expect(got.meta.version).toBe('W/"11"');
   });
 
+  it('parallel PUTs without If-Match all succeed, one after another (no 5xx, none lost)', async () => {
+    const user = await createUser(scim, 'put.race@example.com');
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        scim.put(`/Users/${user.id}`, userBody('put.race@example.com', { title: `t${i}` })),
+      ),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array(10).fill(200));
+    const got = expectUserResponse(await scim.get(`/Users/${user.id}`), 200);
+    expect(got.meta.version).toBe('W/"11"');
+    expect(responses.map((r) => r.body.title)).toContain(got.title);
+  });
+
+  it('parallel PUTs with the same If-Match: exactly one wins, the others get 412', async () => {
+    const user = await createUser(scim, 'put.etag.race@example.com');
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        scim
+          .put(`/Users/${user.id}`, userBody('put.etag.race@example.com', { title: `t${i}` }))
+          .set('If-Match', 'W/"1"'),
+      ),
+    );
+    expect(responses.map((r) => r.status).sort()).toEqual([200, ...Array(9).fill(412)]);
+  });
+
   it('parallel PATCHes with the same If-Match: exactly one wins, the others get 412', async () => {
     const user = await createUser(scim, 'etag.race@example.com');
     const responses = await Promise.all(

@@ -47,7 +47,7 @@ const GROUPS_OF = `(SELECT coalesce(json_agg(json_build_object('value', g.id, 'd
     FROM group_members m JOIN groups g ON g.id = m.group_id AND g.tenant_id = m.tenant_id
    WHERE m.tenant_id = u.tenant_id AND m.user_id = u.id AND g.integration_id = u.integration_id) AS groups`;
 
-const PATCH_RETRIES = 5;
+const UPDATE_ATTEMPTS = 5;
 
 /** SCIM /Users of one integration's directory. Every query is scoped by tenant and integration. */
 @Injectable()
@@ -154,16 +154,13 @@ export class ScimUsersService {
     ifMatch: number | undefined,
     projection: ProjectionOptions,
   ): Promise<ScimResourceResult> {
-    const { caller } = ctx;
-    if (!isUuid(id)) throw notFound(id);
     const { resource, password } = normalizeResource(body, USER_RESOURCE, 'replace');
-    const current = await this.find(caller, id, false);
-    if (!current) throw notFound(id);
-    checkVersion(ifMatch, current.version);
-    // PUT replaces the resource; `active` left out keeps its value rather than reactivating a deactivated user.
-    if (resource.active === undefined) resource.active = current.active;
-    const row = await this.write(ctx, current, resource, password, 200);
-    return this.result(row, projection);
+    return this.update(ctx, id, ifMatch, projection, (current) => ({
+      // PUT replaces the resource; `active` left out keeps its value rather than reactivating a deactivated user.
+      resource: resource.active === undefined ? { ...resource, active: current.active } : resource,
+      password,
+      changed: true,
+    }));
   }
 
   async patch(
@@ -173,38 +170,49 @@ export class ScimUsersService {
     ifMatch: number | undefined,
     projection: ProjectionOptions,
   ): Promise<ScimResourceResult> {
+    return this.update(ctx, id, ifMatch, projection, (current) => {
+      const patched = applyPatch(current.resource, body, USER_RESOURCE, { resourceId: id });
+      return { ...patched, changed: patched.changed || patched.password !== undefined };
+    });
+  }
+
+  /**
+   * Reads the user, computes its new state and writes it if nobody changed it in between; otherwise computes
+   * again. With If-Match a lost race is a 412. Without it the client asked for no precondition, so after a
+   * few lost races the last attempt reads and writes under a row lock rather than answer 412.
+   */
+  private async update(
+    ctx: ScimRequestContext,
+    id: string,
+    ifMatch: number | undefined,
+    projection: ProjectionOptions,
+    change: (current: UserRow) => { resource: ScimResource; password?: string; changed: boolean },
+  ): Promise<ScimResourceResult> {
     const { caller } = ctx;
     if (!isUuid(id)) throw notFound(id);
     for (let attempt = 1; ; attempt++) {
-      // Optimistic attempts lost to other writers: without If-Match the client asked for no precondition, so
-      // the last attempt locks the row rather than answer 412.
-      if (attempt === PATCH_RETRIES && ifMatch === undefined)
-        return this.patchLocked(ctx, id, body, projection);
+      if (attempt === UPDATE_ATTEMPTS && ifMatch === undefined)
+        return this.updateLocked(ctx, id, projection, change);
       const current = await this.find(caller, id, false);
       if (!current) throw notFound(id);
       checkVersion(ifMatch, current.version);
-      const patched = applyPatch(current.resource, body, USER_RESOURCE, { resourceId: id });
-      if (!patched.changed && patched.password === undefined) {
-        return this.result(await this.withGroups(caller, current, projection), projection);
-      }
+      const next = change(current);
+      if (!next.changed) return this.result(await this.withGroups(caller, current, projection), projection);
       try {
-        const row = await this.write(ctx, current, patched.resource, patched.password, 200);
-        return this.result(row, projection);
+        return this.result(await this.write(ctx, current, next.resource, next.password, 200), projection);
       } catch (e) {
-        // Another writer changed the user between our read and write: apply the operations again.
-        if (e instanceof VersionConflict && ifMatch === undefined) continue;
-        if (e instanceof VersionConflict) throw preconditionFailed();
-        throw e;
+        if (!(e instanceof VersionConflict)) throw e;
+        if (ifMatch !== undefined) throw preconditionFailed();
       }
     }
   }
 
-  /** PATCH under a row lock: read, apply and write in one transaction that no other writer can interleave. */
-  private async patchLocked(
+  /** The last attempt of `update`: read, change and write in one transaction no other writer can interleave. */
+  private async updateLocked(
     ctx: ScimRequestContext,
     id: string,
-    body: unknown,
     projection: ProjectionOptions,
+    change: (current: UserRow) => { resource: ScimResource; password?: string; changed: boolean },
   ): Promise<ScimResourceResult> {
     const { caller } = ctx;
     const { row, changed } = await this.sql.transaction(async (tx) => {
@@ -214,9 +222,9 @@ export class ScimUsersService {
         [caller.tenantId, caller.integrationId, id],
       );
       if (!current) throw notFound(id);
-      const patched = applyPatch(current.resource, body, USER_RESOURCE, { resourceId: id });
-      if (!patched.changed && patched.password === undefined) return { row: current, changed: false };
-      const written = await this.write(ctx, current, patched.resource, patched.password, 200, tx);
+      const next = change(current);
+      if (!next.changed) return { row: current, changed: false };
+      const written = await this.write(ctx, current, next.resource, next.password, 200, tx);
       return { row: written, changed: true };
     });
     return this.result(changed ? row : await this.withGroups(caller, row, projection), projection);
