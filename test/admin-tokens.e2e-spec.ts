@@ -1,20 +1,14 @@
 import request from 'supertest';
 import { createHash } from 'node:crypto';
-import { createTenant, createTestApp, type TestApp, type TestTenant } from '@rollcall/testing';
+import {
+  createTenant,
+  createTestApp,
+  type TestApp,
+  type TestTenant,
+  expectApiError,
+} from '@rollcall/testing';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-function expectApiError(res: request.Response, status: number, code: string): void {
-  expect(res.status).toBe(status);
-  expect(res.body).toEqual(
-    expect.objectContaining({
-      status,
-      code,
-      message: expect.any(String),
-      requestId: res.headers['x-request-id'],
-    }),
-  );
-}
 
 function sha256(token: string): Buffer {
   return createHash('sha256').update(token).digest();

@@ -7,22 +7,10 @@ import {
   uniqueName,
   type TestApp,
   type TestTenant,
+  expectApiError,
 } from '@rollcall/testing';
 
 const SCIM_ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
-
-function expectApiError(res: request.Response, status: number, code: string): void {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  expect(res.body).toEqual(
-    expect.objectContaining({
-      status,
-      code,
-      message: expect.any(String),
-      requestId: res.headers['x-request-id'],
-    }),
-  );
-}
 
 function expectApi401(res: request.Response): void {
   expectApiError(res, 401, 'unauthorized');

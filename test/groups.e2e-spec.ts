@@ -5,23 +5,11 @@ import {
   createTestApp,
   type TestApp,
   type TestTenant,
+  expectApiError,
 } from '@rollcall/testing';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const NO_SUCH_ID = '00000000-0000-4000-8000-000000000000';
-
-function expectApiError(res: request.Response, status: number, code: string): void {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  expect(res.body).toEqual(
-    expect.objectContaining({
-      status,
-      code,
-      message: expect.any(String),
-      requestId: res.headers['x-request-id'],
-    }),
-  );
-}
 
 describe('groups', () => {
   let t: TestApp;

@@ -3,30 +3,15 @@ import { createServer } from 'node:http';
 import { Writable } from 'node:stream';
 import { pinoHttp } from 'pino-http';
 import { loggerParams } from '@rollcall/common';
-import { createTenant, createTestApp, type TestApp, type TestTenant } from '@rollcall/testing';
+import {
+  createTenant,
+  createTestApp,
+  type TestApp,
+  type TestTenant,
+  expectApiError,
+} from '@rollcall/testing';
 
 const BODY_LIMIT = 2048;
-
-function expectApiError(res: request.Response, status: number, code: string): void {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  expect(res.headers['x-request-id']).toEqual(expect.any(String));
-  expect(Object.keys(res.body).sort()).toEqual(
-    expect.arrayContaining(['code', 'message', 'requestId', 'status'].sort()),
-  );
-  expect(res.body).toEqual(
-    expect.objectContaining({
-      status,
-      code,
-      message: expect.any(String),
-      requestId: res.headers['x-request-id'],
-    }),
-  );
-  expect(res.body.message.length).toBeGreaterThan(0);
-  for (const key of Object.keys(res.body))
-    expect(['status', 'code', 'message', 'requestId', 'errors']).toContain(key);
-  expect(JSON.stringify(res.body)).not.toMatch(/\bat .+\.(ts|js):\d+/);
-}
 
 interface Operation {
   summary?: string;

@@ -8,25 +8,13 @@ import {
   uniqueName,
   type TestApp,
   type TestTenant,
+  expectApiError,
 } from '@rollcall/testing';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SCIM_TOKEN = /^rc_scim_[0-9A-Za-z]{49}$/;
 const NO_SUCH_ID = '00000000-0000-4000-8000-000000000000';
 const PROVIDERS = ['okta', 'entra', 'onelogin', 'jumpcloud', 'google', 'generic'];
-
-function expectApiError(res: request.Response, status: number, code: string): void {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  expect(res.body).toEqual(
-    expect.objectContaining({
-      status,
-      code,
-      message: expect.any(String),
-      requestId: res.headers['x-request-id'],
-    }),
-  );
-}
 
 function expectField(res: request.Response, field: string): void {
   expectApiError(res, 400, 'validation_failed');

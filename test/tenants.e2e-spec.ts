@@ -1,23 +1,15 @@
 import request from 'supertest';
 import { createHash } from 'node:crypto';
-import { createIntegration, createTenant, createTestApp, type TestApp } from '@rollcall/testing';
+import {
+  createIntegration,
+  createTenant,
+  createTestApp,
+  type TestApp,
+  expectApiError,
+} from '@rollcall/testing';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ADMIN_TOKEN = /^rc_adm_[0-9A-Za-z]{49}$/;
-
-function expectApiError(res: request.Response, status: number, code: string): void {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  expect(res.body).toEqual(
-    expect.objectContaining({
-      status,
-      code,
-      message: expect.any(String),
-      requestId: res.headers['x-request-id'],
-    }),
-  );
-  expect(res.body.message).not.toBe('');
-}
 
 describe('tenants (operator API)', () => {
   let t: TestApp;
