@@ -429,6 +429,7 @@ describe('the sync activity log', () => {
         detail: expect.stringContaining('paged 1'),
         durationMs: expect.any(Number),
         requestId: stored[0].request_id,
+        count: 1,
       });
       expect(res.body.items[3]).toMatchObject({
         method: 'PATCH',

@@ -85,15 +85,16 @@ describe('SCIM failures before routing', () => {
     },
   );
 
-  it('answers the same failure to a caller with a bad token, and records nothing for the integration', async () => {
+  it('answers a caller with a bad token 401 before it reads the body, and records nothing for the integration', async () => {
     const { integration } = await createScimDirectory(t);
     const res = await request(t.http)
       .post('/scim/v2/Users')
       .auth(integration.token.slice(0, -1) + 'x', { type: 'bearer' })
       .set('Content-Type', 'application/scim+json')
       .send('{bad')
-      .expect(400);
-    expect(res.body.scimType).toBe('invalidSyntax');
+      .expect(401);
+    expect(res.body).toMatchObject({ schemas: [SCIM_ERROR], status: '401' });
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="scim"');
     expect(await failedEvents(integration.id)).toEqual([]);
   });
 });

@@ -16,7 +16,13 @@ export class AppModule {
       module: AppModule,
       imports: [
         CommonModule.forRoot(config),
-        DatabaseModule.forRoot(databaseUrl),
+        DatabaseModule.forRoot(databaseUrl, {
+          size: config.databasePoolSize,
+          statementTimeoutMs: config.timeouts.statementMs,
+          lockTimeoutMs: config.timeouts.lockMs,
+          idleInTransactionTimeoutMs: config.timeouts.idleInTransactionMs,
+          connectTimeoutMs: config.timeouts.connectMs,
+        }),
         TerminusModule.forRoot({ logger: false }),
         TokensModule,
         TenancyModule,

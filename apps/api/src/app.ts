@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
+import type { Server } from 'node:http';
 import {
   type AppConfig,
   createHttpLogger,
@@ -14,6 +15,7 @@ import {
 import { ScimModule } from '@rollcall/scim';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './all-exceptions.filter';
+import { useLargeBodyGate, useSettingsApiAdmission } from './request-gates';
 
 export interface CreateAppOptions {
   /** Keep Nest's own start-up lines quiet (tests). */
@@ -33,6 +35,10 @@ export async function createApp(
     logger: options.quiet ? false : logger,
   });
   app.useLogger(options.quiet ? false : logger);
+  const server: Server = app.getHttpServer();
+  server.headersTimeout = config.timeouts.httpHeadersMs;
+  server.requestTimeout = config.timeouts.httpRequestMs;
+  server.keepAliveTimeout = config.timeouts.httpKeepAliveMs;
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   // SCIM resources carry their own ETag (the resource version); hashing every response body costs for nothing.
@@ -49,7 +55,10 @@ export async function createApp(
       },
     }),
   );
-  ScimModule.beforeBody(app);
+  // Before any body is read: the token, the caller's limits, and what headers alone can refuse.
+  ScimModule.beforeBody(app, config.bodyLimitBytes);
+  useSettingsApiAdmission(app);
+  useLargeBodyGate(app, config);
   // JSON and SCIM JSON bodies, up to the configured limit (413 above it).
   app.use(
     json({
@@ -78,6 +87,5 @@ export async function createApp(
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
-  app.enableShutdownHooks([]);
   return app;
 }

@@ -2,6 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger 
 import type { Request, Response } from 'express';
 import { ApiErrorBody, ApiErrorCode, ApiException, ApiFieldError } from './api-error';
 import { requestIdOf } from './request-id';
+import { isDatabaseTimeout } from './database-timeout';
 
 const CODE_BY_STATUS: Record<number, ApiErrorCode> = {
   400: ApiErrorCode.ValidationFailed,
@@ -41,6 +42,13 @@ export function toApiError(e: unknown): {
 } {
   if (e instanceof ApiException)
     return { status: e.status, code: e.code, message: e.message, errors: e.errors };
+  if (isDatabaseTimeout(e)) {
+    return {
+      status: 503,
+      code: ApiErrorCode.ServiceUnavailable,
+      message: 'The request ran out of time; try again shortly',
+    };
+  }
   if (isBodyParserError(e)) {
     if (e.type === 'entity.parse.failed')
       return { status: 400, code: ApiErrorCode.InvalidJson, message: 'The request body is not valid JSON' };
@@ -84,6 +92,7 @@ export function sendApiError(exception: unknown, req: Request, res: Response, lo
   }
   if (res.headersSent) return;
   if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+  if (error.status === 503 && !res.hasHeader('Retry-After')) res.setHeader('Retry-After', '1');
   const body: ApiErrorBody = { status: error.status, code: error.code, message: error.message, requestId };
   if (error.errors) body.errors = error.errors;
   res.status(error.status).json(body);

@@ -27,7 +27,26 @@ const schema = z.object({
   BODY_LIMIT_BYTES: integer(1024, 64 * 1024 * 1024).default(1024 * 1024),
   SCIM_MAX_RESULTS: integer(1, 10000).default(1000),
   EVENTS_RETENTION_DAYS: integer(1, 3650).default(30),
+  SCIM_RATE_LIMIT: integer(1, 1_000_000).default(100),
+  SCIM_RATE_BURST: integer(1, 1_000_000).default(200),
+  SCIM_MAX_CONCURRENT: integer(1, 1000).default(8),
+  SCIM_MAX_IN_FLIGHT: integer(1, 10_000).default(48),
+  ADMIN_RATE_LIMIT: integer(1, 1_000_000).default(20),
+  ADMIN_RATE_BURST: integer(1, 1_000_000).default(100),
+  LARGE_BODY_CONCURRENCY: integer(1, 1000).default(2),
+  DATABASE_POOL_SIZE: integer(2, 1000).default(20),
+  DB_STATEMENT_TIMEOUT_MS: integer(100, 3_600_000).default(10_000),
+  DB_LOCK_TIMEOUT_MS: integer(10, 3_600_000).default(5_000),
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: integer(100, 3_600_000).default(10_000),
+  DB_CONNECT_TIMEOUT_MS: integer(100, 600_000).default(5_000),
+  HTTP_HEADERS_TIMEOUT_MS: integer(1000, 3_600_000).default(20_000),
+  HTTP_REQUEST_TIMEOUT_MS: integer(1000, 3_600_000).default(30_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(1000, 3_600_000).default(65_000),
 });
+
+/** An admin token is one person or script: a few requests at once is plenty. */
+const ADMIN_MAX_CONCURRENT = 4;
+const ADMIN_MAX_IN_FLIGHT = 16;
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -42,6 +61,38 @@ export interface AppConfig {
   bodyLimitBytes: number;
   scimMaxResults: number;
   eventsRetentionDays: number;
+  limits: LimitsConfig;
+  timeouts: TimeoutsConfig;
+  databasePoolSize: number;
+}
+
+/** Per-caller limits, checked before a request's body is read (README, "Limits"). */
+export interface LimitsConfig {
+  scim: CallerLimits;
+  admin: CallerLimits;
+  /** Requests whose body is large (over 64 KiB, or of unknown length) read and handled at once, process-wide. */
+  largeBodyConcurrency: number;
+}
+
+export interface CallerLimits {
+  /** Sustained requests per second a caller is guaranteed (token bucket refill rate). */
+  ratePerSecond: number;
+  /** Requests a caller may send at once above its rate (token bucket size). */
+  burst: number;
+  /** Requests of one caller handled at once; more wait in arrival order. */
+  maxConcurrent: number;
+  /** Requests of one caller handled or waiting; above it the answer is 429. */
+  maxInFlight: number;
+}
+
+export interface TimeoutsConfig {
+  statementMs: number;
+  lockMs: number;
+  idleInTransactionMs: number;
+  connectMs: number;
+  httpHeadersMs: number;
+  httpRequestMs: number;
+  httpKeepAliveMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -53,7 +104,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       env[key] === undefined || env[key] === '' ? [] : [[key, env[key]]],
     ),
   );
-  const parsed = schema.safeParse(present);
+  const parsed = schema
+    .refine((c) => c.HTTP_HEADERS_TIMEOUT_MS <= c.HTTP_REQUEST_TIMEOUT_MS, {
+      path: ['HTTP_HEADERS_TIMEOUT_MS'],
+      message: 'must not be larger than HTTP_REQUEST_TIMEOUT_MS',
+    })
+    .refine((c) => c.SCIM_MAX_CONCURRENT <= c.SCIM_MAX_IN_FLIGHT, {
+      path: ['SCIM_MAX_CONCURRENT'],
+      message: 'must not be larger than SCIM_MAX_IN_FLIGHT',
+    })
+    .safeParse(present);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const name = String(issue.path[0]);
@@ -70,6 +130,31 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     bodyLimitBytes: c.BODY_LIMIT_BYTES,
     scimMaxResults: c.SCIM_MAX_RESULTS,
     eventsRetentionDays: c.EVENTS_RETENTION_DAYS,
+    limits: {
+      scim: {
+        ratePerSecond: c.SCIM_RATE_LIMIT,
+        burst: c.SCIM_RATE_BURST,
+        maxConcurrent: c.SCIM_MAX_CONCURRENT,
+        maxInFlight: c.SCIM_MAX_IN_FLIGHT,
+      },
+      admin: {
+        ratePerSecond: c.ADMIN_RATE_LIMIT,
+        burst: c.ADMIN_RATE_BURST,
+        maxConcurrent: ADMIN_MAX_CONCURRENT,
+        maxInFlight: ADMIN_MAX_IN_FLIGHT,
+      },
+      largeBodyConcurrency: c.LARGE_BODY_CONCURRENCY,
+    },
+    timeouts: {
+      statementMs: c.DB_STATEMENT_TIMEOUT_MS,
+      lockMs: c.DB_LOCK_TIMEOUT_MS,
+      idleInTransactionMs: c.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+      connectMs: c.DB_CONNECT_TIMEOUT_MS,
+      httpHeadersMs: c.HTTP_HEADERS_TIMEOUT_MS,
+      httpRequestMs: c.HTTP_REQUEST_TIMEOUT_MS,
+      httpKeepAliveMs: c.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    },
+    databasePoolSize: c.DATABASE_POOL_SIZE,
   };
 }
 

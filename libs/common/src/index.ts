@@ -7,3 +7,5 @@ export * from './validation';
 export * from './common.module';
 export * from './logging';
 export * from './uuid-param';
+export * from './database-timeout';
+export * from './semaphore';

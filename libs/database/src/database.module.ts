@@ -1,13 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { dataSourceOptions } from './data-source-options';
+import { dataSourceOptions, type PoolSettings } from './data-source-options';
 import { SqlService } from './sql.service';
 import { StatisticsService } from './statistics.service';
 
 @Module({})
 export class DatabaseModule {
   /** Connects to `url` and applies pending migrations before the app serves. */
-  static forRoot(url: string): DynamicModule {
+  static forRoot(url: string, pool: PoolSettings): DynamicModule {
     return {
       module: DatabaseModule,
       global: true,
@@ -15,7 +15,7 @@ export class DatabaseModule {
       exports: [SqlService, StatisticsService],
       imports: [
         TypeOrmModule.forRoot({
-          ...dataSourceOptions(url),
+          ...dataSourceOptions(url, pool),
           migrationsRun: true,
           retryAttempts: 3,
           retryDelay: 1000,

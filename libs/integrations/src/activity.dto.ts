@@ -52,6 +52,12 @@ export class ActivityEventDto {
   @ApiProperty({ nullable: true, type: String }) detail!: string | null;
   @ApiProperty() durationMs!: number;
   @ApiProperty() requestId!: string;
+  @ApiProperty({
+    example: 1,
+    description:
+      'How many requests this event stands for: 1, or for refused requests (429) the number refused in that minute',
+  })
+  count!: number;
 }
 
 export class ActivityPageDto {

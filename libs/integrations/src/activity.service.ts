@@ -25,6 +25,7 @@ interface EventRow {
   detail: string | null;
   duration_ms: number;
   request_id: string;
+  count: number;
 }
 
 const SWEEP_EVERY_MS = 15 * 60_000;
@@ -86,7 +87,7 @@ export class ActivityService implements OnApplicationBootstrap, OnApplicationShu
     }
     const rows: EventRow[] = await this.db.query(
       `SELECT id, created_at, created_at::text AS created_text, method, path, resource_type, resource_id, resource_name, status, scim_type, detail,
-              duration_ms, request_id
+              duration_ms, request_id, count
          FROM scim_events WHERE ${where.join(' AND ')}
         ORDER BY created_at DESC, id DESC LIMIT ${q.limit + 1}`,
       params,
@@ -109,7 +110,7 @@ export class ActivityService implements OnApplicationBootstrap, OnApplicationShu
       await this.db.query(
         `SELECT i.id AS integration_id,
               (SELECT max(created_at) FROM scim_events e WHERE e.tenant_id = i.tenant_id AND e.integration_id = i.id) AS last_event_at,
-              (SELECT count(*) FROM scim_events e WHERE e.tenant_id = i.tenant_id AND e.integration_id = i.id
+              (SELECT coalesce(sum(e.count), 0) FROM scim_events e WHERE e.tenant_id = i.tenant_id AND e.integration_id = i.id
                   AND e.status >= 400 AND e.created_at > now() - interval '24 hours') AS failed
          FROM scim_integrations i WHERE i.tenant_id = $1 AND i.id = ANY($2::uuid[])`,
         [tenantId, integrationIds],
@@ -124,11 +125,28 @@ function encodeCursor(row: EventRow): string {
   return Buffer.from(`${row.created_text}|${row.id}`).toString('base64url');
 }
 
+/** PostgreSQL's timestamptz text as this API writes it into a cursor: `2026-12-02 04:15:58.123456+00`. */
+const CURSOR_TIME =
+  /^([1-9]\d{3})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?[+-](0\d|1[0-4])(:[0-5]\d)?$/;
+const MAX_BIGINT = 2n ** 63n - 1n;
+
+/** A calendar date that exists (no 31 February), as PostgreSQL would insist. */
+function isRealDate(year: string, month: string, day: string): boolean {
+  const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+  return date.getUTCDate() === Number(day);
+}
+
+/** A cursor this API returned, or a 400 — never a value the database would refuse (a 500). */
 function decodeCursor(cursor: string): [string, string] {
-  const [time, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!time || !id || !/^\d{1,19}$/.test(id) || Number.isNaN(Date.parse(time))) {
-    throw ApiException.validation('cursor', 'cursor is not a cursor this API returned');
-  }
+  const [time, id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const date = CURSOR_TIME.exec(time ?? '');
+  const valid =
+    rest.length === 0 &&
+    date !== null &&
+    isRealDate(date[1], date[2], date[3]) &&
+    /^\d{1,19}$/.test(id ?? '') &&
+    BigInt(id) <= MAX_BIGINT;
+  if (!valid) throw ApiException.validation('cursor', 'cursor is not a cursor this API returned');
   return [time, id];
 }
 
@@ -147,5 +165,6 @@ function toDto(r: EventRow): ActivityEventDto {
     detail: r.detail,
     durationMs: r.duration_ms,
     requestId: r.request_id,
+    count: r.count,
   };
 }

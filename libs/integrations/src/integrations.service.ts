@@ -160,7 +160,7 @@ export class IntegrationsService {
   }
 
   async rotateToken(tenantId: string, id: string, graceSeconds: number): Promise<RotatedTokenDto> {
-    return this.db.transaction(async (manager) => {
+    const rotated = await this.db.transaction(async (manager) => {
       const rows: unknown[] = await manager.query(
         `SELECT id FROM scim_integrations WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
         [tenantId, id],
@@ -174,6 +174,9 @@ export class IntegrationsService {
         previousTokenValidUntil: t.previousTokenValidUntil,
       };
     });
+    // Only now that the rotation has committed: a look-up in between would cache the old answer again.
+    this.tokens.invalidate();
+    return rotated;
   }
 
   /** The integration's sync activity log, newest first; another tenant's integration is a 404. */

@@ -1,15 +1,23 @@
 import { HttpException, type Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { ApiException, isBodyParserError, requestIdOf } from '@rollcall/common';
+import { ApiException, isBodyParserError, isDatabaseTimeout, requestIdOf } from '@rollcall/common';
 import { SCIM_SCHEMAS, type ScimErrorType } from './schema/scim-schema.types';
 import { ScimException } from './scim.exception';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 export const SCIM_PREFIX = '/scim/v2';
 
+/** `/scim/v2` in any spelling: routes match whatever the case, so every early check must too. */
+const SCIM_PATH = /^\/scim\/v2(?=[/?]|$)/i;
+
 export function isScimRequest(req: Request): boolean {
-  const path = req.originalUrl ?? req.url;
-  return path === SCIM_PREFIX || path.startsWith(`${SCIM_PREFIX}/`) || path.startsWith(`${SCIM_PREFIX}?`);
+  return SCIM_PATH.test(req.originalUrl ?? req.url);
+}
+
+/** The path below /scim/v2 (`/Users/…`), without the query string; `/` for the base URL itself. */
+export function scimPathOf(req: Request): string {
+  const path = (req.originalUrl ?? req.url).split('?', 1)[0];
+  return path.replace(SCIM_PATH, '') || '/';
 }
 
 export interface ScimErrorBody {
@@ -22,6 +30,9 @@ export interface ScimErrorBody {
 /** Maps any error to an RFC 7644 §3.12 error. */
 export function toScimError(e: unknown): { status: number; scimType?: ScimErrorType; detail: string } {
   if (e instanceof ScimException) return { status: e.status, scimType: e.scimType, detail: e.detail };
+  if (isDatabaseTimeout(e)) {
+    return { status: 503, detail: 'The request ran out of time; try again shortly' };
+  }
   if (isBodyParserError(e)) {
     if (e.type === 'entity.parse.failed')
       return { status: 400, scimType: 'invalidSyntax', detail: 'The request body is not valid JSON' };
@@ -46,7 +57,7 @@ export function toScimError(e: unknown): { status: number; scimType?: ScimErrorT
 
 export function sendScimError(exception: unknown, req: Request, res: Response, logger?: Logger): void {
   let error = toScimError(exception);
-  const allowed = allowedMethods(req.path);
+  const allowed = allowedMethods(scimPathOf(req));
   if (error.status === 404 && exception instanceof HttpException && allowed) {
     error = { status: 405, detail: `${req.method} is not allowed here; use ${allowed.join(', ')}` };
   }
@@ -61,6 +72,7 @@ export function sendScimError(exception: unknown, req: Request, res: Response, l
   };
   if (error.scimType) body.scimType = error.scimType;
   if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="scim"');
+  if (error.status === 503 && !res.hasHeader('Retry-After')) res.setHeader('Retry-After', '1');
   res.status(error.status).setHeader('Content-Type', SCIM_CONTENT_TYPE).send(JSON.stringify(body));
 }
 
@@ -72,8 +84,7 @@ const ROUTES: [RegExp, string[]][] = [
   [/^\/(ServiceProviderConfig|ResourceTypes|Schemas)(\/[^/]+)?\/?$/i, ['GET']],
 ];
 
-function allowedMethods(path: string): string[] | undefined {
-  if (!path.startsWith(SCIM_PREFIX)) return undefined;
-  const rest = path.slice(SCIM_PREFIX.length);
-  return ROUTES.find(([pattern]) => pattern.test(rest))?.[1];
+/** The methods of the SCIM endpoint at `path` (below /scim/v2), or undefined for no such endpoint. */
+export function allowedMethods(path: string): string[] | undefined {
+  return ROUTES.find(([pattern]) => pattern.test(path))?.[1];
 }

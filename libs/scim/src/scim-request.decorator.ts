@@ -3,7 +3,7 @@ import type { Request } from 'express';
 import { requestIdOf } from '@rollcall/common';
 import type { ScimCaller } from '@rollcall/tokens';
 import type { ScimRequestContext } from './events/scim-events.service';
-import { SCIM_PREFIX } from './scim-error';
+import { scimPathOf } from './scim-error';
 
 export interface ScimExpressRequest extends Request {
   user?: ScimCaller;
@@ -13,12 +13,11 @@ export interface ScimExpressRequest extends Request {
 /** The request's context for the activity log, from what the guard and the SCIM middleware put on it. */
 export function scimContextOf(req: ScimExpressRequest): ScimRequestContext | undefined {
   if (req.user?.kind !== 'scim') return undefined;
-  const path = req.path.startsWith(SCIM_PREFIX) ? req.path.slice(SCIM_PREFIX.length) || '/' : req.path;
   return {
     caller: req.user,
     requestId: requestIdOf(req),
     method: req.method,
-    path,
+    path: scimPathOf(req),
     startedAt: req.scimStartedAt ?? performance.now(),
   };
 }

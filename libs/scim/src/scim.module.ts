@@ -1,11 +1,11 @@
 import { type INestApplication, Module } from '@nestjs/common';
 import type { NextFunction, Response } from 'express';
-import { TokensModule, TokensService } from '@rollcall/tokens';
+import { AdmissionService, type Rejection, TokensModule } from '@rollcall/tokens';
 import { ScimEventsService } from './events/scim-events.service';
 import { ScimDiscoveryController } from './scim-discovery.controller';
-import { isScimRequest } from './scim-error';
+import { allowedMethods, isScimRequest, scimPathOf, sendScimError } from './scim-error';
 import { ScimExceptionFilter } from './scim-exception.filter';
-import type { ScimExpressRequest } from './scim-request.decorator';
+import { scimContextOf, type ScimExpressRequest } from './scim-request.decorator';
 import { ScimException } from './scim.exception';
 import { ScimGroupsController } from './groups/scim-groups.controller';
 import { ScimGroupsService } from './groups/scim-groups.service';
@@ -13,6 +13,13 @@ import { ScimUsersController } from './users/scim-users.controller';
 import { ScimUsersService } from './users/scim-users.service';
 
 const JSON_TYPES = /^application\/(scim\+)?json\s*(;|$)/i;
+/** A declared charset other than UTF-8 (JSON is UTF-8: RFC 8259 §8.1). */
+const OTHER_CHARSET = /;\s*charset\s*=\s*(?!"?utf-?8"?\s*(;|$))/i;
+/**
+ * A refusal (429) is answered after this pause, so that a client that ignores Retry-After and asks again at
+ * once sends at most a couple of requests a second per connection; waiting costs the server nothing.
+ */
+const REFUSAL_PAUSE_MS = 500;
 /** No SCIM resource nests this deep; a body that does is refused before any code walks it. */
 const MAX_BODY_DEPTH = 32;
 /** A NUL character, or half of a surrogate pair: text PostgreSQL cannot store. */
@@ -50,26 +57,26 @@ function problemIn(body: unknown): string | undefined {
 })
 export class ScimModule {
   /**
-   * Express-level set-up before the body is read: the request's start time (for the activity log), and 415
-   * for a body that is neither `application/scim+json` nor `application/json`.
+   * Express-level checks before the body is read, in this order, on every spelling of `/scim/v2`: the
+   * request's start time (for the activity log); the bearer token and the integration's limits (401, 429,
+   * 503); a method the endpoint does not have (405); a body that is not UTF-8 JSON (415) or that declares
+   * more than the body limit (413). None of them reads the body.
    */
-  static beforeBody(app: INestApplication): void {
+  static beforeBody(app: INestApplication, bodyLimitBytes: number): void {
+    const admission = app.get(AdmissionService);
     const failures = new EarlyFailures(app);
     app.use((req: ScimExpressRequest, res: Response, next: NextFunction) => {
       if (!isScimRequest(req)) return next();
       req.scimStartedAt = performance.now();
-      const hasBody =
-        Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-      const type = req.headers['content-type'];
-      if (hasBody && ['POST', 'PUT', 'PATCH'].includes(req.method) && (!type || !JSON_TYPES.test(type))) {
-        const e = new ScimException(
-          415,
-          undefined,
-          'Send the body as application/scim+json or application/json',
-        );
-        return void failures.handle(e, req, res);
-      }
-      next();
+      void admission.admit(req, res, 'scim').then(
+        (result) => {
+          if (!result.admitted) return failures.reject(result, req, res);
+          const problem = problemBeforeBody(req, bodyLimitBytes);
+          if (problem) return void failures.handle(problem, req, res);
+          next();
+        },
+        (e: unknown) => void failures.handle(e, req, res),
+      );
     });
   }
 
@@ -88,21 +95,57 @@ export class ScimModule {
   }
 }
 
+/** What is wrong with a request that can be told from its method and headers alone. */
+function problemBeforeBody(req: ScimExpressRequest, bodyLimitBytes: number): ScimException | undefined {
+  const allowed = allowedMethods(scimPathOf(req));
+  const method = req.method === 'HEAD' ? 'GET' : req.method;
+  if (allowed && !allowed.includes(method)) {
+    return new ScimException(405, undefined, `${req.method} is not allowed here; use ${allowed.join(', ')}`);
+  }
+  const length = Number(req.headers['content-length'] ?? 0);
+  const hasBody = length > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (!hasBody || !['POST', 'PUT', 'PATCH'].includes(req.method)) return undefined;
+  const type = req.headers['content-type'];
+  if (!type || !JSON_TYPES.test(type) || OTHER_CHARSET.test(type)) {
+    return new ScimException(
+      415,
+      undefined,
+      'Send the body as UTF-8 application/scim+json or application/json',
+    );
+  }
+  if (length > bodyLimitBytes) {
+    return new ScimException(413, undefined, `The request body is larger than ${bodyLimitBytes} bytes`);
+  }
+  return undefined;
+}
+
 /**
- * Failures that happen before routing (so before the bearer guard): the caller is resolved from the token
- * here, so that an integration's malformed or oversized requests still reach its activity log.
+ * Failures that happen before routing (so before the bearer guard). The admission step has already put
+ * the caller on the request, so an integration's malformed or refused requests reach its activity log.
  */
 class EarlyFailures {
-  constructor(private readonly app: INestApplication) {}
+  private readonly filter: ScimExceptionFilter;
+  private readonly events: ScimEventsService;
+
+  constructor(app: INestApplication) {
+    this.filter = app.get(ScimExceptionFilter);
+    this.events = app.get(ScimEventsService);
+  }
 
   async handle(exception: unknown, req: ScimExpressRequest, res: Response): Promise<void> {
-    const token = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
-    try {
-      const caller = token ? await this.app.get(TokensService).authenticate(token) : undefined;
-      if (caller?.kind === 'scim') req.user = caller;
-    } catch {
-      // The answer is the original error whatever happens here.
+    await this.filter.handle(exception, req, res);
+  }
+
+  /** A request kept out before its body: 401 or 503 at once; 429 summed per minute in the log, answered after a pause. */
+  reject(rejection: Rejection, req: ScimExpressRequest, res: Response): void {
+    const error = new ScimException(rejection.status, undefined, rejection.detail);
+    if (rejection.retryAfterSeconds !== undefined) {
+      res.setHeader('Retry-After', String(rejection.retryAfterSeconds));
     }
-    await this.app.get(ScimExceptionFilter).handle(exception, req, res);
+    if (rejection.status !== 429) return void this.handle(error, req, res);
+    const ctx = scimContextOf(req);
+    if (ctx) this.events.recordRefusal(ctx, rejection.status, rejection.detail);
+    const timer = setTimeout(() => sendScimError(error, req, res), REFUSAL_PAUSE_MS);
+    res.once('close', () => clearTimeout(timer));
   }
 }

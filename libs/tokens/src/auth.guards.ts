@@ -17,6 +17,11 @@ const WHO: Record<CallerKind, string> = {
   scim: "the integration's SCIM token",
 };
 
+/** What a valid token of the wrong kind is told. */
+export function requiresKindMessage(kind: CallerKind): string {
+  return `This endpoint requires ${WHO[kind]}`;
+}
+
 /** Runs the bearer strategy; a missing, malformed, unknown, revoked or expired token is a 401. */
 @Injectable()
 export class BearerGuard extends AuthGuard('bearer') {
@@ -33,11 +38,7 @@ export function KindGuard(kind: CallerKind): Type<CanActivate> {
     canActivate(context: ExecutionContext): boolean {
       const caller = context.switchToHttp().getRequest<{ user?: Caller }>().user;
       if (caller?.kind !== kind) {
-        throw new ApiException(
-          HttpStatus.UNAUTHORIZED,
-          ApiErrorCode.Unauthorized,
-          `This endpoint requires ${WHO[kind]}`,
-        );
+        throw new ApiException(HttpStatus.UNAUTHORIZED, ApiErrorCode.Unauthorized, requiresKindMessage(kind));
       }
       return true;
     }

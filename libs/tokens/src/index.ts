@@ -4,3 +4,5 @@ export * from './tokens.service';
 export * from './tokens.module';
 export * from './auth.decorators';
 export { BearerGuard, KindGuard } from './auth.guards';
+export * from './admission';
+export * from './admission.service';

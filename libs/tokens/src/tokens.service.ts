@@ -52,6 +52,8 @@ export class TokensService {
   private readonly logger = new Logger(TokensService.name);
   private readonly operatorHash: Buffer | undefined;
   private readonly cache = new Map<string, Cached>();
+  /** Bumped by every invalidation: a look-up that began before one must not cache what it read. */
+  private generation = 0;
   private readonly lastUsedWritten = new Map<string, number>();
 
   constructor(
@@ -81,6 +83,7 @@ export class TokensService {
       return hit.caller;
     }
     if (!parseToken(raw)) return undefined;
+    const generation = this.generation;
     const rows: TokenRow[] = await this.db.query(
       `SELECT t.id, t.kind, t.tenant_id, t.integration_id, t.expires_at, t.revoked_at, i.provider, i.group_id
          FROM api_tokens t
@@ -111,14 +114,20 @@ export class TokensService {
     const limits = [now + CACHE_MS, row.expires_at?.getTime(), row.revoked_at?.getTime()].filter(
       (t): t is number => t !== undefined,
     );
-    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-    this.cache.set(key, { caller, until: Math.min(...limits) });
+    if (generation === this.generation) {
+      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+      this.cache.set(key, { caller, until: Math.min(...limits) });
+    }
     this.touch(row.id, now);
     return caller;
   }
 
-  /** Forgets every verified token: called after anything that can revoke one (revoke, rotate, disable, delete). */
+  /**
+   * Forgets every verified token. Called after anything that can revoke one (revoke, rotate, disable,
+   * delete) has committed; look-ups still in flight then do not put their answer back.
+   */
   invalidate(): void {
+    this.generation++;
     this.cache.clear();
   }
 
@@ -187,7 +196,8 @@ export class TokensService {
 
   /**
    * Issues a new SCIM token for the integration; every older token stops at once, or after `graceSeconds`
-   * (an older token already due to stop sooner keeps its earlier end).
+   * (an older token already due to stop sooner keeps its earlier end). Runs in the caller's transaction:
+   * the caller invalidates the token cache once it has committed.
    */
   async rotateScimToken(
     tenantId: string,
@@ -205,7 +215,6 @@ export class TokensService {
       )
       .then((r: [{ until: Date }[], number]) => r[0]);
     const issued = await this.insert(manager, tenantId, 'scim', integrationId, null, null);
-    this.invalidate();
     const latest = ended.reduce<Date | null>(
       (max, r) => (max === null || r.until > max ? r.until : max),
       null,

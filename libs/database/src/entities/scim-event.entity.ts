@@ -39,4 +39,6 @@ export class ScimEventEntity {
   @Column({ type: 'text', nullable: true }) detail!: string | null;
   @Column({ name: 'duration_ms', type: 'integer' }) durationMs!: number;
   @Column({ name: 'request_id', type: 'text' }) requestId!: string;
+  /** How many requests the event stands for: more than one only for a summary of refused requests. */
+  @Column({ type: 'integer', default: 1 }) count!: number;
 }

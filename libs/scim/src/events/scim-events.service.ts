@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { SqlService } from '@rollcall/database';
 import type { ScimCaller } from '@rollcall/tokens';
 
@@ -31,16 +31,37 @@ export interface ScimFailure {
 }
 
 const MAX_DETAIL = 1000;
+/** How often the counts of this minute's refusal summaries are written. */
+const TALLY_FLUSH_MS = 5_000;
+
+/** This minute's refusals of one integration: one event, its count kept up to date. */
+interface RefusalTally {
+  tenantId: string;
+  integrationId: string;
+  minute: number;
+  count: number;
+  written: number;
+  /** The summary event's id, once inserted. */
+  eventId: Promise<string | undefined>;
+}
 
 /**
  * Writes the sync activity log. A change's event is part of the very statement that makes the change
  * (`wrap`), so the log and the data can never disagree; failures are recorded on their own.
  */
 @Injectable()
-export class ScimEventsService {
+export class ScimEventsService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(ScimEventsService.name);
+  private readonly tallies = new Map<string, RefusalTally>();
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly sql: SqlService) {}
+
+  async beforeApplicationShutdown(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    await this.flushTallies(Number.POSITIVE_INFINITY);
+  }
 
   /**
    * Completes `withClause` — a `WITH name AS (<data-modifying statement> RETURNING id, …)` — with the insert
@@ -92,6 +113,98 @@ export class ScimEventsService {
       );
     } catch (e) {
       this.logger.warn({ err: e, requestId: ctx.requestId }, 'Could not record a failed SCIM request');
+    }
+  }
+
+  /**
+   * Counts a request refused before it was read (429): the first refusal of a minute is written as a
+   * summary event at once, the later ones of that minute only raise its `count` (written every few
+   * seconds), so that a flood of refusals costs the database almost nothing.
+   */
+  recordRefusal(ctx: ScimRequestContext, status: number, detail: string): void {
+    const minute = Math.floor(Date.now() / 60_000);
+    const key = ctx.caller.integrationId;
+    const tally = this.tallies.get(key);
+    if (tally && tally.minute === minute) {
+      tally.count++;
+      this.scheduleFlush();
+      return;
+    }
+    const eventId = this.insertSummary(ctx, status, detail);
+    this.tallies.set(key, {
+      tenantId: ctx.caller.tenantId,
+      integrationId: key,
+      minute,
+      count: 1,
+      written: 1,
+      eventId,
+    });
+    if (tally) void this.flushTally(tally);
+  }
+
+  private async insertSummary(
+    ctx: ScimRequestContext,
+    status: number,
+    detail: string,
+  ): Promise<string | undefined> {
+    try {
+      const rows = await this.sql.query<{ id: string }>(
+        `INSERT INTO scim_events (tenant_id, integration_id, method, path, status, detail, duration_ms, request_id, count)
+         SELECT $1, $2, $3, $4, $5, $6, 0, $7, 1
+          WHERE EXISTS (SELECT 1 FROM scim_integrations WHERE tenant_id = $1 AND id = $2)
+         RETURNING id`,
+        [
+          ctx.caller.tenantId,
+          ctx.caller.integrationId,
+          ctx.method,
+          ctx.path,
+          status,
+          `${detail.slice(0, MAX_DETAIL - 80)} (the first request refused this minute; count says how many)`,
+          ctx.requestId,
+        ],
+        true,
+      );
+      return rows[0]?.id;
+    } catch (e) {
+      this.logger.warn({ err: e, requestId: ctx.requestId }, 'Could not record a refused SCIM request');
+      return undefined;
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.flushTallies(Math.floor(Date.now() / 60_000));
+    }, TALLY_FLUSH_MS);
+    this.flushTimer.unref();
+  }
+
+  /** Writes every tally's count; forgets the tallies of minutes before `currentMinute`. */
+  private async flushTallies(currentMinute: number): Promise<void> {
+    const work: Promise<void>[] = [];
+    for (const [key, tally] of this.tallies) {
+      if (tally.minute < currentMinute) this.tallies.delete(key);
+      work.push(this.flushTally(tally));
+    }
+    await Promise.all(work);
+    if ([...this.tallies.values()].some((t) => t.count > t.written)) this.scheduleFlush();
+  }
+
+  private async flushTally(tally: RefusalTally): Promise<void> {
+    const count = tally.count;
+    if (count === tally.written) return;
+    const id = await tally.eventId;
+    if (id === undefined) return;
+    try {
+      await this.sql.query(
+        `UPDATE scim_events SET count = $4 WHERE tenant_id = $1 AND integration_id = $2 AND id = $3`,
+        [tally.tenantId, tally.integrationId, id, count],
+        true,
+      );
+      tally.written = Math.max(tally.written, count);
+    } catch (e) {
+      this.logger.warn({ err: e }, 'Could not update a summary of refused SCIM requests');
     }
   }
 }

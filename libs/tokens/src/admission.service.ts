@@ -1,0 +1,96 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { APP_CONFIG, type AppConfig } from '@rollcall/common';
+import { Admission, type RefusalReason } from './admission';
+import { requiresKindMessage } from './auth.guards';
+import type { Caller, CallerKind } from './caller';
+import { TokensService } from './tokens.service';
+
+/** What keeps a request out, and how to tell its client. */
+export interface Rejection {
+  status: 401 | 429 | 503;
+  reason: 'unauthenticated' | RefusalReason | 'queue-timeout';
+  detail: string;
+  retryAfterSeconds?: number;
+  /** The caller, when the token was good (for the activity log). */
+  caller?: Caller;
+}
+
+export type AdmissionResult = { admitted: true; caller: Caller } | ({ admitted: false } & Rejection);
+
+/** The only place a token is read from: the `Authorization` header, never a query string or a body. */
+export function bearerTokenOf(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  if (header === undefined || header.length > 512) return undefined;
+  return /^Bearer +([\x21-\x7e]+) *$/i.exec(header)?.[1];
+}
+
+/**
+ * The first thing a request to the SCIM or settings API meets, before its body is read: the bearer token
+ * becomes a caller, and the caller's limits decide whether the request runs now, waits its turn, or is
+ * refused. The guards still check the caller's kind per route; this only keeps work out early.
+ */
+@Injectable()
+export class AdmissionService {
+  private readonly admission = new Admission();
+
+  constructor(
+    private readonly tokens: TokensService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Admits `req` for a caller of `kind` (any kind when undefined). The request's place is given back when
+   * `res` closes, whatever happens to it.
+   */
+  async admit(req: IncomingMessage, res: ServerResponse, kind?: CallerKind): Promise<AdmissionResult> {
+    const token = bearerTokenOf(req);
+    const caller = token === undefined ? undefined : await this.tokens.authenticate(token);
+    if (!caller || (kind !== undefined && caller.kind !== kind)) {
+      return {
+        admitted: false,
+        status: 401,
+        reason: 'unauthenticated',
+        detail: caller && kind ? requiresKindMessage(kind) : 'A valid bearer token is required',
+      };
+    }
+    (req as IncomingMessage & { user?: Caller }).user = caller;
+    if (caller.kind === 'operator') return { admitted: true, caller };
+    const ticket =
+      caller.kind === 'scim'
+        ? this.admission.admit(`scim:${caller.integrationId}`, this.config.limits.scim)
+        : this.admission.admit(`admin:${caller.tokenId}`, this.config.limits.admin);
+    if (!ticket.admitted) return { ...ticket, status: 429, caller };
+    res.once('close', ticket.release);
+    if (ticket.turn && !(await this.waitTurn(ticket.turn, res, ticket.release))) {
+      return {
+        admitted: false,
+        status: 503,
+        reason: 'queue-timeout',
+        retryAfterSeconds: 1,
+        detail: 'The server is busy with this token’s earlier requests; try again shortly',
+        caller,
+      };
+    }
+    return { admitted: true, caller };
+  }
+
+  /**
+   * Waits for a queued request's turn: false when the client leaves first, or when the wait outlasts the
+   * time a client is given to send a whole request.
+   */
+  private async waitTurn(turn: Promise<void>, res: ServerResponse, release: () => void): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    let onClose: (() => void) | undefined;
+    const givenUp = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), this.config.timeouts.httpRequestMs);
+      onClose = () => resolve(false);
+      res.once('close', onClose);
+    });
+    const started = await Promise.race([turn.then(() => true as const), givenUp]);
+    clearTimeout(timer);
+    res.off('close', onClose!);
+    if (!started) release();
+    return started && !res.destroyed;
+  }
+}
