@@ -17,7 +17,7 @@ const CODE_BY_STATUS: Record<number, ApiErrorCode> = {
   503: ApiErrorCode.ServiceUnavailable,
 };
 
-/** A body-parser failure: malformed JSON or a body over the limit. */
+/** A body-parser failure: malformed JSON, a body over the limit, an unsupported charset or encoding. */
 interface BodyParserError {
   type: string;
   status: number;
@@ -29,7 +29,7 @@ export function isBodyParserError(e: unknown): e is BodyParserError {
     e !== null &&
     typeof (e as BodyParserError).type === 'string' &&
     typeof (e as BodyParserError).status === 'number' &&
-    (e as BodyParserError).type.startsWith('entity.')
+    /^(entity|charset|encoding)\./.test((e as BodyParserError).type)
   );
 }
 

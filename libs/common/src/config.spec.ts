@@ -24,8 +24,29 @@ describe(loadConfig.name, () => {
       ['BODY_LIMIT_BYTES', 'bodyLimitBytes', 1024 * 1024],
       ['SCIM_MAX_RESULTS', 'scimMaxResults', 1000],
       ['EVENTS_RETENTION_DAYS', 'eventsRetentionDays', 30],
+      ['DATABASE_POOL_SIZE', 'databasePoolSize', 20],
     ] as const)('%s defaults to %s = %p', (_variable, key, value) => {
       expect(config[key]).toBe(value);
+    });
+
+    it('has limits that the benchmark (16 in flight) and an Entra-paced client (25/s) never meet', () => {
+      expect(config.limits).toEqual({
+        scim: { ratePerSecond: 100, burst: 200, maxConcurrent: 8, maxInFlight: 48 },
+        admin: { ratePerSecond: 20, burst: 100, maxConcurrent: 4, maxInFlight: 16 },
+        largeBodyConcurrency: 2,
+      });
+    });
+
+    it('has a time limit on every database session and HTTP request', () => {
+      expect(config.timeouts).toEqual({
+        statementMs: 10_000,
+        lockMs: 5_000,
+        idleInTransactionMs: 10_000,
+        connectMs: 5_000,
+        httpHeadersMs: 20_000,
+        httpRequestMs: 30_000,
+        httpKeepAliveMs: 65_000,
+      });
     });
 
     it('has no built-in operator credential', () => {
@@ -71,6 +92,21 @@ describe(loadConfig.name, () => {
           BODY_LIMIT_BYTES: '2048',
           SCIM_MAX_RESULTS: '200',
           EVENTS_RETENTION_DAYS: '7',
+          SCIM_RATE_LIMIT: '50',
+          SCIM_RATE_BURST: '60',
+          SCIM_MAX_CONCURRENT: '4',
+          SCIM_MAX_IN_FLIGHT: '16',
+          ADMIN_RATE_LIMIT: '5',
+          ADMIN_RATE_BURST: '10',
+          LARGE_BODY_CONCURRENCY: '3',
+          DATABASE_POOL_SIZE: '30',
+          DB_STATEMENT_TIMEOUT_MS: '2000',
+          DB_LOCK_TIMEOUT_MS: '1000',
+          DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: '3000',
+          DB_CONNECT_TIMEOUT_MS: '4000',
+          HTTP_HEADERS_TIMEOUT_MS: '5000',
+          HTTP_REQUEST_TIMEOUT_MS: '6000',
+          HTTP_KEEP_ALIVE_TIMEOUT_MS: '7000',
         }),
       ).toEqual({
         port: 8443,
@@ -82,6 +118,21 @@ describe(loadConfig.name, () => {
         bodyLimitBytes: 2048,
         scimMaxResults: 200,
         eventsRetentionDays: 7,
+        limits: {
+          scim: { ratePerSecond: 50, burst: 60, maxConcurrent: 4, maxInFlight: 16 },
+          admin: { ratePerSecond: 5, burst: 10, maxConcurrent: 4, maxInFlight: 16 },
+          largeBodyConcurrency: 3,
+        },
+        timeouts: {
+          statementMs: 2000,
+          lockMs: 1000,
+          idleInTransactionMs: 3000,
+          connectMs: 4000,
+          httpHeadersMs: 5000,
+          httpRequestMs: 6000,
+          httpKeepAliveMs: 7000,
+        },
+        databasePoolSize: 30,
       });
     });
 
@@ -144,12 +195,28 @@ describe(loadConfig.name, () => {
       ['EVENTS_RETENTION_DAYS', 'forever', 'must be a whole number'],
       ['EVENTS_RETENTION_DAYS', '0', 'must be at least 1'],
       ['EVENTS_RETENTION_DAYS', '3651', 'must be at most 3650'],
+      ['SCIM_RATE_LIMIT', '0', 'must be at least 1'],
+      ['SCIM_MAX_IN_FLIGHT', 'many', 'must be a whole number'],
+      ['DB_STATEMENT_TIMEOUT_MS', '10', 'must be at least 100'],
+      ['HTTP_REQUEST_TIMEOUT_MS', '999', 'must be at least 1000'],
     ])('%s=%p stops the start with one line naming it', (variable, value, problem) => {
       const e = errorOf({ [variable]: value });
       expect(e).toBeInstanceOf(ConfigError);
       expect(e.message).not.toContain('\n');
       expect(e.message.startsWith(`Invalid configuration: ${variable} `)).toBe(true);
       expect(e.message).toContain(problem);
+    });
+
+    it('refuses a header timeout longer than the request timeout', () => {
+      expect(errorOf({ HTTP_HEADERS_TIMEOUT_MS: '40000' }).message).toBe(
+        'Invalid configuration: HTTP_HEADERS_TIMEOUT_MS must not be larger than HTTP_REQUEST_TIMEOUT_MS',
+      );
+    });
+
+    it('refuses more requests running at once than in flight', () => {
+      expect(errorOf({ SCIM_MAX_CONCURRENT: '64' }).message).toBe(
+        'Invalid configuration: SCIM_MAX_CONCURRENT must not be larger than SCIM_MAX_IN_FLIGHT',
+      );
     });
 
     it('names one variable when several are bad', () => {

@@ -15,6 +15,7 @@ import { ScimUsersService } from './users/scim-users.service';
 const JSON_TYPES = /^application\/(scim\+)?json\s*(;|$)/i;
 /** A declared charset other than UTF-8 (JSON is UTF-8: RFC 8259 §8.1). */
 const OTHER_CHARSET = /;\s*charset\s*=\s*(?!"?utf-?8"?\s*(;|$))/i;
+const CHARSET = /;\s*charset\s*=\s*"?utf-?8"?/i;
 /**
  * A refusal (429) is answered after this pause, so that a client that ignores Retry-After and asks again at
  * once sends at most a couple of requests a second per connection; waiting costs the server nothing.
@@ -113,6 +114,8 @@ function problemBeforeBody(req: ScimExpressRequest, bodyLimitBytes: number): Sci
       'Send the body as UTF-8 application/scim+json or application/json',
     );
   }
+  // `utf8` and `"UTF-8"` are UTF-8 too; the body parser knows only the plain spelling.
+  req.headers['content-type'] = type.replace(CHARSET, '; charset=utf-8');
   if (length > bodyLimitBytes) {
     return new ScimException(413, undefined, `The request body is larger than ${bodyLimitBytes} bytes`);
   }

@@ -75,6 +75,11 @@ export class AdmissionService {
     return { admitted: true, caller };
   }
 
+  /** Requests of an integration in flight (running and waiting) on this instance. */
+  integrationInFlight(integrationId: string): number {
+    return this.admission.inFlight(`scim:${integrationId}`);
+  }
+
   /**
    * Waits for a queued request's turn: false when the client leaves first, or when the wait outlasts the
    * time a client is given to send a whole request.
