@@ -518,6 +518,11 @@ describe('the sync activity log', () => {
         '?cursor=not-a-cursor',
         `?cursor=${Buffer.from('yesterday|1').toString('base64url')}`,
         `?cursor=${Buffer.from('2020-01-01 00:00:00+00|abc').toString('base64url')}`,
+        // Out of the database's range: an id past bigint, a date that does not exist, a year past 9999.
+        `?cursor=${Buffer.from('2020-01-01 00:00:00+00|9999999999999999999').toString('base64url')}`,
+        `?cursor=${Buffer.from('2020-02-31 00:00:00+00|1').toString('base64url')}`,
+        `?cursor=${Buffer.from('275760-09-13 00:00:00+00|1').toString('base64url')}`,
+        `?cursor=${Buffer.from('2020-01-01 00:00:00+00|1|2').toString('base64url')}`,
         '?status=maybe',
         '?resourceType=Tenant',
         '?limit=0',
