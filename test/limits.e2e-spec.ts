@@ -246,17 +246,25 @@ describe('rate limits', () => {
     }
   });
 
-  it('refuses an admin token over its rate, in the settings API error shape', async () => {
-    const tenant = await createTenant(t);
-    const { integration } = await createScimDirectory(t);
-    // A SCIM request in flight makes the two callers compete.
-    const body = userBody('slow-admin@example.com');
-    const slow = openRequest(port, 'POST', '/scim/v2/Users', {
-      authorization: `Bearer ${integration.token}`,
-      'content-type': 'application/scim+json',
+  /** A POST whose body waits: the request stays in flight (admitted, counted) until it is finished. */
+  function hold(path: string, token: string, body: string) {
+    const open = openRequest(port, 'POST', path, {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
       'content-length': Buffer.byteLength(body),
     });
+    return { response: open.response, finish: () => open.finish(body) };
+  }
+
+  it('refuses an admin token over its rate while a lighter caller is served, in the settings API error shape', async () => {
+    const tenant = await createTenant(t);
+    const { integration } = await createScimDirectory(t);
+    // One SCIM request in flight; the admin token holds two, so it is the heavier caller.
+    const scim = hold('/scim/v2/Users', integration.token, userBody('slow-admin@example.com'));
     await waitFor(() => inFlight(t, integration.id) === 1);
+    const held = [1, 2].map((n) =>
+      hold('/api/v1/groups', tenant.adminToken, JSON.stringify({ name: `held ${n} ${tenant.id}` })),
+    );
     let refused: request.Response | undefined;
     for (let i = 0; i < 40 && !refused; i++) {
       const res = await request(t.http).get('/api/v1/groups').auth(tenant.adminToken, { type: 'bearer' });
@@ -266,31 +274,30 @@ describe('rate limits', () => {
     expect(refused).toBeDefined();
     expectApiError(refused!, 429, 'too_many_requests');
     expect(refused!.headers['retry-after']).toMatch(/^[1-9]\d*$/);
-    slow.finish(body);
-    expect((await slow.response).status).toBe(201);
+    for (const h of [scim, ...held]) h.finish();
+    expect((await scim.response).status).toBe(201);
+    expect(await Promise.all(held.map(async (h) => (await h.response).status))).toEqual([201, 201]);
   });
-  it('refuses an integration over its rate while another is served: 429, Retry-After, one summary event', async () => {
+
+  it('refuses an integration over its rate while a lighter one is served: 429, Retry-After, one summary event', async () => {
     const tenant = await createTenant(t);
     const flood = await createIntegration(t, tenant);
     const other = await createIntegration(t, tenant);
-    // The other integration's request stays in flight until its body arrives.
-    const body = userBody('slow@example.com');
-    const slow = openRequest(port, 'POST', '/scim/v2/Users', {
-      authorization: `Bearer ${other.token}`,
-      'content-type': 'application/scim+json',
-      'content-length': Buffer.byteLength(body),
-    });
+    // The other integration has one request in flight; the flood holds two (and spends two of its burst of 3).
+    const slow = hold('/scim/v2/Users', other.token, userBody('slow@example.com'));
     await waitFor(() => inFlight(t, other.id) === 1);
+    const held = [1, 2].map((n) => hold('/scim/v2/Users', flood.token, userBody(`held-${n}@example.com`)));
+    await waitFor(() => inFlight(t, flood.id) === 2);
 
     const statuses: number[] = [];
     let refused: request.Response | undefined;
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 5; i++) {
       const res = await request(t.http).get('/scim/v2/Users?count=1').auth(flood.token, { type: 'bearer' });
       statuses.push(res.status);
       if (res.status === 429) refused = res;
     }
-    // The burst of 3, then (at 1/s, within a few seconds) at most a few more.
-    expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
+    // The last of the burst, then (refilled at 1/s while refusals take half a second each) mostly refusals.
+    expect(statuses[0]).toBe(200);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(2);
     expect(refused!.headers['retry-after']).toMatch(/^[1-9]\d*$/);
     expect(refused!.headers['content-type']).toMatch(/^application\/scim\+json/);
@@ -300,9 +307,12 @@ describe('rate limits', () => {
       detail: expect.stringContaining('Rate limit'),
     });
 
-    slow.finish(body);
+    // The lighter integration was never refused.
+    slow.finish();
     expect((await slow.response).status).toBe(201);
-    // Alone again: served.
+    for (const h of held) h.finish();
+    expect(await Promise.all(held.map(async (h) => (await h.response).status))).toEqual([201, 201]);
+    // Alone again: served, over its rate or not.
     await request(t.http).get('/scim/v2/Users?count=1').auth(flood.token, { type: 'bearer' }).expect(200);
 
     // Refusals are one event per integration and minute, with their count (written by the shutdown).
@@ -313,6 +323,7 @@ describe('rate limits', () => {
     expect(refusals.length).toBeLessThanOrEqual(2); // a minute may turn during the test
     expect(refusals.reduce((n, e) => n + e.count, 0)).toBe(statuses.filter((s) => s === 429).length);
     expect(refusals[0]).toMatchObject({ path: '/Users', detail: expect.stringContaining('Rate limit') });
+    expect((await eventsOf(other.id)).filter((e) => e.status === 429)).toEqual([]);
   });
 });
 

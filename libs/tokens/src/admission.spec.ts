@@ -71,41 +71,61 @@ describe(Admission.name, () => {
   });
 
   describe('rate', () => {
+    const WIDE = { ...LIMITS, maxConcurrent: 100, maxInFlight: 100 };
+
     it('lets a caller alone go past its rate: limits are work-conserving', () => {
-      const { admit } = setup({ ...LIMITS, maxConcurrent: 100, maxInFlight: 100 });
-      for (let i = 0; i < 50; i++) ticket(admit('alone')).release();
+      const { admit } = setup(WIDE);
+      const held = Array.from({ length: 50 }, () => ticket(admit('alone')));
+      expect(held.every((t) => t.turn === undefined)).toBe(true);
     });
 
-    it('refuses a caller over its rate while another caller has requests in flight', () => {
-      const { admit, advance } = setup({ ...LIMITS, maxConcurrent: 100, maxInFlight: 100 });
+    it('refuses a caller over its rate while a caller with fewer requests in flight is served', () => {
+      const { admit, advance } = setup(WIDE);
       const other = ticket(admit('other'));
-      for (let i = 0; i < LIMITS.burst; i++) ticket(admit('flood')).release();
+      const flood = Array.from({ length: LIMITS.burst }, () => ticket(admit('flood')));
       const r = refusal(admit('flood'));
       expect(r).toMatchObject({ reason: 'rate', retryAfterSeconds: 1 });
       expect(r.detail).toContain(`${LIMITS.ratePerSecond} requests/s`);
       // The bucket refills at the rate: 100 ms later, one more (10/s).
       advance(100);
-      ticket(admit('flood')).release();
+      flood.push(ticket(admit('flood')));
       refusal(admit('flood'));
       // Once the other caller is done, the flood may borrow the idle server again.
       other.release();
-      ticket(admit('flood')).release();
+      flood.push(ticket(admit('flood')));
+      expect(flood).toHaveLength(LIMITS.burst + 2);
     });
 
-    it('never refuses a caller within its rate, however busy the others are', () => {
-      const { admit, advance } = setup({ ...LIMITS, maxConcurrent: 100, maxInFlight: 100 });
-      ticket(admit('other'));
-      for (let i = 0; i < 100; i++) {
-        advance(1000 / LIMITS.ratePerSecond);
-        ticket(admit('steady')).release();
+    it('does not refuse a caller over its rate when the others have as many requests in flight', () => {
+      const { admit } = setup(WIDE);
+      const a = [ticket(admit('a')), ticket(admit('a'))];
+      const b = [ticket(admit('b')), ticket(admit('b'))];
+      // Both far over their rate, as two imports side by side: each goes on as long as it is no heavier.
+      for (let i = 0; i < 20; i++) {
+        a.shift()!.release();
+        a.push(ticket(admit('a')));
+        b.shift()!.release();
+        b.push(ticket(admit('b')));
       }
     });
 
-    it('names a longer wait when the rate is below one request a second', () => {
-      const { admit } = setup({ ratePerSecond: 1, burst: 1, maxConcurrent: 10, maxInFlight: 10 });
+    it('never refuses a caller within its rate, however busy the others are', () => {
+      const { admit, advance } = setup(WIDE);
       ticket(admit('other'));
-      ticket(admit('slow')).release();
-      expect(refusal(admit('slow')).retryAfterSeconds).toBe(1);
+      const steady = [ticket(admit('steady')), ticket(admit('steady'))];
+      for (let i = 0; i < 100; i++) {
+        advance(1000 / LIMITS.ratePerSecond);
+        steady.push(ticket(admit('steady')));
+        steady.shift()!.release();
+      }
+    });
+
+    it('names a wait of at least a second', () => {
+      const { admit } = setup({ ratePerSecond: 1000, burst: 1, maxConcurrent: 10, maxInFlight: 10 });
+      ticket(admit('other'));
+      ticket(admit('fast'));
+      ticket(admit('fast'));
+      expect(refusal(admit('fast')).retryAfterSeconds).toBe(1);
     });
   });
 });

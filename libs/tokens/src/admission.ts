@@ -58,14 +58,16 @@ const MAX_TRACKED = 10_000;
  *
  * - **In flight**: at most `maxConcurrent` requests of a caller run at once; the next ones wait in arrival
  *   order, up to `maxInFlight` running and waiting together. Past that a caller is running away: 429.
- * - **Rate**: a token bucket (`ratePerSecond`, `burst`). A caller over its rate is refused (429) only while
- *   another caller has requests in flight: alone, it may use the whole server (work-conserving), and
- *   when callers compete, one of them flooding cannot take more than its rate from the others.
+ * - **Rate**: a token bucket (`ratePerSecond`, `burst`). A caller within its rate is never refused. Over
+ *   it, a caller is refused (429) only while another caller with fewer requests in flight is being served:
+ *   alone, a caller may use the whole server (work-conserving); callers with the same demand share it
+ *   without refusals; and one that floods (more in flight than the others) gets its rate while the
+ *   others keep theirs.
  */
 export class Admission {
   private readonly callers = new Map<string, CallerState>();
-  /** Callers with at least one request in flight. */
-  private busyCallers = 0;
+  /** How many callers have exactly n requests in flight, for n ≥ 1. */
+  private readonly callersByInFlight: number[] = [];
 
   constructor(private readonly now: () => number = () => performance.now()) {}
 
@@ -83,14 +85,14 @@ export class Admission {
     caller.refill(now);
     if (caller.tokens >= 1) {
       caller.tokens -= 1;
-    } else if (this.othersBusy(caller)) {
+    } else if (this.someoneLighterBusy(caller)) {
       return {
         admitted: false,
         reason: 'rate',
         retryAfterSeconds: Math.max(1, Math.ceil((1 - caller.tokens) / limits.ratePerSecond)),
         detail:
-          `Rate limit: more than ${limits.ratePerSecond} requests/s (burst ${limits.burst}) while other ` +
-          'callers are being served',
+          `Rate limit: more than ${limits.ratePerSecond} requests/s (burst ${limits.burst}) with more ` +
+          'requests in flight than other callers being served',
       };
     }
     return this.enter(caller);
@@ -101,8 +103,19 @@ export class Admission {
     return this.callers.get(key)?.inFlight ?? 0;
   }
 
-  private othersBusy(caller: CallerState): boolean {
-    return this.busyCallers - (caller.inFlight > 0 ? 1 : 0) > 0;
+  /** Whether another caller with fewer requests in flight than this one has some in flight: O(in flight). */
+  private someoneLighterBusy(caller: CallerState): boolean {
+    for (let n = 1; n < caller.inFlight; n++) if ((this.callersByInFlight[n] ?? 0) > 0) return true;
+    return false;
+  }
+
+  /** Keeps `callersByInFlight` right around a change of a caller's requests in flight. */
+  private track(caller: CallerState, change: () => void): void {
+    const before = caller.inFlight;
+    change();
+    const after = caller.inFlight;
+    if (before > 0) this.callersByInFlight[before]--;
+    if (after > 0) this.callersByInFlight[after] = (this.callersByInFlight[after] ?? 0) + 1;
   }
 
   private stateOf(key: string, limits: CallerLimits, now: number): CallerState {
@@ -121,14 +134,14 @@ export class Admission {
   }
 
   private enter(caller: CallerState): Ticket {
-    if (caller.inFlight === 0) this.busyCallers++;
-    let state: 'running' | 'waiting' | 'done';
+    let state: 'running' | 'waiting' | 'done' = 'running';
     let turn: Promise<void> | undefined;
     const waiter: Waiter = { start: () => undefined };
-    if (caller.running < caller.limits.maxConcurrent) {
-      caller.running++;
-      state = 'running';
-    } else {
+    this.track(caller, () => {
+      if (caller.running < caller.limits.maxConcurrent) {
+        caller.running++;
+        return;
+      }
       state = 'waiting';
       turn = new Promise<void>((resolve) => {
         waiter.start = () => {
@@ -137,21 +150,22 @@ export class Admission {
         };
       });
       caller.waiting.push(waiter);
-    }
+    });
     const release = () => {
       if (state === 'done') return;
-      if (state === 'running') {
-        caller.running--;
-        const next = caller.waiting.shift();
-        if (next) {
-          caller.running++;
-          next.start();
+      this.track(caller, () => {
+        if (state === 'running') {
+          caller.running--;
+          const next = caller.waiting.shift();
+          if (next) {
+            caller.running++;
+            next.start();
+          }
+        } else {
+          caller.waiting.splice(caller.waiting.indexOf(waiter), 1);
         }
-      } else {
-        caller.waiting.splice(caller.waiting.indexOf(waiter), 1);
-      }
-      state = 'done';
-      if (caller.inFlight === 0) this.busyCallers--;
+        state = 'done';
+      });
     };
     return { admitted: true, turn, release };
   }
