@@ -12,6 +12,8 @@ export interface HttpResult {
   ms: number;
   /** Transport error message when status is 0. */
   error?: string;
+  /** Response headers (absent on a transport error). */
+  headers?: http.IncomingHttpHeaders;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
@@ -34,7 +36,7 @@ export function parseLoopbackUrl(raw: string, what: string): URL {
 export interface ClientOptions {
   /** Base URL; request paths are appended to it (e.g. http://127.0.0.1:3000/scim/v2). */
   baseUrl: string;
-  /** Bearer token sent on every request. */
+  /** Bearer token sent on every request; empty for none (e.g. GET /health). */
   token: string;
   /** Upper bound on open sockets; set to the highest concurrency used. */
   maxSockets: number;
@@ -48,7 +50,7 @@ export class HttpClient {
   private readonly host: string;
   private readonly port: number;
   private readonly basePath: string;
-  private readonly authorization: string;
+  private readonly authorization: string | undefined;
   private readonly contentType: string;
   private readonly timeoutMs: number;
   private consecutiveTransportErrors = 0;
@@ -58,7 +60,7 @@ export class HttpClient {
     this.host = url.hostname.replace(/^\[|\]$/g, '');
     this.port = url.port ? Number(url.port) : 80;
     this.basePath = url.pathname.replace(/\/+$/, '');
-    this.authorization = `Bearer ${opts.token}`;
+    this.authorization = opts.token ? `Bearer ${opts.token}` : undefined;
     this.contentType = opts.contentType;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.agent = new http.Agent({
@@ -70,11 +72,16 @@ export class HttpClient {
 
   /** Sends one request; never rejects (transport failures come back as status 0). */
   request(method: Method, path: string, body?: unknown): Promise<HttpResult> {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const headers: http.OutgoingHttpHeaders = {
-      authorization: this.authorization,
-      accept: this.contentType,
-    };
+    return this.requestRaw(method, path, body === undefined ? undefined : Buffer.from(JSON.stringify(body)));
+  }
+
+  /**
+   * Sends one request with a body that is already serialised (the hostile-input workloads build bodies no
+   * JSON.stringify could, e.g. nested 100,000 levels deep); never rejects.
+   */
+  requestRaw(method: Method, path: string, payload?: Buffer): Promise<HttpResult> {
+    const headers: http.OutgoingHttpHeaders = { accept: this.contentType };
+    if (this.authorization) headers.authorization = this.authorization;
     if (payload) {
       headers['content-type'] = this.contentType;
       headers['content-length'] = payload.length;
@@ -101,7 +108,11 @@ export class HttpClient {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () =>
-            finish({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+            finish({
+              status: res.statusCode ?? 0,
+              body: Buffer.concat(chunks).toString('utf8'),
+              headers: res.headers,
+            }),
           );
           res.on('error', (e) => finish({ status: 0, body: '', error: e.message }));
         },
@@ -120,6 +131,12 @@ export class HttpClient {
   close(): void {
     this.agent.destroy();
   }
+}
+
+/** The Retry-After header when it is a whole number of seconds (RFC 9110 also allows a date: not counted). */
+export function retryAfterSeconds(r: HttpResult): number | undefined {
+  const raw = r.headers?.['retry-after'];
+  return typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : undefined;
 }
 
 export function isOk(status: number): boolean {

@@ -14,13 +14,18 @@ export interface Window {
   childrenCpuPercent: number;
 }
 
-function readRssKb(pid: number): number | undefined {
+/** A `Vm…:` line of /proc/<pid>/status in kB: VmRSS (resident now) or VmHWM (resident peak since start). */
+export function readStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
   try {
-    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) : undefined;
   } catch {
     return undefined;
   }
+}
+
+export function readRssKb(pid: number): number | undefined {
+  return readStatusKb(pid, 'VmRSS');
 }
 
 /** The fields of /proc/<pid>/stat after the parenthesised command name (which may contain spaces). */

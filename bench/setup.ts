@@ -14,6 +14,10 @@ export interface SetupResult {
   scimToken: string;
   tenantId: string;
   integrationId: string;
+  /** A second tenant and integration (integration B of the noisy-neighbour workload N1). */
+  scimTokenB: string;
+  tenantIdB: string;
+  integrationIdB: string;
 }
 
 function operatorToken(opts: SetupOptions): string {
@@ -33,22 +37,22 @@ async function post<T>(client: HttpClient, path: string, body: unknown): Promise
   return parsed;
 }
 
-export async function setup(opts: SetupOptions): Promise<SetupResult> {
-  const root = parseLoopbackUrl(opts.serverRoot, '--setup-from');
-  const rootUrl = root.origin + root.pathname.replace(/\/+$/, '');
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15);
+interface Integration {
+  scimPath: string;
+  token: string;
+  tenantId: string;
+  integrationId: string;
+}
 
-  const operator = new HttpClient({
-    baseUrl: rootUrl,
-    token: operatorToken(opts),
-    maxSockets: 1,
-    contentType: 'application/json',
-  });
+/** One tenant (operator API) with one SCIM integration (settings API, with the tenant's admin token). */
+async function tenantWithIntegration(
+  rootUrl: string,
+  operator: HttpClient,
+  label: string,
+): Promise<Integration> {
   const tenant = await post<{ id: string; adminToken: string }>(operator, '/api/v1/tenants', {
-    name: `Bench ${stamp}`,
+    name: `Bench ${label}`,
   });
-  operator.close();
-
   const admin = new HttpClient({
     baseUrl: rootUrl,
     token: tenant.adminToken,
@@ -58,7 +62,7 @@ export async function setup(opts: SetupOptions): Promise<SetupResult> {
   const integration = await post<{ id: string; token: string; scimBaseUrl: string }>(
     admin,
     '/api/v1/scim-integrations',
-    { name: `bench ${stamp}`, provider: 'okta', newGroupName: `Bench users ${stamp}` },
+    { name: `bench ${label}`, provider: 'okta', newGroupName: `Bench users ${label}` },
   );
   admin.close();
 
@@ -70,10 +74,33 @@ export async function setup(opts: SetupOptions): Promise<SetupResult> {
   } catch {
     // keep the default path
   }
-  return {
-    scimUrl: root.origin + scimPath,
-    scimToken: integration.token,
-    tenantId: tenant.id,
-    integrationId: integration.id,
-  };
+  return { scimPath, token: integration.token, tenantId: tenant.id, integrationId: integration.id };
+}
+
+export async function setup(opts: SetupOptions): Promise<SetupResult> {
+  const root = parseLoopbackUrl(opts.serverRoot, '--setup-from');
+  const rootUrl = root.origin + root.pathname.replace(/\/+$/, '');
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15);
+
+  const operator = new HttpClient({
+    baseUrl: rootUrl,
+    token: operatorToken(opts),
+    maxSockets: 1,
+    contentType: 'application/json',
+  });
+  try {
+    const a = await tenantWithIntegration(rootUrl, operator, stamp);
+    const b = await tenantWithIntegration(rootUrl, operator, `${stamp} B`);
+    return {
+      scimUrl: root.origin + a.scimPath,
+      scimToken: a.token,
+      tenantId: a.tenantId,
+      integrationId: a.integrationId,
+      scimTokenB: b.token,
+      tenantIdB: b.tenantId,
+      integrationIdB: b.integrationId,
+    };
+  } finally {
+    operator.close();
+  }
 }

@@ -24,7 +24,7 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
 }
 
-function summarise(samples: number[], errors: number, seconds: number): Summary {
+export function summarise(samples: number[], errors: number, seconds: number): Summary {
   const sorted = Float64Array.from(samples).sort();
   const asArray = Array.from(sorted);
   return {
@@ -164,6 +164,8 @@ export interface WorkloadReport {
   goals: Goal[];
   notes: string[];
   firstErrors: string[];
+  /** A table printed under the workload's line (H1: one row per hostile request). */
+  table?: { header: string[]; rows: string[][] };
   skipped?: string;
   /** Server peak RSS (MB) and CPU (% of one core) during the workload, when a pid was given. */
   serverPeakRssMb?: number;
@@ -220,6 +222,11 @@ export function printWorkload(r: WorkloadReport): void {
       `    warning: other processes used ${fmt(other, 0)}% CPU during this workload; its figures understate the server`,
     );
   }
+  if (r.table) {
+    console.log('');
+    printTable(r.table.header, r.table.rows, '    ');
+    console.log('');
+  }
   for (const g of r.goals) console.log(`    ${formatGoal(g)}`);
   for (const n of r.notes) console.log(`    note: ${n}`);
   if (r.firstErrors.length) {
@@ -229,15 +236,16 @@ export function printWorkload(r: WorkloadReport): void {
 }
 
 /** Prints rows as an aligned text table. */
-export function printTable(header: string[], rows: string[][]): void {
+export function printTable(header: string[], rows: string[][], indent = ''): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
+    indent +
     cells
       .map((c, i) => c.padEnd(widths[i]))
       .join('  ')
       .trimEnd();
   console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  console.log(indent + widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));
 }
 

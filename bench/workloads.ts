@@ -26,10 +26,25 @@ export interface BenchOptions {
   groupInFlight: number;
   /** When set, W4 walks at most this many pages (half at the start, half at the end of the directory). */
   w4MaxPages?: number;
+  /** N1: integration B's requests in flight, alone and under the flood. */
+  neighbourInFlight: number;
+  /** N1: integration A's requests in flight during the flood, and the flood's length in seconds. */
+  floodInFlight: number;
+  floodSeconds: number;
+  /** H1, M1: the server's request body limit in bytes (BODY_LIMIT_BYTES). */
+  bodyLimit: number;
+  /** M1: rounds of `m1Parallel` bodies at the body limit, all in flight at once. */
+  m1Rounds: number;
+  m1Parallel: number;
 }
 
 export interface BenchContext {
   client: HttpClient;
+  /** The SCIM base URL and integration A's token (the workloads that need clients of their own). */
+  url: string;
+  token: string;
+  /** Integration B's token (N1), in another tenant. */
+  tokenB?: string;
   options: BenchOptions;
   runId: string;
   /** Users known to exist: created by this run, or read from the directory when W1 did not run. */
@@ -46,7 +61,7 @@ function check(r: HttpResult, ok: boolean, problem: string): string | undefined 
   return isOk(r.status) && !ok ? problem : undefined;
 }
 
-function report(name: string, rec: Recorder | undefined, extras: string[] = []): WorkloadReport {
+export function report(name: string, rec: Recorder | undefined, extras: string[] = []): WorkloadReport {
   return {
     name,
     summary: rec?.summary(),
@@ -62,7 +77,7 @@ function down(ctx: BenchContext): () => boolean {
   return () => ctx.client.down;
 }
 
-function pick<T>(list: readonly T[]): T {
+export function pick<T>(list: readonly T[]): T {
   return list[Math.floor(Math.random() * list.length)];
 }
 
@@ -88,17 +103,41 @@ export async function measured(name: string, ctx: BenchContext, w: Workload): Pr
   const clientCpu = cpu.percent();
   const machineCpu = machine.percent();
   const window = ctx.monitor?.endWindow();
+  // A workload with phases (N1) measures each phase itself; the whole window fills in the rest.
   for (const r of reports) {
     if (r.skipped) continue;
-    r.clientCpuPercent = clientCpu;
-    r.machineCpuPercent = machineCpu;
+    r.clientCpuPercent ??= clientCpu;
+    r.machineCpuPercent ??= machineCpu;
     if (window) {
-      r.serverPeakRssMb = window.peakRssMb;
-      r.serverCpuPercent = window.cpuPercent;
-      r.databaseCpuPercent = window.childrenCpuPercent;
+      r.serverPeakRssMb ??= window.peakRssMb;
+      r.serverCpuPercent ??= window.cpuPercent;
+      r.databaseCpuPercent ??= window.childrenCpuPercent;
     }
   }
   return reports;
+}
+
+/** Load figures of one phase of a workload: call the result when the phase ends, and copy them to its report. */
+export function phaseLoad(ctx: BenchContext): () => Partial<WorkloadReport> {
+  const cpu = new ClientCpu();
+  const machine = new MachineCpu();
+  ctx.monitor?.beginWindow();
+  cpu.begin();
+  machine.begin();
+  return () => {
+    const window = ctx.monitor?.endWindow();
+    return {
+      clientCpuPercent: cpu.percent(),
+      machineCpuPercent: machine.percent(),
+      ...(window
+        ? {
+            serverPeakRssMb: window.peakRssMb,
+            serverCpuPercent: window.cpuPercent,
+            databaseCpuPercent: window.childrenCpuPercent,
+          }
+        : {}),
+    };
+  };
 }
 
 // ------------------------------------------------------------------------------------- shared helpers
