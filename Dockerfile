@@ -17,9 +17,15 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# Without DATABASE_URL the server runs the embedded PostgreSQL with its data in ./.data (mount a volume there to
+# keep it): a folder the unprivileged user owns. Run as root instead (--user 0) and the embedded PostgreSQL runs
+# as the user `postgres`, created on first start (see the README, "Running as root").
+RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-# The server applies pending migrations, then serves; SIGTERM finishes in-flight requests first.
+# The server applies pending migrations, then serves. On SIGTERM (docker stop) it stops taking connections,
+# answers the requests in flight, closes the database pool and stops the embedded PostgreSQL cleanly, then exits 0;
+# it gives up after 15 s (exit 1), so give `docker stop` more than that (`-t 20`, compose's stop_grace_period: 20s).
 CMD ["node", "--max-semi-space-size=4", "--max-old-space-size=160", "dist/apps/api/src/main.js"]

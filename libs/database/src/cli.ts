@@ -15,7 +15,7 @@ async function database(throwaway: boolean): Promise<{ url: string; db?: Embedde
   const dir = throwaway
     ? mkdtempSync(join(tmpdir(), 'rollcall-migrate-'))
     : (process.env.DATA_DIR ?? './.data');
-  const db = await startEmbeddedPostgres({ dir, persistent: true, database: 'rollcall' });
+  const db = await startEmbeddedPostgres({ dir, persistent: !throwaway, database: 'rollcall' });
   return { url: db.url, db, dir: throwaway ? dir : undefined };
 }
 
