@@ -60,7 +60,17 @@ export class AdmissionService {
       caller.kind === 'scim'
         ? this.admission.admit(`scim:${caller.integrationId}`, this.config.limits.scim)
         : this.admission.admit(`admin:${caller.tokenId}`, this.config.limits.admin);
-    if (!ticket.admitted) return { ...ticket, status: 429, caller };
+    if (!ticket.admitted) {
+      res.once('close', ticket.release);
+      return {
+        admitted: false,
+        status: 429,
+        reason: ticket.reason,
+        retryAfterSeconds: ticket.retryAfterSeconds,
+        detail: ticket.detail,
+        caller,
+      };
+    }
     res.once('close', ticket.release);
     if (ticket.turn && !(await this.waitTurn(ticket.turn, res, ticket.release))) {
       return {

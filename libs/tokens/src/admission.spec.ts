@@ -49,6 +49,10 @@ describe(Admission.name, () => {
       const r = refusal(admit('k'));
       expect(r).toMatchObject({ reason: 'in-flight', retryAfterSeconds: 1 });
       expect(r.detail).toContain(`at most ${LIMITS.maxInFlight}`);
+      // The refused request counts until its answer is sent.
+      expect(admission.inFlight('k')).toBe(LIMITS.maxInFlight + 1);
+      r.release();
+      r.release();
       expect(admission.inFlight('k')).toBe(LIMITS.maxInFlight);
       // Another caller is not affected.
       expect(ticket(admit('other')).turn).toBeUndefined();
@@ -107,6 +111,22 @@ describe(Admission.name, () => {
         b.shift()!.release();
         b.push(ticket(admit('b')));
       }
+    });
+
+    it("keeps counting a flood's refused requests until they are answered, so the flood stays the heavier caller", () => {
+      const { admit } = setup({ ...WIDE, burst: 2 });
+      const other = [ticket(admit('other')), ticket(admit('other'))];
+      const flood = [ticket(admit('flood')), ticket(admit('flood')), ticket(admit('flood'))];
+      const refused = [refusal(admit('flood')), refusal(admit('flood')), refusal(admit('flood'))];
+      // The flood's admitted requests end; its refusals are still waiting to be answered.
+      flood.forEach((t) => t.release());
+      refused.push(refusal(admit('flood')));
+      // The other caller, over its rate too, is not refused: the flood is heavier.
+      for (let i = 0; i < 5; i++) {
+        other.shift()!.release();
+        other.push(ticket(admit('other')));
+      }
+      refused.forEach((r) => r.release());
     });
 
     it('never refuses a caller within its rate, however busy the others are', () => {

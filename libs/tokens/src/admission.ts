@@ -9,6 +9,11 @@ export interface Refusal {
   /** Whole seconds the caller should wait before it tries again (the `Retry-After` header). */
   retryAfterSeconds: number;
   detail: string;
+  /**
+   * A refused request still counts as the caller's until its answer is sent (a refusal is answered after a
+   * pause): a client that floods keeps its many requests in flight even while they are refused. Idempotent.
+   */
+  release(): void;
 }
 
 export interface Ticket {
@@ -29,6 +34,8 @@ class CallerState {
   refilledAt: number;
   running = 0;
   readonly waiting: Waiter[] = [];
+  /** Refused requests whose answer has not been sent yet. */
+  refused = 0;
 
   constructor(
     readonly limits: CallerLimits,
@@ -39,7 +46,7 @@ class CallerState {
   }
 
   get inFlight(): number {
-    return this.running + this.waiting.length;
+    return this.running + this.waiting.length + this.refused;
   }
 
   refill(now: number): void {
@@ -57,7 +64,8 @@ const MAX_TRACKED = 10_000;
  * request, before any body is read (DESIGN.md, "Sharing one server fairly").
  *
  * - **In flight**: at most `maxConcurrent` requests of a caller run at once; the next ones wait in arrival
- *   order, up to `maxInFlight` running and waiting together. Past that a caller is running away: 429.
+ *   order, up to `maxInFlight` in flight (running, waiting, or refused and not yet answered). Past that a
+ *   caller is running away: 429.
  * - **Rate**: a token bucket (`ratePerSecond`, `burst`). A caller within its rate is never refused. Over
  *   it, a caller is refused (429) only while another caller with fewer requests in flight is being served:
  *   alone, a caller may use the whole server (work-conserving); callers with the same demand share it
@@ -75,30 +83,45 @@ export class Admission {
     const now = this.now();
     const caller = this.stateOf(key, limits, now);
     if (caller.inFlight >= limits.maxInFlight) {
-      return {
-        admitted: false,
-        reason: 'in-flight',
-        retryAfterSeconds: 1,
-        detail: `Too many requests in flight: at most ${limits.maxInFlight} at once for one token`,
-      };
+      return this.refuse(
+        caller,
+        'in-flight',
+        1,
+        `Too many requests in flight: at most ${limits.maxInFlight} at once for one token`,
+      );
     }
     caller.refill(now);
     if (caller.tokens >= 1) {
       caller.tokens -= 1;
     } else if (this.someoneLighterBusy(caller)) {
-      return {
-        admitted: false,
-        reason: 'rate',
-        retryAfterSeconds: Math.max(1, Math.ceil((1 - caller.tokens) / limits.ratePerSecond)),
-        detail:
-          `Rate limit: more than ${limits.ratePerSecond} requests/s (burst ${limits.burst}) with more ` +
+      return this.refuse(
+        caller,
+        'rate',
+        Math.max(1, Math.ceil((1 - caller.tokens) / limits.ratePerSecond)),
+        `Rate limit: more than ${limits.ratePerSecond} requests/s (burst ${limits.burst}) with more ` +
           'requests in flight than other callers being served',
-      };
+      );
     }
     return this.enter(caller);
   }
 
-  /** Requests in flight (running and waiting) for a caller; for tests and metrics. */
+  private refuse(
+    caller: CallerState,
+    reason: RefusalReason,
+    retryAfterSeconds: number,
+    detail: string,
+  ): Refusal {
+    this.track(caller, () => caller.refused++);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.track(caller, () => caller.refused--);
+    };
+    return { admitted: false, reason, retryAfterSeconds, detail, release };
+  }
+
+  /** Requests in flight (running, waiting, and refused but not yet answered) for a caller. */
   inFlight(key: string): number {
     return this.callers.get(key)?.inFlight ?? 0;
   }
