@@ -1,4 +1,5 @@
 import { ScimException } from './scim.exception';
+import { limitExceeded, MAX_ATTRIBUTE_LIST_LENGTH } from './scim-limits';
 import { SCIM_SCHEMAS } from './schema';
 
 /** The parameters of a SCIM list or search (RFC 7644 §3.4.2, §3.4.3). */
@@ -57,9 +58,21 @@ function lookup(source: Record<string, unknown>, name: string): unknown {
   return key === undefined ? undefined : source[key];
 }
 
+/** `sortBy` names one attribute; a `.search` body could otherwise carry a megabyte of it. */
+function attributePath(name: string, value: unknown): string | undefined {
+  const path = text(name, value);
+  if (path !== undefined && path.length > MAX_ATTRIBUTE_LIST_LENGTH) {
+    throw limitExceeded(
+      `'${name}' has ${path.length} characters; the limit is ${MAX_ATTRIBUTE_LIST_LENGTH} characters.`,
+    );
+  }
+  return path;
+}
+
 /**
  * Reads list parameters from a query string or a `.search` body. `startIndex` below 1 means 1; `count`
- * defaults to `defaultCount`, is capped at `maxResults`, and 0 asks only for `totalResults`.
+ * defaults to `defaultCount`, is capped at `maxResults`, and 0 asks only for `totalResults`. The filter and
+ * `attributes` / `excludedAttributes` are checked against their limits where they are parsed.
  */
 export function parseListQuery(
   source: Record<string, unknown>,
@@ -75,7 +88,7 @@ export function parseListQuery(
     filter: text('filter', lookup(source, 'filter')),
     startIndex,
     count,
-    sortBy: text('sortBy', lookup(source, 'sortBy')),
+    sortBy: attributePath('sortBy', lookup(source, 'sortBy')),
     sortOrder: text('sortOrder', lookup(source, 'sortOrder')),
     attributes: text('attributes', lookup(source, 'attributes')),
     excludedAttributes: text('excludedAttributes', lookup(source, 'excludedAttributes')),

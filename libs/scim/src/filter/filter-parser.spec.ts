@@ -1,6 +1,7 @@
 import { ScimException } from '../scim.exception';
 import type { FilterNode } from './filter-ast';
-import { MAX_FILTER_DEPTH, MAX_FILTER_LENGTH, parseFilter, parsePath } from './filter-parser';
+import { MAX_FILTER_DEPTH, MAX_FILTER_LENGTH, MAX_FILTER_TERMS } from '../scim-limits';
+import { parseFilter, parsePath } from './filter-parser';
 
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const eq = (path: string, value: string | number | boolean | null): FilterNode => ({
@@ -200,13 +201,40 @@ describe('parseFilter', () => {
 
   it('limits length and depth', () => {
     const long = `userName eq "${'a'.repeat(MAX_FILTER_LENGTH)}"`;
-    expect(scimError(() => parseFilter(long)).detail).toMatch(/longer than 4096/);
+    expect(scimError(() => parseFilter(long)).detail).toMatch(/the limit is 4096 characters/);
     const ok = `${'('.repeat(MAX_FILTER_DEPTH)}a pr${')'.repeat(MAX_FILTER_DEPTH)}`;
     expect(parseFilter(ok)).toEqual({ kind: 'present', path: 'a' });
     const deep = `${'('.repeat(MAX_FILTER_DEPTH + 1)}a pr${')'.repeat(MAX_FILTER_DEPTH + 1)}`;
     expect(scimError(() => parseFilter(deep)).detail).toMatch(/deeper than 50/);
     const nots = `${'not ('.repeat(MAX_FILTER_DEPTH)}a pr${')'.repeat(MAX_FILTER_DEPTH)}`;
     expect(scimError(() => parseFilter(nots)).scimType).toBe('invalidFilter');
+  });
+
+  it('limits the number of comparisons and presence tests', () => {
+    const terms = (n: number): string => Array.from({ length: n }, (_, i) => `a${i} eq ${i}`).join(' or ');
+    expect(parseFilter(terms(MAX_FILTER_TERMS))).toMatchObject({ kind: 'or' });
+    const error = scimError(() => parseFilter(terms(MAX_FILTER_TERMS + 1)));
+    expect(error.scimType).toBe('invalidFilter');
+    expect(error.detail).toMatch(/More than 100 comparisons \(the limit is 100\)/);
+    const inValuePaths = Array.from({ length: 51 }, () => 'emails[type pr and value pr]').join(' or ');
+    expect(scimError(() => parseFilter(inValuePaths)).detail).toMatch(/the limit is 100/);
+  });
+
+  it('reads a filter at the length limit in one pass, whatever its shape', () => {
+    // Long words, long strings and many short terms are each tokenised once.
+    const word = `urn:${'a:'.repeat((MAX_FILTER_LENGTH - 10) / 2)}x pr`;
+    expect(parseFilter(word)).toEqual({ kind: 'present', path: word.slice(0, -3) });
+    const escapes = `x eq "${'\\"'.repeat((MAX_FILTER_LENGTH - 10) / 2)}"`;
+    expect(parseFilter(escapes)).toMatchObject({
+      kind: 'compare',
+      value: '"'.repeat((MAX_FILTER_LENGTH - 10) / 2),
+    });
+  });
+
+  it('reports the length limit for a PATCH path with invalidPath', () => {
+    const error = scimError(() => parsePath(`a${'b'.repeat(MAX_FILTER_LENGTH)}`));
+    expect(error.scimType).toBe('invalidPath');
+    expect(error.detail).toMatch(/has 4097 characters; the limit is 4096 characters/);
   });
 });
 

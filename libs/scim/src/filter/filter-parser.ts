@@ -17,13 +17,15 @@
  *
  * Leniencies (documented, deliberate): any whitespace separates tokens; `not` may precede any expression, not
  * only a parenthesised one; keywords, operators and literals are case-insensitive.
+ *
+ * Bounded work: the text is at most MAX_FILTER_LENGTH characters and is read once, left to right; recursion
+ * (parentheses, `not`, value filters) is at most MAX_FILTER_DEPTH deep; at most MAX_FILTER_TERMS comparisons
+ * reach the database. Each limit is a 400 naming it.
  */
 import { ScimException } from '../scim.exception';
+import { MAX_FILTER_DEPTH, MAX_FILTER_LENGTH, MAX_FILTER_TERMS } from '../scim-limits';
 import type { ScimErrorType } from '../schema/scim-schema.types';
 import { COMPARE_OPS, type CompareOp, type FilterNode, type FilterValue, type ScimPath } from './filter-ast';
-
-export const MAX_FILTER_LENGTH = 4096;
-export const MAX_FILTER_DEPTH = 50;
 
 type TokenKind = 'word' | 'string' | '(' | ')' | '[' | ']' | 'eof';
 
@@ -118,6 +120,7 @@ function assertNotSubAttribute(path: string, pos: number): void {
 class Parser {
   private index = 0;
   private depth = 0;
+  private terms = 0;
 
   constructor(private readonly tokens: Token[]) {}
 
@@ -148,6 +151,13 @@ class Parser {
 
   leave(): void {
     this.depth--;
+  }
+
+  /** Counts a comparison or presence test. */
+  term(pos: number): void {
+    if (++this.terms > MAX_FILTER_TERMS) {
+      fail(`More than ${MAX_FILTER_TERMS} comparisons (the limit is ${MAX_FILTER_TERMS})`, pos);
+    }
   }
 
   parseOr(inValuePath: boolean): FilterNode {
@@ -218,6 +228,7 @@ class Parser {
       return { kind: 'valuePath', path, filter };
     }
     const op = opToken.kind === 'word' ? opToken.text.toLowerCase() : '';
+    if (op === 'pr' || isCompareOp(op)) this.term(pathToken.pos);
     if (op === 'pr') return { kind: 'present', path };
     if (isCompareOp(op)) return { kind: 'compare', path, op, value: parseValue(this.next()) };
     return fail(`Expected an operator after '${pathToken.text}' but found ${describe(opToken)}`, opToken.pos);
@@ -243,7 +254,11 @@ function run<T>(text: unknown, what: string, scimType: ScimErrorType, body: (p: 
     throw new ScimException(400, scimType, `The ${what} is empty`);
   }
   if (text.length > MAX_FILTER_LENGTH) {
-    throw new ScimException(400, scimType, `The ${what} is longer than ${MAX_FILTER_LENGTH} characters`);
+    throw new ScimException(
+      400,
+      scimType,
+      `The ${what} has ${text.length} characters; the limit is ${MAX_FILTER_LENGTH} characters.`,
+    );
   }
   try {
     const parser = new Parser(tokenize(text));

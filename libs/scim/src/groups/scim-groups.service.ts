@@ -4,11 +4,19 @@ import { isUniqueViolation, SqlService, StatisticsService, type SqlRunner } from
 import { distinctUuids, memberships, type MemberScope } from '@rollcall/groups';
 import type { ScimCaller } from '@rollcall/tokens';
 import { GROUP_FILTER_TARGET, isUuid } from '../filter';
-import { applyPatch, type MemberChange } from '../patch';
-import { project, wantsAttribute, type ProjectionOptions } from '../projection';
-import { findKey, getIgnoringCase, isPlainObject, normalizeResource, type ScimResource } from '../resource';
+import { applyPatch, parsePatchBody, type MembersChange } from '../patch';
+import { parseProjection, type Projection, type ProjectionOptions } from '../projection';
+import {
+  checkResourceSize,
+  findKey,
+  getIgnoringCase,
+  isPlainObject,
+  normalizeResource,
+  type ScimResource,
+} from '../resource';
 import { GROUP_RESOURCE } from '../schema';
 import { ScimException } from '../scim.exception';
+import { checkIndexedText, limitExceeded, MAX_MEMBERS_PER_REQUEST } from '../scim-limits';
 import { ScimNoContent, ScimResourceResult } from '../scim-http';
 import { ScimPage, type ScimListQuery } from '../scim-list';
 import {
@@ -38,6 +46,12 @@ interface MemberRow {
 
 const COLUMNS = 'id, name, resource, version, created_at, updated_at';
 
+/** The indexed columns derived from a resource. */
+interface GroupColumns {
+  displayName: string;
+  externalId: string | null;
+}
+
 /**
  * SCIM /Groups of one integration's directory. Groups pushed by an identity provider are groups of the
  * tenant owned by the integration; their members are users of the same directory (groups do not nest).
@@ -46,6 +60,7 @@ const COLUMNS = 'id, name, resource, version, created_at, updated_at';
 @Injectable()
 export class ScimGroupsService {
   private readonly baseUrl: string;
+  private readonly maxResourceBytes: number;
   readonly maxResultsLimit: number;
 
   constructor(
@@ -55,25 +70,21 @@ export class ScimGroupsService {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.baseUrl = `${config.publicUrl}/scim/v2`;
+    this.maxResourceBytes = config.bodyLimitBytes;
     this.maxResultsLimit = config.scimMaxResults;
   }
 
   async create(
     ctx: ScimRequestContext,
     body: unknown,
-    projection: ProjectionOptions,
+    options: ProjectionOptions,
   ): Promise<ScimResourceResult> {
     const { caller } = ctx;
+    const projection = parseProjection(options, GROUP_RESOURCE);
     const { resource, members } = normalizeGroup(body, 'create');
-    const displayName = displayNameOf(resource);
+    const { displayName, externalId } = columnsOf(resource);
     const row = await this.inTransaction(async (tx) => {
-      const params: unknown[] = [
-        caller.tenantId,
-        caller.integrationId,
-        displayName,
-        externalIdOf(resource),
-        resource,
-      ];
+      const params: unknown[] = [caller.tenantId, caller.integrationId, displayName, externalId, resource];
       const [created] = await tx.query<GroupRow>(
         this.events.wrap(
           `WITH g AS (INSERT INTO groups (tenant_id, integration_id, name, external_id, resource)
@@ -86,21 +97,22 @@ export class ScimGroupsService {
         params,
       );
       if (members !== undefined)
-        await this.applyMembers(tx, caller, created.id, [{ kind: 'add', values: members }]);
+        await this.applyMembers(tx, caller, created.id, { replaceAll: false, add: members, remove: [] });
       return created;
     }, displayName);
     return this.result(caller, row, projection);
   }
 
-  async get(caller: ScimCaller, id: string, projection: ProjectionOptions): Promise<ScimResourceResult> {
+  async get(caller: ScimCaller, id: string, options: ProjectionOptions): Promise<ScimResourceResult> {
+    const projection = parseProjection(options, GROUP_RESOURCE);
     const row = await this.find(this.sql, caller, id, false);
     if (!row) throw notFound(id);
     return this.result(caller, row, projection);
   }
 
   async list(caller: ScimCaller, q: ScimListQuery): Promise<ScimPage> {
+    const projection = parseProjection(q, GROUP_RESOURCE);
     const { where, params, order, offset } = directoryQuery(caller, q, GROUP_FILTER_TARGET);
-    const projection = { attributes: q.attributes, excludedAttributes: q.excludedAttributes };
     let rows: GroupRow[] = [];
     if (q.count > 0) {
       rows = await this.sql.query<GroupRow>(
@@ -111,7 +123,7 @@ export class ScimGroupsService {
     const total = await exactTotal(rows.length, q, () =>
       this.sql.query<{ n: string }>(`SELECT count(*) AS n FROM groups g WHERE ${where}`, params),
     );
-    const members = wantsAttribute(projection, 'members', GROUP_RESOURCE)
+    const members = projection.wants('members')
       ? await this.members(
           caller,
           rows.map((r) => r.id),
@@ -129,20 +141,21 @@ export class ScimGroupsService {
     id: string,
     body: unknown,
     ifMatch: number | undefined,
-    projection: ProjectionOptions,
+    options: ProjectionOptions,
   ): Promise<ScimResourceResult> {
     const { caller } = ctx;
     if (!isUuid(id)) throw notFound(id);
+    const projection = parseProjection(options, GROUP_RESOURCE);
     const { resource, members } = normalizeGroup(body, 'replace');
-    const displayName = displayNameOf(resource);
+    const columns = columnsOf(resource);
     const row = await this.inTransaction(async (tx) => {
       const current = await this.find(tx, caller, id, true);
       if (!current) throw notFound(id);
       checkVersion(ifMatch, current.version);
       // PUT replaces the resource, members included: the members given, or none.
-      await this.applyMembers(tx, caller, id, [{ kind: 'replace', values: members ?? [] }]);
-      return this.write(tx, ctx, id, resource, displayName);
-    }, displayName);
+      await this.applyMembers(tx, caller, id, { replaceAll: true, add: members ?? [], remove: [] });
+      return this.write(tx, ctx, id, resource, columns);
+    }, columns.displayName);
     return this.result(caller, row, projection);
   }
 
@@ -151,24 +164,29 @@ export class ScimGroupsService {
     id: string,
     body: unknown,
     ifMatch: number | undefined,
-    projection: ProjectionOptions,
+    options: ProjectionOptions,
   ): Promise<ScimResourceResult | ScimNoContent> {
     const { caller } = ctx;
     if (!isUuid(id)) throw notFound(id);
     let name: string | undefined;
-    const wantsBody = projection.attributes !== undefined || projection.excludedAttributes !== undefined;
+    const wantsBody = options.attributes !== undefined || options.excludedAttributes !== undefined;
+    const projection = parseProjection(options, GROUP_RESOURCE);
+    // Validated before the row is locked; only applying the operations needs the stored group.
+    const operations = parsePatchBody(body);
     const row = await this.inTransaction(
       async (tx) => {
         const current = await this.find(tx, caller, id, true);
         if (!current) throw notFound(id);
         checkVersion(ifMatch, current.version);
-        const patched = applyPatch(current.resource, body, GROUP_RESOURCE, { resourceId: id });
-        name = displayNameOf(patched.resource);
+        const patched = applyPatch(current.resource, operations, GROUP_RESOURCE, { resourceId: id });
+        if (patched.changed) checkResourceSize('Group', patched.resource, this.maxResourceBytes);
+        const columns = columnsOf(patched.resource);
+        name = columns.displayName;
         // A PATCH that changes nothing (a re-added member, a removed non-member) writes nothing: no new
         // version, no activity event.
-        const membersChanged = await this.applyMembers(tx, caller, id, patched.members ?? []);
+        const membersChanged = patched.members ? await this.applyMembers(tx, caller, id, patched.members) : 0;
         if (!patched.changed && membersChanged === 0) return current;
-        return this.write(tx, ctx, id, patched.resource, name, wantsBody ? 200 : 204);
+        return this.write(tx, ctx, id, patched.resource, columns, wantsBody ? 200 : 204);
       },
       () => name,
     );
@@ -198,40 +216,38 @@ export class ScimGroupsService {
   }
 
   /**
-   * Applies membership changes in order; a member that is no user of this directory is a 400. Returns how many
-   * memberships changed (re-adding a member or removing a non-member changes none).
+   * Applies a net membership change in at most two statements; a member added that is no user of this
+   * directory is a 400. Returns how many memberships changed (re-adding a member or removing a non-member
+   * changes none).
    */
   private async applyMembers(
     tx: SqlRunner,
     caller: ScimCaller,
     groupId: string,
-    changes: MemberChange[],
+    change: MembersChange,
   ): Promise<number> {
     const scope: MemberScope = { tenantId: caller.tenantId, integrationId: caller.integrationId };
-    let changed = 0;
-    for (const change of changes) {
-      if (change.kind === 'removeAll') {
-        changed += await memberships.removeAll(tx, caller.tenantId, groupId);
-        continue;
-      }
-      const { ids, invalid } = distinctUuids(change.values);
-      if (change.kind === 'remove') {
-        changed += await memberships.remove(tx, caller.tenantId, groupId, ids);
-        continue;
-      }
-      if (invalid.length > 0) throw unknownMembers(invalid);
-      if (change.kind === 'add') {
-        const { added, unknown } = await memberships.add(tx, scope, groupId, ids);
-        if (unknown.length > 0) throw unknownMembers(unknown);
-        changed += added;
-      } else {
-        const result = await memberships.replace(tx, scope, groupId, ids);
-        if (result.unknown.length > 0) throw unknownMembers(result.unknown);
-        changed += result.changed;
-      }
-    }
-    this.statistics.noteWrites('group_members', changed);
-    return changed;
+    const adding = distinctUuids(change.add);
+    if (adding.invalid.length > 0) throw unknownMembers(adding.invalid);
+    const result = change.replaceAll
+      ? await memberships.replace(tx, scope, groupId, adding.ids)
+      : await this.removeThenAdd(tx, scope, groupId, distinctUuids(change.remove).ids, adding.ids);
+    if (result.unknown.length > 0) throw unknownMembers(result.unknown);
+    this.statistics.noteWrites('group_members', result.changed);
+    return result.changed;
+  }
+
+  /** Removes and adds members (two disjoint sets); a member id that is not a UUID names no member to remove. */
+  private async removeThenAdd(
+    tx: SqlRunner,
+    scope: MemberScope,
+    groupId: string,
+    removed: string[],
+    added: string[],
+  ): Promise<{ changed: number; unknown: string[] }> {
+    const gone = await memberships.remove(tx, scope.tenantId, groupId, removed);
+    const { added: joined, unknown } = await memberships.add(tx, scope, groupId, added);
+    return { changed: gone + joined, unknown };
   }
 
   private async write(
@@ -239,7 +255,7 @@ export class ScimGroupsService {
     ctx: ScimRequestContext,
     id: string,
     resource: ScimResource,
-    displayName: string,
+    { displayName, externalId }: GroupColumns,
     status = 200,
   ): Promise<GroupRow> {
     const params: unknown[] = [
@@ -247,7 +263,7 @@ export class ScimGroupsService {
       ctx.caller.integrationId,
       id,
       displayName,
-      externalIdOf(resource),
+      externalId,
       resource,
     ];
     const [row] = await tx.query<GroupRow>(
@@ -315,9 +331,9 @@ export class ScimGroupsService {
   private async result(
     caller: ScimCaller,
     row: GroupRow,
-    projection: ProjectionOptions,
+    projection: Projection,
   ): Promise<ScimResourceResult> {
-    const members = wantsAttribute(projection, 'members', GROUP_RESOURCE)
+    const members = projection.wants('members')
       ? ((await this.members(caller, [row.id])).get(row.id) ?? [])
       : undefined;
     return new ScimResourceResult(
@@ -330,7 +346,7 @@ export class ScimGroupsService {
   private render(
     row: GroupRow,
     members: MemberRow[] | undefined,
-    projection: ProjectionOptions,
+    projection: Projection,
   ): Record<string, unknown> {
     const { schemas, ...rest } = row.resource;
     const full: Record<string, unknown> = { schemas, id: row.id, ...rest, displayName: row.name };
@@ -349,14 +365,14 @@ export class ScimGroupsService {
       location: `${this.baseUrl}/Groups/${row.id}`,
       version: `W/"${row.version}"`,
     };
-    return project(full, GROUP_RESOURCE, projection);
+    return projection.apply(full);
   }
 }
 
 /**
- * Normalises a POST/PUT body with its `members` taken out first: they live in their own table, and the member
- * list of a large group must cost linear time (normalising a multi-valued attribute compares every pair of
- * its elements, which takes seconds for a few thousand members).
+ * Normalises a POST/PUT body with its `members` taken out first: they live in their own table, may number
+ * tens of thousands (more than MAX_VALUES_PER_ATTRIBUTE allows any other attribute), and need no more than
+ * their ids. More than MAX_MEMBERS_PER_REQUEST of them is a 400, before any is read.
  */
 function normalizeGroup(
   body: unknown,
@@ -367,11 +383,20 @@ function normalizeGroup(
     return { resource: normalizeResource(body, GROUP_RESOURCE, mode).resource };
   }
   const { [key]: members, ...rest } = body;
+  // As for any multi-valued attribute: a single member is a list of one, and null means none.
+  const list: unknown[] | undefined =
+    members === null ? undefined : Array.isArray(members) ? (members as unknown[]) : [members];
+  if (list && list.length > MAX_MEMBERS_PER_REQUEST) {
+    throw limitExceeded(
+      `The request has ${list.length} group members; the limit is ${MAX_MEMBERS_PER_REQUEST} members per request.`,
+    );
+  }
   const { resource } = normalizeResource(rest, GROUP_RESOURCE, mode);
-  if (members === null) return { resource };
-  // As for any multi-valued attribute: a single member is a list of one, null elements are dropped, and a
-  // plain string is the member's value.
-  const list: unknown[] = Array.isArray(members) ? (members as unknown[]) : [members];
+  return list ? { resource, members: memberIdsOf(list) } : { resource };
+}
+
+/** The ids of listed members: null elements are dropped, and a plain string is the member's value. */
+function memberIdsOf(list: unknown[]): string[] {
   const values: string[] = [];
   for (const m of list) {
     if (m === null) continue;
@@ -381,21 +406,19 @@ function normalizeGroup(
     }
     values.push(value);
   }
-  return { resource, members: values };
+  return values;
 }
 
-function displayNameOf(resource: ScimResource): string {
-  const name = resource.displayName;
-  if (typeof name !== 'string' || name.trim() === '') {
+/** The indexed columns of a group, checked before they reach the database. */
+function columnsOf(resource: ScimResource): GroupColumns {
+  const displayName = resource.displayName;
+  if (typeof displayName !== 'string' || displayName.trim() === '') {
     throw new ScimException(400, 'invalidValue', 'displayName is required');
   }
-  if (name.length > 1024)
-    throw new ScimException(400, 'invalidValue', 'displayName is longer than 1024 characters');
-  return name;
-}
-
-function externalIdOf(resource: ScimResource): string | null {
-  return typeof resource.externalId === 'string' ? resource.externalId : null;
+  checkIndexedText('displayName', displayName);
+  const externalId = typeof resource.externalId === 'string' ? resource.externalId : null;
+  if (externalId !== null) checkIndexedText('externalId', externalId);
+  return { displayName, externalId };
 }
 
 function unknownMembers(values: string[]): ScimException {

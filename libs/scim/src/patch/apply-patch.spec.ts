@@ -1,7 +1,14 @@
 import { ScimException } from '../scim.exception';
-import { GROUP_RESOURCE, SCIM_SCHEMAS, USER_RESOURCE } from '../schema';
+import {
+  MAX_ATTRIBUTES_PER_OBJECT,
+  MAX_MEMBERS_PER_REQUEST,
+  MAX_PATCH_OPERATIONS,
+  MAX_VALUES_PER_ATTRIBUTE,
+} from '../scim-limits';
+import { GROUP_RESOURCE, SCIM_SCHEMAS, USER_RESOURCE, type ScimResourceDefinition } from '../schema';
 import type { ScimResource } from '../resource';
-import { applyPatch, type MemberChange } from './apply-patch';
+import { applyPatch, parsePatchBody, type ApplyPatchOptions } from './apply-patch';
+import type { MembersChange } from './member-changes';
 
 const USER = SCIM_SCHEMAS.user;
 const ENTERPRISE = SCIM_SCHEMAS.enterpriseUser;
@@ -9,6 +16,16 @@ const GROUP = SCIM_SCHEMAS.group;
 const PATCH_OP = SCIM_SCHEMAS.patchOp;
 
 const patch = (...Operations: unknown[]): unknown => ({ schemas: [PATCH_OP], Operations });
+
+/** A PATCH request body applied to a resource, as the services do: parsed, then applied. */
+function patched(
+  resource: ScimResource,
+  body: unknown,
+  definition: ScimResourceDefinition,
+  options?: ApplyPatchOptions,
+) {
+  return applyPatch(resource, parsePatchBody(body), definition, options);
+}
 
 function user(extra: ScimResource = {}): ScimResource {
   return {
@@ -454,7 +471,7 @@ describe('applyPatch — Users (documented Okta and Entra requests)', () => {
   it.each(cases)('$name', ({ before, body, after, password, changed }) => {
     const input = before ?? user();
     const frozen = structuredClone(input);
-    const result = applyPatch(input, body, USER_RESOURCE);
+    const result = patched(input, body, USER_RESOURCE);
     expect(input).toEqual(frozen);
     const expected = typeof after === 'function' ? undefined : JSON.parse(JSON.stringify(after));
     if (typeof after === 'function') after(result.resource);
@@ -467,10 +484,10 @@ describe('applyPatch — Users (documented Okta and Entra requests)', () => {
 
   it('reports changed=true when something changed and false for a no-op', () => {
     expect(
-      applyPatch(user(), patch({ op: 'replace', path: 'active', value: false }), USER_RESOURCE).changed,
+      patched(user(), patch({ op: 'replace', path: 'active', value: false }), USER_RESOURCE).changed,
     ).toBe(true);
     expect(
-      applyPatch(user(), patch({ op: 'replace', path: 'active', value: 'True' }), USER_RESOURCE).changed,
+      patched(user(), patch({ op: 'replace', path: 'active', value: 'True' }), USER_RESOURCE).changed,
     ).toBe(false);
   });
 });
@@ -480,7 +497,7 @@ interface GroupCase {
   before?: ScimResource;
   body: unknown;
   after: ScimResource;
-  members?: MemberChange[];
+  members?: MembersChange;
 }
 
 describe('applyPatch — Groups (documented Okta and Entra requests)', () => {
@@ -501,10 +518,11 @@ describe('applyPatch — Groups (documented Okta and Entra requests)', () => {
         },
       ),
       after: group(),
-      members: [
-        { kind: 'remove', values: ['89bb1940-b905-4575-9e7f-6f887cfb368e'] },
-        { kind: 'add', values: ['23a35c27-23d3-4c03-b4c5-6443c09e7173'] },
-      ],
+      members: {
+        replaceAll: false,
+        add: ['23a35c27-23d3-4c03-b4c5-6443c09e7173'],
+        remove: ['89bb1940-b905-4575-9e7f-6f887cfb368e'],
+      },
     },
     {
       name: 'Okta: replace all members',
@@ -517,7 +535,7 @@ describe('applyPatch — Groups (documented Okta and Entra requests)', () => {
         ],
       }),
       after: group(),
-      members: [{ kind: 'replace', values: ['u1', 'u2'] }],
+      members: { replaceAll: true, add: ['u1', 'u2'], remove: [] },
     },
     {
       name: 'Okta: mixed request — remove, add and rename with the group id echoed',
@@ -527,10 +545,7 @@ describe('applyPatch — Groups (documented Okta and Entra requests)', () => {
         { op: 'replace', value: { id: GROUP_ID, displayName: 'Renamed' } },
       ),
       after: group({ displayName: 'Renamed' }),
-      members: [
-        { kind: 'remove', values: ['u9'] },
-        { kind: 'add', values: ['u1', 'u2'] },
-      ],
+      members: { replaceAll: false, add: ['u1', 'u2'], remove: ['u9'] },
     },
     {
       name: 'Entra: Update Group [Non-member attributes]',
@@ -545,31 +560,31 @@ describe('applyPatch — Groups (documented Okta and Entra requests)', () => {
       name: 'Entra: Update Group [Add Members]',
       body: patch({ op: 'Add', path: 'members', value: [{ $ref: null, value: 'f648f8d5ea4e4cd38e9c' }] }),
       after: group(),
-      members: [{ kind: 'add', values: ['f648f8d5ea4e4cd38e9c'] }],
+      members: { replaceAll: false, add: ['f648f8d5ea4e4cd38e9c'], remove: [] },
     },
     {
       name: 'Entra: Update Group [Remove Members] (path members with a value list)',
       body: patch({ op: 'Remove', path: 'members', value: [{ $ref: null, value: 'f648f8d5ea4e4cd38e9c' }] }),
       after: group(),
-      members: [{ kind: 'remove', values: ['f648f8d5ea4e4cd38e9c'] }],
+      members: { replaceAll: false, add: [], remove: ['f648f8d5ea4e4cd38e9c'] },
     },
     {
       name: 'Entra (aadOptscim062020): remove a member by filter',
       body: patch({ op: 'remove', path: 'members[value eq "7f4bc1a3-285e-48ae-8202-5accb43efb0e"]' }),
       after: group(),
-      members: [{ kind: 'remove', values: ['7f4bc1a3-285e-48ae-8202-5accb43efb0e'] }],
+      members: { replaceAll: false, add: [], remove: ['7f4bc1a3-285e-48ae-8202-5accb43efb0e'] },
     },
     {
       name: 'remove members[value eq a or value eq b]',
       body: patch({ op: 'remove', path: 'members[value eq "a" or value eq "b"]' }),
       after: group(),
-      members: [{ kind: 'remove', values: ['a', 'b'] }],
+      members: { replaceAll: false, add: [], remove: ['a', 'b'] },
     },
     {
       name: 'remove all members',
       body: patch({ op: 'remove', path: 'members' }),
       after: group(),
-      members: [{ kind: 'removeAll' }],
+      members: { replaceAll: true, add: [], remove: [] },
     },
     {
       name: 'path-less add and replace of members',
@@ -578,10 +593,7 @@ describe('applyPatch — Groups (documented Okta and Entra requests)', () => {
         { op: 'replace', value: { members: [] } },
       ),
       after: group(),
-      members: [
-        { kind: 'add', values: ['u1'] },
-        { kind: 'replace', values: [] },
-      ],
+      members: { replaceAll: true, add: [], remove: [] },
     },
     {
       name: 'consecutive adds are merged and deduplicated',
@@ -590,28 +602,50 @@ describe('applyPatch — Groups (documented Okta and Entra requests)', () => {
         { op: 'add', path: 'members', value: [{ value: 'u1' }, { value: 'u2' }] },
       ),
       after: group(),
-      members: [{ kind: 'add', values: ['u1', 'u2'] }],
+      members: { replaceAll: false, add: ['u1', 'u2'], remove: [] },
+    },
+    {
+      name: 'operations add up to one net change: the last word on each member counts',
+      body: patch(
+        { op: 'add', path: 'members', value: [{ value: 'u1' }, { value: 'u2' }] },
+        { op: 'remove', path: 'members[value eq "U1"]' },
+        { op: 'remove', path: 'members', value: [{ value: 'u3' }] },
+        { op: 'add', path: 'members', value: [{ value: 'u3' }] },
+      ),
+      after: group(),
+      members: { replaceAll: false, add: ['u2', 'u3'], remove: ['U1'] },
+    },
+    {
+      name: 'a replace resets the members: later adds and removes apply to the new list',
+      body: patch(
+        { op: 'remove', path: 'members[value eq "u9"]' },
+        { op: 'replace', path: 'members', value: [{ value: 'u1' }, { value: 'u2' }] },
+        { op: 'remove', path: 'members[value eq "u1"]' },
+        { op: 'add', path: 'members', value: [{ value: 'u3' }] },
+      ),
+      after: group(),
+      members: { replaceAll: true, add: ['u2', 'u3'], remove: [] },
     },
     {
       name: 'members already in the stored resource are never touched',
       before: group({ members: [{ value: 'old' }] }),
       body: patch({ op: 'add', path: 'members', value: [{ value: 'u1' }] }),
       after: group({ members: [{ value: 'old' }] }),
-      members: [{ kind: 'add', values: ['u1'] }],
+      members: { replaceAll: false, add: ['u1'], remove: [] },
     },
   ];
 
   it.each(cases)('$name', ({ before, body, after, members }) => {
     const input = before ?? group();
     const frozen = structuredClone(input);
-    const result = applyPatch(input, body, GROUP_RESOURCE, { resourceId: GROUP_ID });
+    const result = patched(input, body, GROUP_RESOURCE, { resourceId: GROUP_ID });
     expect(input).toEqual(frozen);
     expect(result.resource).toEqual(after);
     expect(result.members).toEqual(members);
   });
 
   it('uses the id carried by the resource when no resourceId is given', () => {
-    const result = applyPatch(
+    const result = patched(
       group({ id: GROUP_ID }),
       patch({ op: 'replace', value: { id: GROUP_ID, displayName: 'X' } }),
       GROUP_RESOURCE,
@@ -676,7 +710,7 @@ describe('applyPatch — Groups (documented Okta and Entra requests)', () => {
       /displayName/,
     ],
   ])('rejects %s', (_name, body, scimType, detail) => {
-    const error = scimError(() => applyPatch(group(), body, GROUP_RESOURCE, { resourceId: GROUP_ID }));
+    const error = scimError(() => patched(group(), body, GROUP_RESOURCE, { resourceId: GROUP_ID }));
     expect(error.status).toBe(400);
     expect(error.scimType).toBe(scimType);
     expect(error.detail).toMatch(detail);
@@ -701,12 +735,12 @@ describe('applyPatch — immutable attributes', () => {
   };
 
   it('can be added when absent', () => {
-    const result = applyPatch(user(), patch({ op: 'add', path: 'badge', value: 'B-1' }), definition);
+    const result = patched(user(), patch({ op: 'add', path: 'badge', value: 'B-1' }), definition);
     expect(result.resource['badge']).toBe('B-1');
   });
 
   it('accepts the same value again', () => {
-    const result = applyPatch(
+    const result = patched(
       user({ badge: 'B-1' }),
       patch({ op: 'replace', value: { badge: 'B-1' } }),
       definition,
@@ -718,7 +752,7 @@ describe('applyPatch — immutable attributes', () => {
     ['changed', patch({ op: 'replace', path: 'badge', value: 'B-2' })],
     ['removed', patch({ op: 'remove', path: 'badge' })],
   ])('cannot be %s once set (400 mutability)', (_name, body) => {
-    const error = scimError(() => applyPatch(user({ badge: 'B-1' }), body, definition));
+    const error = scimError(() => patched(user({ badge: 'B-1' }), body, definition));
     expect(error.scimType).toBe('mutability');
   });
 });
@@ -868,7 +902,7 @@ describe('applyPatch — errors', () => {
   ])('rejects %s', (_name, body, scimType, detail) => {
     const input = user();
     const frozen = structuredClone(input);
-    const error = scimError(() => applyPatch(input, body, USER_RESOURCE));
+    const error = scimError(() => patched(input, body, USER_RESOURCE));
     expect(error.status).toBe(400);
     expect(error.scimType).toBe(scimType);
     expect(error.detail).toMatch(detail);
@@ -883,14 +917,196 @@ describe('applyPatch — errors', () => {
       { op: 'add', path: 'emails', value: [{ value: 'new@x.com', primary: true }] },
       { op: 'replace', path: 'nickName', value: 42 },
     );
-    expect(() => applyPatch(input, body, USER_RESOURCE)).toThrow(ScimException);
+    expect(() => patched(input, body, USER_RESOURCE)).toThrow(ScimException);
     expect(input).toEqual(frozen);
   });
 
   it('never returns the input object itself', () => {
     const input = user();
-    const result = applyPatch(input, patch({ op: 'replace', path: 'active', value: true }), USER_RESOURCE);
+    const result = patched(input, patch({ op: 'replace', path: 'active', value: true }), USER_RESOURCE);
     expect(result.resource).not.toBe(input);
     expect(result.resource['emails']).not.toBe(input['emails']);
+  });
+});
+
+describe('applyPatch — limits and linear work', () => {
+  const emails = (n: number, from = 0) =>
+    Array.from({ length: n }, (_, i) => ({ value: `u${from + i}@x.com`, type: 'work' }));
+  const attributes = (n: number, prefix = 'x') =>
+    Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${i}`, i]));
+
+  it('takes MAX_PATCH_OPERATIONS operations and refuses one more before applying any', () => {
+    const ops = (n: number) =>
+      patch(...Array.from({ length: n }, (_, i) => ({ op: 'replace', path: 'title', value: `t${i}` })));
+    expect(patched(user(), ops(MAX_PATCH_OPERATIONS), USER_RESOURCE).resource['title']).toBe('t999');
+    const error = scimError(() => parsePatchBody(ops(MAX_PATCH_OPERATIONS + 1)));
+    expect(error).toMatchObject({
+      status: 400,
+      scimType: 'invalidValue',
+      detail: 'The PATCH request has 1001 operations; the limit is 1000 operations per request.',
+    });
+  });
+
+  it.each<[string, ScimResource, unknown]>([
+    ['an add', user({ emails: emails(999) }), patch({ op: 'add', path: 'emails', value: emails(2, 999) })],
+    [
+      'a filtered add that creates a value',
+      user({ emails: emails(1000) }),
+      patch({ op: 'add', path: 'emails[type eq "home"].value', value: 'home@x.com' }),
+    ],
+    ['a replace', user(), patch({ op: 'replace', value: { emails: emails(1001) } })],
+  ])('refuses %s that would leave more than MAX_VALUES_PER_ATTRIBUTE values', (_name, input, body) => {
+    const error = scimError(() => patched(input, body, USER_RESOURCE));
+    expect(error).toMatchObject({ status: 400, scimType: 'invalidValue' });
+    expect(error.detail).toMatch(/'emails' would have 1001 values; the limit is 1000 values per attribute/);
+  });
+
+  it('keeps values distinct across operations, comparing them by structure', () => {
+    const oneByOne = emails(MAX_VALUES_PER_ATTRIBUTE - 1).map((e) => ({
+      op: 'add',
+      path: 'emails',
+      value: e,
+    }));
+    const again = { Type: 'work', VALUE: 'u0@x.com' };
+    const fits = patch(...oneByOne, { op: 'add', path: 'emails', value: [again, { value: 'new@x.com' }] });
+    expect(patched(user({ emails: [] }), fits, USER_RESOURCE).resource['emails']).toEqual([
+      ...emails(MAX_VALUES_PER_ATTRIBUTE - 1),
+      { value: 'new@x.com' },
+    ]);
+    const over = patch(...oneByOne, {
+      op: 'add',
+      path: 'emails',
+      value: [again, { value: 'new@x.com' }, { value: 'new@x.com', type: 'home' }],
+    });
+    expect(scimError(() => patched(user({ emails: [] }), over, USER_RESOURCE)).detail).toMatch(
+      /'emails' would have 1001 values/,
+    );
+  });
+
+  it('removes a listed set of values from many in one pass, by equality or by value', () => {
+    const before = user({ emails: emails(1000) });
+    const listed = [
+      ...emails(400).map((e) => ({ type: e.type, value: e.value })),
+      ...emails(100, 400).map((e) => ({ value: e.value })),
+      'u500@x.com',
+      { value: 'nobody@x.com' },
+    ];
+    const result = patched(before, patch({ op: 'remove', path: 'emails', value: listed }), USER_RESOURCE);
+    expect(result.resource['emails']).toEqual(emails(499, 501));
+  });
+
+  it('removes listed values as before: whole values, or complex values by their value', () => {
+    const before = user({
+      emails: [
+        { value: 'a@x.com', type: 'work' },
+        { value: 'b@x.com', type: 'home' },
+        { type: 'other', display: 'no value' },
+        { type: 'other', display: 'kept' },
+        { value: 'c@x.com' },
+      ],
+    });
+    const listed = ['a@x.com', { value: 'b@x.com', type: 'work' }, { display: 'no value', type: 'other' }];
+    const result = patched(before, patch({ op: 'remove', path: 'emails', value: listed }), USER_RESOURCE);
+    expect(result.resource['emails']).toEqual([{ type: 'other', display: 'kept' }, { value: 'c@x.com' }]);
+  });
+
+  it('applies a thousand filtered operations to a thousand values', () => {
+    const body = patch(
+      ...Array.from({ length: 1000 }, (_, i) => ({
+        op: 'replace',
+        path: `emails[value eq "U${i}@X.COM"].display`,
+        value: `d${i}`,
+      })),
+    );
+    const result = patched(user({ emails: emails(1000) }), body, USER_RESOURCE);
+    expect(result.resource['emails']).toEqual(emails(1000).map((e, i) => ({ ...e, display: `d${i}` })));
+  });
+
+  it('counts the group members of all operations against MAX_MEMBERS_PER_REQUEST', () => {
+    const ids = (n: number, prefix: string) =>
+      Array.from({ length: n }, (_, i) => ({ value: `${prefix}${i}` }));
+    const half = MAX_MEMBERS_PER_REQUEST / 2;
+    const ok = patch(
+      { op: 'add', path: 'members', value: ids(half, 'a') },
+      { op: 'remove', path: 'members', value: ids(half - 1, 'b') },
+      { op: 'remove', path: 'members[value eq "c"]' },
+    );
+    expect(patched(group(), ok, GROUP_RESOURCE).members?.add).toHaveLength(half);
+    const over = patch(
+      { op: 'add', path: 'members', value: ids(half, 'a') },
+      { op: 'remove', path: 'members', value: ids(half, 'b') },
+      { op: 'remove', path: 'members[value eq "c"]' },
+    );
+    const error = scimError(() => patched(group(), over, GROUP_RESOURCE));
+    expect(error).toMatchObject({ status: 400, scimType: 'invalidValue' });
+    expect(error.detail).toBe(
+      'The request names more than 50000 group members; the limit is 50000 members per request.',
+    );
+  });
+
+  it.each<[string, ScimResource, unknown, RegExp]>([
+    [
+      'a path-less value',
+      user(),
+      patch({ op: 'add', value: attributes(MAX_ATTRIBUTES_PER_OBJECT + 1) }),
+      /Operation 1: the value has 1001 attributes/,
+    ],
+    [
+      'the value of an unknown extension',
+      user(),
+      patch({ op: 'add', path: 'urn:acme:2.0:User', value: attributes(MAX_ATTRIBUTES_PER_OBJECT + 1) }),
+      /the value of 'urn:acme:2.0:User' has 1001 attributes/,
+    ],
+    [
+      'an unknown extension grown by several operations',
+      user(),
+      patch(
+        { op: 'add', path: 'urn:acme:2.0:User', value: attributes(600, 'a') },
+        { op: 'add', path: 'urn:acme:2.0:User', value: attributes(401, 'b') },
+      ),
+      /Extension 'urn:acme:2.0:User' has 1001 attributes/,
+    ],
+    [
+      'a complex value grown by a merge',
+      user({ name: attributes(999) }),
+      patch({ op: 'add', path: 'name', value: { givenName: 'A', familyName: 'B' } }),
+      /Attribute 'name' has 1001 attributes/,
+    ],
+  ])('refuses more than MAX_ATTRIBUTES_PER_OBJECT attributes in %s', (_name, input, body, detail) => {
+    const error = scimError(() => patched(input, body, USER_RESOURCE));
+    expect(error).toMatchObject({ status: 400, scimType: 'invalidValue' });
+    expect(error.detail).toMatch(detail);
+    expect(error.detail).toMatch(/the limit is 1000 attributes per object/);
+  });
+
+  it('counts the schemas unknown extensions add against MAX_VALUES_PER_ATTRIBUTE', () => {
+    const urns = Array.from({ length: MAX_VALUES_PER_ATTRIBUTE }, (_, i) => `urn:acme:${i}:User`);
+    const ops = patch(...urns.map((urn) => ({ op: 'add', path: `${urn}:badge`, value: 'b' })));
+    expect(scimError(() => patched(user(), ops, USER_RESOURCE)).detail).toMatch(
+      /'schemas' would have 1001 values; the limit is 1000/,
+    );
+  });
+
+  it('edits its working copy in place yet never the input, across many operations', () => {
+    const input = user({ emails: emails(3), name: { givenName: 'A', Nick: 'n' } });
+    const frozen = structuredClone(input);
+    const result = patched(
+      input,
+      patch(
+        { op: 'add', path: 'emails[type eq "work"]', value: { display: 'd' } },
+        { op: 'replace', path: 'name', value: { givenName: 'B' } },
+        { op: 'remove', path: 'emails[value eq "u1@x.com"].display' },
+        { op: 'replace', path: 'emails[value eq "u2@x.com"].primary', value: true },
+        { op: 'add', path: 'emails', value: { value: 'u0@x.com', type: 'work', display: 'd' } },
+      ),
+      USER_RESOURCE,
+    );
+    expect(input).toEqual(frozen);
+    expect(result.resource['name']).toEqual({ givenName: 'B', Nick: 'n' });
+    expect(result.resource['emails']).toEqual([
+      { value: 'u0@x.com', type: 'work', display: 'd' },
+      { value: 'u1@x.com', type: 'work' },
+      { value: 'u2@x.com', type: 'work', display: 'd', primary: true },
+    ]);
   });
 });

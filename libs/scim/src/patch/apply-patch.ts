@@ -1,4 +1,5 @@
 import { ScimException } from '../scim.exception';
+import { limitExceeded, MAX_MEMBERS_PER_REQUEST, MAX_PATCH_OPERATIONS } from '../scim-limits';
 import { parsePath, type FilterNode } from '../filter';
 import {
   ALL_SCHEMAS,
@@ -12,23 +13,25 @@ import {
 } from '../schema';
 import {
   appendDistinct,
+  checkAttributeCount,
+  checkValueCount,
   coerceAttributeValue,
   coerceComplexValue,
   coerceSimpleValue,
   deepClone,
   deepEqual,
-  deleteIgnoringCase,
   enforceSinglePrimary,
   findKey,
   getIgnoringCase,
   invalidValue,
   isPlainObject,
   isUnassigned,
-  setCanonical,
+  KeyIndex,
   type JsonObject,
   type ScimResource,
 } from '../resource';
-import { matchesValueFilter, seedFromFilter } from './value-filter';
+import { MemberChanges, type MembersChange } from './member-changes';
+import { compileValueFilter, seedFromFilter } from './value-filter';
 
 /*
  * RFC 7644 §3.5.2 PATCH, applied to a stored resource. Pure and atomic: the input is never modified, the
@@ -36,7 +39,7 @@ import { matchesValueFilter, seedFromFilter } from './value-filter';
  *
  * Decisions (what Okta and Microsoft Entra ID send, and RFC 7644):
  * - Body: `schemas` must contain the PatchOp URN and `Operations` (any casing of the key) must be a non-empty
- *   array, else 400 invalidSyntax. `op` is add/replace/remove in any casing (Entra sends `Replace`); anything
+ *   array, else 400 invalidSyntax; more than MAX_PATCH_OPERATIONS operations → 400 invalidValue. `op` is add/replace/remove in any casing (Entra sends `Replace`); anything
  *   else is 400 invalidSyntax. An empty-string `path` counts as no path.
  * - Paths are parsed by the filter library's `parsePath`; a syntax error is 400 invalidPath, an attribute the
  *   schemas do not define is 400 invalidPath. An unqualified name that only an extension defines (Entra's
@@ -65,18 +68,16 @@ import { matchesValueFilter, seedFromFilter } from './value-filter';
  *   mutability, as RFC 7644 §3.5.2 says.
  * - `primary: true` stays unique: the element this operation set primary wins, the others become false.
  * - `password` (add/replace, with or without path) is extracted and returned, never stored; remove is a no-op.
- * - Group `members` are never applied to the resource (they live in their own table): they become an ordered
- *   list of member changes; member ids must be non-empty strings (400 invalidValue). A `members[...]` filter
- *   must be `value eq "…"` terms joined by `or` (400 invalidFilter otherwise).
+ * - Group `members` are never applied to the resource (they live in their own table): the operations add up to
+ *   one net change (see MembersChange), so that a request costs two statements however many operations it
+ *   has. Member ids must be non-empty strings (400 invalidValue); more than MAX_MEMBERS_PER_REQUEST of them in
+ *   all the operations → 400 invalidValue. A `members[...]` filter must be `value eq "…"` terms joined by `or`
+ *   (400 invalidFilter otherwise).
+ * - A multi-valued attribute may not grow past MAX_VALUES_PER_ATTRIBUTE values (400 invalidValue).
+ * - Every operation costs time in proportion to the values it touches, never to the size of the resource: the
+ *   working copy is edited in place through a KeyIndex, and duplicates are found through canonical keys.
  * - `changed` says whether the resource object changed; member changes and the password are reported apart.
  */
-
-/** One change to a group's membership, in request order. */
-export type MemberChange =
-  | { kind: 'add'; values: string[] }
-  | { kind: 'remove'; values: string[] }
-  | { kind: 'removeAll' }
-  | { kind: 'replace'; values: string[] };
 
 export interface PatchResult {
   resource: ScimResource;
@@ -84,8 +85,8 @@ export interface PatchResult {
   password?: string;
   /** Whether `resource` differs from the input. */
   changed: boolean;
-  /** Group membership changes, in order (Group resources only; absent when none). */
-  members?: MemberChange[];
+  /** The net change to a group's members (Group resources only; absent when the request names none). */
+  members?: MembersChange;
 }
 
 export interface ApplyPatchOptions {
@@ -148,6 +149,11 @@ export function parsePatchBody(body: unknown): PatchOperation[] {
   if (!Array.isArray(operations) || operations.length === 0) {
     throw syntax('The PATCH body must have a non-empty "Operations" array.');
   }
+  if (operations.length > MAX_PATCH_OPERATIONS) {
+    throw limitExceeded(
+      `The PATCH request has ${operations.length} operations; the limit is ${MAX_PATCH_OPERATIONS} operations per request.`,
+    );
+  }
   return operations.map((raw, i) => {
     const index = i + 1;
     if (!isPlainObject(raw)) throw syntax(`Operation ${index} must be an object.`);
@@ -179,16 +185,16 @@ export function parsePatchBody(body: unknown): PatchOperation[] {
 }
 
 /**
- * Applies a SCIM PATCH request to `resource` for the given resource type; see the decisions above.
- * Throws a ScimException (400) when any operation is invalid; the input is never modified.
+ * Applies the operations of a PATCH request ({@link parsePatchBody}) to `resource` for the given resource type;
+ * see the decisions above. Throws a ScimException (400) when any operation is invalid; the input is never
+ * modified.
  */
 export function applyPatch(
   resource: ScimResource,
-  body: unknown,
+  operations: readonly PatchOperation[],
   definition: ScimResourceDefinition,
   options: ApplyPatchOptions = {},
 ): PatchResult {
-  const operations = parsePatchBody(body);
   const patcher = new Patcher(resource, definition, options);
   for (const operation of operations) patcher.apply(operation);
   return patcher.result();
@@ -199,8 +205,12 @@ class Patcher {
   private readonly core: ScimSchemaDefinition;
   private readonly isGroup: boolean;
   private readonly resourceId: string | undefined;
+  /** The keys of `doc`'s objects; every key `doc` gains or loses goes through it. */
+  private readonly keys = new KeyIndex();
   private password: string | undefined;
-  private readonly members: MemberChange[] = [];
+  private readonly members = new MemberChanges();
+  private membersNamed = 0;
+  private listedSchemas: Set<string> | undefined;
   private op!: PatchOperation;
 
   constructor(
@@ -217,11 +227,13 @@ class Patcher {
 
   result(): PatchResult {
     this.checkRequired();
+    this.checkAttributeCounts();
+    const members = this.members.result();
     return {
       resource: this.doc,
       ...(this.password !== undefined ? { password: this.password } : {}),
       changed: !deepEqual(this.original, this.doc),
-      ...(this.members.length > 0 ? { members: this.members } : {}),
+      ...(members ? { members } : {}),
     };
   }
 
@@ -297,7 +309,7 @@ class Patcher {
     if (hasFilterOrSub) {
       throw invalidPath(this.at(`Value filters are not supported under the unknown schema in '${text}'.`));
     }
-    const whole = findKey(this.doc, attrPath);
+    const whole = this.keys.keyOf(this.doc, attrPath);
     const colon = attrPath.lastIndexOf(':');
     const last = attrPath.slice(colon + 1);
     if (whole !== undefined || last.toLowerCase() === this.definition.name.toLowerCase()) {
@@ -327,20 +339,33 @@ class Patcher {
   // ---- containers ------------------------------------------------------------------------------------
 
   private schemasList(): string[] {
-    const key = findKey(this.doc, 'schemas');
-    const list = key === undefined ? undefined : this.doc[key];
+    const list = this.keys.get(this.doc, 'schemas');
     if (Array.isArray(list)) return list as string[];
     const fresh: string[] = [this.core.id];
-    this.doc['schemas'] = fresh;
+    this.keys.set(this.doc, 'schemas', fresh);
     return fresh;
   }
 
+  /** The lower-cased URNs in `schemas`, so that listing one does not scan the list in every operation. */
+  private listed(): Set<string> {
+    this.listedSchemas ??= new Set(
+      this.schemasList()
+        .filter((s) => typeof s === 'string')
+        .map((s) => s.toLowerCase()),
+    );
+    return this.listedSchemas;
+  }
+
   private listSchema(urn: string): void {
+    if (this.listed().has(urn.toLowerCase())) return;
     const list = this.schemasList();
-    if (!list.some((s) => typeof s === 'string' && s.toLowerCase() === urn.toLowerCase())) list.push(urn);
+    checkValueCount('schemas', list.length + 1);
+    list.push(urn);
+    this.listed().add(urn.toLowerCase());
   }
 
   private unlistSchema(urn: string): void {
+    if (!this.listed().delete(urn.toLowerCase())) return;
     const list = this.schemasList();
     const i = list.findIndex((s) => typeof s === 'string' && s.toLowerCase() === urn.toLowerCase());
     if (i >= 0) list.splice(i, 1);
@@ -354,32 +379,39 @@ class Patcher {
     return this.extensionObject(schema.id, create);
   }
 
+  /** The current value of a top-level attribute of `schema`. */
+  private currentValue(schema: ScimSchemaDefinition, attribute: ScimAttribute): unknown {
+    const holder = this.container(schema, false);
+    return holder ? this.keys.get(holder, attribute.name) : undefined;
+  }
+
   private extensionObject(urn: string, create: boolean): JsonObject | undefined {
-    const key = findKey(this.doc, urn);
+    const key = this.keys.keyOf(this.doc, urn);
     const existing = key === undefined ? undefined : this.doc[key];
     if (isPlainObject(existing)) {
-      if (key !== urn && key !== undefined) {
-        delete this.doc[key];
-        this.doc[urn] = existing;
-      }
+      if (key !== urn) this.keys.set(this.doc, urn, existing);
       return existing;
     }
     if (!create) return undefined;
     const fresh: JsonObject = {};
-    setCanonical(this.doc, urn, fresh);
+    this.keys.set(this.doc, urn, fresh);
     this.listSchema(urn);
     return fresh;
   }
 
   /** Drops an extension object left empty, and its URN from `schemas`. */
   private pruneExtension(urn: string): void {
-    const key = findKey(this.doc, urn);
-    if (key === undefined) return;
-    const value = this.doc[key];
-    if (isPlainObject(value) && Object.keys(value).length === 0) {
-      delete this.doc[key];
+    const value = this.keys.get(this.doc, urn);
+    if (isPlainObject(value) && this.keys.isEmpty(value)) {
+      this.keys.delete(this.doc, urn);
       this.unlistSchema(urn);
     }
+  }
+
+  /** Sets a multi-valued attribute, or removes it when no value is left. */
+  private setValues(holder: JsonObject, name: string, values: unknown[]): void {
+    if (values.length > 0) this.keys.set(holder, name, values);
+    else this.keys.delete(holder, name);
   }
 
   // ---- path-less operations --------------------------------------------------------------------------
@@ -388,6 +420,7 @@ class Patcher {
     if (!isPlainObject(value)) {
       throw invalidValue(this.at('without a "path", "value" must be an object of attributes.'));
     }
+    checkAttributeCount(this.at('the value'), value);
     const op = this.op.op;
     for (const [key, raw] of Object.entries(value)) {
       if (key.toLowerCase() === 'schemas') continue;
@@ -412,7 +445,7 @@ class Patcher {
           continue;
         }
         if (!found) this.assertNotForeign(key);
-        if (!found && isPlainObject(raw) && findKey(this.doc, key) === undefined) {
+        if (!found && isPlainObject(raw) && this.keys.keyOf(this.doc, key) === undefined) {
           const last = key.slice(key.lastIndexOf(':') + 1);
           if (last.toLowerCase() === this.definition.name.toLowerCase()) {
             this.applyTarget({ kind: 'untyped', urn: key, text: key }, op, raw, true, true);
@@ -446,19 +479,19 @@ class Patcher {
   private applyExtension(schema: ScimSchemaDefinition, op: OpName, value: unknown): void {
     if (op === 'remove' || value === null) {
       for (const attribute of schema.attributes) this.checkWritable(schema, attribute, undefined, 'remove');
-      if (deleteIgnoringCase(this.doc, schema.id)) this.unlistSchema(schema.id);
+      if (this.keys.delete(this.doc, schema.id)) this.unlistSchema(schema.id);
       return;
     }
     if (!isPlainObject(value)) throw invalidValue(this.at(`'${schema.id}' must be an object.`));
-    if (op === 'replace') {
+    const ext = op === 'replace' ? this.extensionObject(schema.id, false) : undefined;
+    if (ext) {
       // Replacing the whole extension: attributes not given become unassigned.
-      const ext = this.extensionObject(schema.id, false);
-      for (const key of Object.keys(ext ?? {})) {
-        const attribute = findByName(schema.attributes, key);
-        if (attribute && findKey(value, key) === undefined && attribute.mutability !== 'readOnly') {
-          this.checkWritable(schema, attribute, undefined, 'remove');
-          delete ext?.[key];
-        }
+      const given = new Set(Object.keys(value).map((k) => k.toLowerCase()));
+      for (const attribute of schema.attributes) {
+        if (attribute.mutability === 'readOnly' || given.has(attribute.name.toLowerCase())) continue;
+        if (this.keys.keyOf(ext, attribute.name) === undefined) continue;
+        this.checkWritable(schema, attribute, undefined, 'remove');
+        this.keys.delete(ext, attribute.name);
       }
     }
     for (const [key, raw] of Object.entries(value)) {
@@ -476,15 +509,16 @@ class Patcher {
     const { urn, attr, sub } = target;
     if (attr === undefined) {
       if (op === 'remove' || value === null) {
-        if (deleteIgnoringCase(this.doc, urn)) this.unlistSchema(urn);
+        if (this.keys.delete(this.doc, urn)) this.unlistSchema(urn);
         return;
       }
       if (!isPlainObject(value)) throw invalidValue(this.at(`'${urn}' must be an object.`));
+      checkAttributeCount(this.at(`the value of '${urn}'`), value);
       const ext = this.extensionObject(urn, true) ?? {};
-      if (op === 'replace' && !implicit) for (const key of Object.keys(ext)) delete ext[key];
+      if (op === 'replace' && !implicit) for (const key of Object.keys(ext)) this.keys.delete(ext, key);
       for (const [key, raw] of Object.entries(value)) {
-        if (raw === null) deleteIgnoringCase(ext, key);
-        else setCanonical(ext, findKey(ext, key) ?? key, deepClone(raw));
+        if (raw === null) this.keys.delete(ext, key);
+        else this.keys.set(ext, this.keys.keyOf(ext, key) ?? key, deepClone(raw));
       }
       this.pruneExtension(urn);
       return;
@@ -492,21 +526,21 @@ class Patcher {
     const removing = op === 'remove' || value === null;
     const ext = this.extensionObject(urn, !removing);
     if (!ext) return;
-    const attrKey = findKey(ext, attr) ?? attr;
+    const attrKey = this.keys.keyOf(ext, attr) ?? attr;
     if (sub === undefined) {
-      if (removing) delete ext[attrKey];
-      else ext[attrKey] = deepClone(value);
+      if (removing) this.keys.delete(ext, attrKey);
+      else this.keys.set(ext, attrKey, deepClone(value));
     } else {
       const parent = ext[attrKey];
       if (removing) {
         if (isPlainObject(parent)) {
-          deleteIgnoringCase(parent, sub);
-          if (Object.keys(parent).length === 0) delete ext[attrKey];
+          this.keys.delete(parent, sub);
+          if (this.keys.isEmpty(parent)) this.keys.delete(ext, attrKey);
         }
       } else {
         const obj = isPlainObject(parent) ? parent : {};
-        setCanonical(obj, findKey(obj, sub) ?? sub, deepClone(value));
-        ext[attrKey] = obj;
+        this.keys.set(obj, this.keys.keyOf(obj, sub) ?? sub, deepClone(value));
+        this.keys.set(ext, attrKey, obj);
       }
     }
     this.pruneExtension(urn);
@@ -534,7 +568,7 @@ class Patcher {
     }
     if (attribute.mutability === 'readOnly' || sub?.mutability === 'readOnly') {
       if (implicit && !sub && !filter) {
-        const current = getIgnoringCase(this.container(schema, false) ?? {}, attribute.name);
+        const current = this.currentValue(schema, attribute);
         const own = attribute.name === 'id' && isCore ? (this.resourceId ?? current) : current;
         if (own === undefined && attribute.name === 'id') return; // the id is not known here: nothing to check
         if (deepEqual(own, value) || (isUnassigned(own) && isUnassigned(value))) return;
@@ -561,8 +595,7 @@ class Patcher {
     current?: unknown,
   ): void {
     if (attribute.mutability !== 'immutable') return;
-    const existing =
-      current !== undefined ? current : getIgnoringCase(this.container(schema, false) ?? {}, attribute.name);
+    const existing = current !== undefined ? current : this.currentValue(schema, attribute);
     if (existing === undefined) return;
     if (op === 'remove' || !deepEqual(existing, next)) {
       throw mutability(this.at(`'${attribute.name}' is immutable and already has a value.`));
@@ -579,54 +612,87 @@ class Patcher {
   ): void {
     const holder = this.container(schema, op !== 'remove' && value !== null);
     if (!holder) return;
-    const current = getIgnoringCase(holder, attribute.name);
+    const current = this.keys.get(holder, attribute.name);
 
     if (op === 'remove') {
       if (attribute.multiValued && hasValue && value !== null && Array.isArray(current)) {
         // Entra (legacy): remove the listed values of a multi-valued attribute.
         const listed: unknown[] = Array.isArray(value) ? (value as unknown[]) : [value];
-        const remaining = (current as unknown[]).filter((el) => !listed.some((v) => sameElement(el, v)));
-        if (remaining.length > 0) setCanonical(holder, attribute.name, remaining);
-        else deleteIgnoringCase(holder, attribute.name);
+        this.setValues(holder, attribute.name, this.withoutListed(current as unknown[], listed));
         return;
       }
       this.checkWritable(schema, attribute, undefined, 'remove');
-      deleteIgnoringCase(holder, attribute.name);
+      this.keys.delete(holder, attribute.name);
       return;
     }
 
     const next = coerceAttributeValue(attribute, value, text, COERCE);
     if (next === undefined) {
       this.checkWritable(schema, attribute, undefined, 'remove');
-      deleteIgnoringCase(holder, attribute.name);
+      this.keys.delete(holder, attribute.name);
       return;
     }
     if (attribute.multiValued) {
       const incoming = next as unknown[];
       if (op === 'add') {
         const merged: unknown[] = Array.isArray(current) ? [...(current as unknown[])] : [];
-        const positions = appendDistinct(merged, incoming);
+        const positions = appendDistinct(merged, incoming, (v) => this.keys.canonicalKey(v));
+        checkValueCount(attribute.name, merged.length);
         enforceSinglePrimary(merged, lastPrimary(merged, positions));
         this.checkWritable(schema, attribute, merged, op, current);
-        setCanonical(holder, attribute.name, merged);
+        this.keys.set(holder, attribute.name, merged);
       } else {
         this.checkWritable(schema, attribute, incoming, op, current);
-        setCanonical(holder, attribute.name, incoming);
+        this.keys.set(holder, attribute.name, incoming);
       }
       return;
     }
     if (attribute.type === 'complex' && isPlainObject(current) && isPlainObject(next)) {
       // Sub-attributes not given are kept (RFC 7644 §3.5.2.3), except that a new `value` (manager id) makes
       // the old `$ref`/`displayName` stale: then the value object replaces the reference as a whole.
-      const newReference =
-        next['value'] !== undefined && !deepEqual(getIgnoringCase(current, 'value'), next['value']);
-      const merged = newReference ? { ...next } : { ...current, ...next };
-      this.checkWritable(schema, attribute, merged, op, current);
-      setCanonical(holder, attribute.name, merged);
+      if (next['value'] !== undefined && !deepEqual(this.keys.get(current, 'value'), next['value'])) {
+        this.checkWritable(schema, attribute, next, op, current);
+        this.keys.set(holder, attribute.name, next);
+        return;
+      }
+      // Merged in place: a copy of a large object in every operation would cost its size each time.
+      if (attribute.mutability === 'immutable') {
+        this.checkWritable(schema, attribute, { ...current, ...next }, op, current);
+      }
+      for (const [key, sub] of Object.entries(next)) this.keys.set(current, key, sub);
+      this.keys.set(holder, attribute.name, current);
       return;
     }
     this.checkWritable(schema, attribute, next, op, current);
-    setCanonical(holder, attribute.name, next);
+    this.keys.set(holder, attribute.name, next);
+  }
+
+  /**
+   * The elements of `current` that none of `listed` designates: a listed value equal to the element, or (for a
+   * complex element) a listed value, or a listed object's `value`, equal to the element's `value`. Sets of
+   * values keep it linear.
+   */
+  private withoutListed(current: unknown[], listed: unknown[]): unknown[] {
+    const keyOf = (v: unknown): string => this.keys.canonicalKey(v);
+    const plain = new JsonValueSet(keyOf);
+    const designated = new JsonValueSet(keyOf);
+    const whole = new JsonValueSet(keyOf);
+    for (const item of listed) {
+      if (!isPlainObject(item)) {
+        plain.add(item);
+        designated.add(item);
+        continue;
+      }
+      const value = getIgnoringCase(item, 'value');
+      // An object with a `value` designates every element with that value, itself included.
+      if (value === undefined) whole.add(item);
+      else designated.add(value);
+    }
+    return current.filter((element) => {
+      if (!isPlainObject(element)) return !plain.has(element);
+      const value = this.keys.get(element, 'value');
+      return !(value !== undefined && designated.has(value)) && !whole.has(element);
+    });
   }
 
   private applySingleSub(
@@ -640,23 +706,23 @@ class Patcher {
     const removing = op === 'remove' || value === null;
     const holder = this.container(schema, !removing);
     if (!holder) return;
-    const parent = getIgnoringCase(holder, attribute.name);
-    const obj: JsonObject = isPlainObject(parent) ? { ...parent } : {};
-    const current = getIgnoringCase(obj, sub.name);
+    const parent = this.keys.get(holder, attribute.name);
+    const obj: JsonObject = isPlainObject(parent) ? parent : {};
+    const current = this.keys.get(obj, sub.name);
     if (removing) {
       if (sub.mutability === 'immutable' && current !== undefined) {
         throw mutability(this.at(`'${text}' is immutable.`));
       }
-      deleteIgnoringCase(obj, sub.name);
+      this.keys.delete(obj, sub.name);
     } else {
       const next = coerceSimpleValue(sub, unwrapSingleton(value), text);
       if (sub.mutability === 'immutable' && current !== undefined && !deepEqual(current, next)) {
         throw mutability(this.at(`'${text}' is immutable.`));
       }
-      setCanonical(obj, sub.name, next);
+      this.keys.set(obj, sub.name, next);
     }
-    if (Object.keys(obj).length === 0) deleteIgnoringCase(holder, attribute.name);
-    else setCanonical(holder, attribute.name, obj);
+    if (this.keys.isEmpty(obj)) this.keys.delete(holder, attribute.name);
+    else this.keys.set(holder, attribute.name, obj);
   }
 
   /** `emails.value` (a sub-attribute of a multi-valued attribute, no filter): every element. */
@@ -671,24 +737,23 @@ class Patcher {
     const removing = op === 'remove' || value === null;
     const holder = this.container(schema, !removing);
     if (!holder) return;
-    const current = getIgnoringCase(holder, attribute.name);
-    const elements = copyElements(current);
+    const current = this.keys.get(holder, attribute.name);
+    const elements: unknown[] = Array.isArray(current) ? (current as unknown[]) : [];
     if (removing) {
-      const kept = elements
-        .map((e) => {
-          if (isPlainObject(e)) deleteIgnoringCase(e, sub.name);
-          return e;
-        })
-        .filter((e) => !(isPlainObject(e) && Object.keys(e).length === 0));
-      if (kept.length > 0) setCanonical(holder, attribute.name, kept);
-      else deleteIgnoringCase(holder, attribute.name);
+      for (const e of elements) if (isPlainObject(e)) this.keys.delete(e, sub.name);
+      this.setValues(holder, attribute.name, this.nonEmpty(elements));
       return;
     }
     const next = coerceSimpleValue(sub, value, text);
     if (elements.length === 0) elements.push({});
-    for (const e of elements) if (isPlainObject(e)) setCanonical(e, sub.name, next);
+    for (const e of elements) if (isPlainObject(e)) this.keys.set(e, sub.name, next);
     enforceSinglePrimary(elements, sub.name === 'primary' && next === true ? elements.length - 1 : undefined);
-    setCanonical(holder, attribute.name, elements);
+    this.keys.set(holder, attribute.name, elements);
+  }
+
+  /** The elements that are not objects left without sub-attributes. */
+  private nonEmpty(elements: unknown[]): unknown[] {
+    return elements.filter((e) => !(isPlainObject(e) && this.keys.isEmpty(e)));
   }
 
   private applyFiltered(
@@ -703,70 +768,86 @@ class Patcher {
     const removing = op === 'remove' || (sub !== undefined && value === null);
     const holder = this.container(schema, !removing);
     if (!holder) return;
-    const current = getIgnoringCase(holder, attribute.name);
-    const elements = copyElements(current);
-    const matched = elements
-      .map((e, i) => (matchesValueFilter(filter, e, attribute) ? i : -1))
-      .filter((i) => i >= 0);
+    const current = this.keys.get(holder, attribute.name);
+    const elements: unknown[] = Array.isArray(current) ? [...(current as unknown[])] : [];
+    const matches = compileValueFilter(filter, attribute, (obj, name) => this.keys.get(obj, name));
+    const matched: number[] = [];
+    elements.forEach((e, i) => {
+      if (matches(e)) matched.push(i);
+    });
 
-    if (removing) {
+    if (removing && sub) {
       if (matched.length === 0) return;
-      let kept: unknown[];
-      if (sub) {
-        for (const i of matched) {
-          const e = elements[i];
-          if (isPlainObject(e)) deleteIgnoringCase(e, sub.name);
-        }
-        kept = elements.filter((e) => !(isPlainObject(e) && Object.keys(e).length === 0));
-      } else {
-        kept = elements.filter((_, i) => !matched.includes(i));
+      for (const i of matched) {
+        const e = elements[i];
+        if (isPlainObject(e)) this.keys.delete(e, sub.name);
       }
-      if (kept.length > 0) setCanonical(holder, attribute.name, kept);
-      else deleteIgnoringCase(holder, attribute.name);
+      this.setValues(holder, attribute.name, this.nonEmpty(elements));
       return;
     }
-
-    if (!sub && value === null) {
-      // replace/add of a filtered element with null: unassign the matching elements.
-      const kept = elements.filter((_, i) => !matched.includes(i));
-      if (kept.length > 0) setCanonical(holder, attribute.name, kept);
-      else deleteIgnoringCase(holder, attribute.name);
+    if (removing || value === null) {
+      // Removing the matching values, or (replace/add with null) unassigning them.
+      if (matched.length > 0) this.setValues(holder, attribute.name, withoutPositions(elements, matched));
       return;
     }
-
-    const touched: number[] = [];
-    if (sub) {
-      const next = coerceSimpleValue(sub, unwrapSingleton(value), text);
-      if (matched.length === 0) {
-        const seed = seedFromFilter(filter, attribute);
-        if (!seed) throw noTarget(this.at(`No value of '${attribute.name}' matches '${text}'.`));
-        elements.push({ ...seed, [sub.name]: next });
-        touched.push(elements.length - 1);
-      } else {
-        for (const i of matched) {
-          const e = elements[i];
-          if (isPlainObject(e)) setCanonical(e, sub.name, next);
-          touched.push(i);
-        }
-      }
-    } else {
-      const single = unwrapSingleton(value);
-      const next = coerceComplexValue(attribute, single, text, COERCE);
-      if (matched.length === 0) {
-        const seed = seedFromFilter(filter, attribute);
-        if (!seed) throw noTarget(this.at(`No value of '${attribute.name}' matches '${text}'.`));
-        elements.push({ ...seed, ...next });
-        touched.push(elements.length - 1);
-      } else {
-        for (const i of matched) {
-          const e = elements[i];
-          elements[i] = op === 'replace' || !isPlainObject(e) ? { ...next } : { ...e, ...next };
-          touched.push(i);
-        }
-      }
-    }
+    const touched =
+      matched.length === 0
+        ? this.addSeeded(elements, attribute, filter, sub, value, text)
+        : this.updateMatched(elements, matched, attribute, sub, op, value, text);
+    checkValueCount(attribute.name, elements.length);
     enforceSinglePrimary(elements, lastPrimary(elements, touched));
-    setCanonical(holder, attribute.name, elements);
+    this.keys.set(holder, attribute.name, elements);
+  }
+
+  /**
+   * Add or replace on a filter that matches nothing: the element the filter describes, with the value
+   * (Entra's `Replace` of a work email the user does not have). Returns its position.
+   */
+  private addSeeded(
+    elements: unknown[],
+    attribute: ScimAttribute,
+    filter: FilterNode,
+    sub: ScimAttribute | undefined,
+    value: unknown,
+    text: string,
+  ): number[] {
+    const single = unwrapSingleton(value);
+    const given = sub
+      ? { [sub.name]: coerceSimpleValue(sub, single, text) }
+      : coerceComplexValue(attribute, single, text, COERCE);
+    const seed = seedFromFilter(filter, attribute);
+    if (!seed) throw noTarget(this.at(`No value of '${attribute.name}' matches '${text}'.`));
+    elements.push({ ...seed, ...given });
+    return [elements.length - 1];
+  }
+
+  /** Sets the value (or its sub-attribute) of every matched element, in place; returns their positions. */
+  private updateMatched(
+    elements: unknown[],
+    matched: number[],
+    attribute: ScimAttribute,
+    sub: ScimAttribute | undefined,
+    op: OpName,
+    value: unknown,
+    text: string,
+  ): number[] {
+    const single = unwrapSingleton(value);
+    if (sub) {
+      const next = coerceSimpleValue(sub, single, text);
+      for (const i of matched) {
+        const e = elements[i];
+        if (isPlainObject(e)) this.keys.set(e, sub.name, next);
+      }
+      return matched;
+    }
+    const next = coerceComplexValue(attribute, single, text, COERCE);
+    const subs = Object.entries(next ?? {});
+    for (const i of matched) {
+      const e = elements[i];
+      if (op === 'replace' || !isPlainObject(e)) elements[i] = { ...next };
+      else for (const [key, v] of subs) this.keys.set(e, key, v);
+    }
+    return matched;
   }
 
   // ---- group members ---------------------------------------------------------------------------------
@@ -784,22 +865,23 @@ class Patcher {
       if (op !== 'remove') {
         throw invalidPath(this.at(`'${target.text}': a members filter is only supported with "remove".`));
       }
-      this.pushMembers({ kind: 'remove', values: memberIdsFromFilter(target.filter, this.op.index) });
+      this.members.remove(this.named(memberIdsFromFilter(target.filter, this.op.index)));
       return;
     }
     if (op === 'remove') {
-      if (hasValue && value !== null) this.pushMembers({ kind: 'remove', values: this.memberIds(value) });
-      else this.pushMembers({ kind: 'removeAll' });
+      if (hasValue && value !== null) this.members.remove(this.memberIds(value));
+      else this.members.removeAll();
       return;
     }
     const values = value === null ? [] : this.memberIds(value);
-    this.pushMembers(op === 'add' ? { kind: 'add', values } : { kind: 'replace', values });
+    if (op === 'add') this.members.add(values);
+    else this.members.replace(values);
   }
 
   private memberIds(value: unknown): string[] {
     const items: unknown[] = Array.isArray(value) ? (value as unknown[]) : [value];
-    // A Set keeps this linear: Okta sends the whole member list of a large group.
-    const ids = new Set<string>();
+    this.named(items);
+    const ids: string[] = [];
     for (const item of items) {
       if (item === null) continue;
       const id =
@@ -807,27 +889,45 @@ class Patcher {
       if (typeof id !== 'string' || id.trim() === '') {
         throw invalidValue(this.at(`each member must have a non-empty string "value" (a member id).`));
       }
-      ids.add(id);
+      ids.push(id);
     }
-    return [...ids];
+    return ids;
   }
 
-  private pushMembers(change: MemberChange): void {
-    const last = this.members[this.members.length - 1];
-    if (last && (change.kind === 'add' || change.kind === 'remove') && last.kind === change.kind) {
-      const seen = new Set(last.values);
-      for (const v of change.values) {
-        if (!seen.has(v)) last.values.push(v);
-        seen.add(v);
+  /** Counts the members a request names, refusing more than {@link MAX_MEMBERS_PER_REQUEST} before using them. */
+  private named<T>(members: T[]): T[] {
+    this.membersNamed += members.length;
+    if (this.membersNamed > MAX_MEMBERS_PER_REQUEST) {
+      throw limitExceeded(
+        `The request names more than ${MAX_MEMBERS_PER_REQUEST} group members; the limit is ${MAX_MEMBERS_PER_REQUEST} members per request.`,
+      );
+    }
+    return members;
+  }
+
+  // ---- what the result must satisfy ------------------------------------------------------------------
+
+  /**
+   * The resource, its extension objects and its complex values keep to MAX_ATTRIBUTES_PER_OBJECT, as in a PUT
+   * body: otherwise operations, each within the limit, could add up to an object past it.
+   */
+  private checkAttributeCounts(): void {
+    checkAttributeCount(`The ${this.definition.name}`, this.doc);
+    for (const [key, value] of Object.entries(this.doc)) {
+      if (isPlainObject(value) && key.toLowerCase().startsWith('urn:')) {
+        checkAttributeCount(`Extension '${key}'`, value);
       }
-      return;
     }
-    if (change.kind === 'add' && change.values.length === 0) return;
-    if (change.kind === 'remove' && change.values.length === 0) return;
-    this.members.push(change);
+    for (const schema of [this.core, ...this.definition.extensions]) {
+      for (const attribute of schema.attributes) {
+        if (attribute.type !== 'complex') continue;
+        const value = this.currentValue(schema, attribute);
+        for (const item of Array.isArray(value) ? (value as unknown[]) : [value]) {
+          if (isPlainObject(item)) checkAttributeCount(`Attribute '${attribute.name}'`, item);
+        }
+      }
+    }
   }
-
-  // ---- required attributes ---------------------------------------------------------------------------
 
   private checkRequired(): void {
     for (const schema of [this.core, ...this.definition.extensions]) {
@@ -837,7 +937,7 @@ class Patcher {
           schema === this.core
             ? getIgnoringCase(this.original, attribute.name)
             : getIgnoringCase(asObject(getIgnoringCase(this.original, schema.id)), attribute.name);
-        const after = getIgnoringCase(this.container(schema, false) ?? {}, attribute.name);
+        const after = this.currentValue(schema, attribute);
         if (!isUnassigned(before) && isUnassigned(after)) {
           throw mutability(`Required attribute '${attribute.name}' cannot be removed or emptied.`);
         }
@@ -846,10 +946,35 @@ class Patcher {
   }
 }
 
-/** Shallow copies of the elements of a multi-valued attribute (objects copied, so edits stay local). */
-function copyElements(current: unknown): unknown[] {
-  if (!Array.isArray(current)) return [];
-  return (current as unknown[]).map((e) => (isPlainObject(e) ? { ...e } : e));
+/**
+ * A set of JSON values compared by structure: strings, numbers and booleans as themselves, objects and arrays
+ * by canonical key (computed only when the set holds some).
+ */
+class JsonValueSet {
+  private readonly scalars = new Set<unknown>();
+  private readonly structured = new Set<string>();
+
+  constructor(private readonly keyOf: (value: unknown) => string) {}
+
+  add(value: unknown): void {
+    if (typeof value === 'object' && value !== null) this.structured.add(this.keyOf(value));
+    else this.scalars.add(value);
+  }
+
+  has(value: unknown): boolean {
+    if (typeof value !== 'object' || value === null) return this.scalars.has(value);
+    return this.structured.size > 0 && this.structured.has(this.keyOf(value));
+  }
+}
+
+/** `elements` without those at `positions` (ascending). */
+function withoutPositions(elements: unknown[], positions: number[]): unknown[] {
+  let next = 0;
+  return elements.filter((_, i) => {
+    if (i !== positions[next]) return true;
+    next++;
+    return false;
+  });
 }
 
 /** `[x]` → `x` (Entra wraps single values in a one-element array); anything else unchanged. */
@@ -868,17 +993,6 @@ function lastPrimary(elements: unknown[], positions: number[]): number | undefin
     if (p !== undefined && isPlainObject(elements[p]) && elements[p]['primary'] === true) return p;
   }
   return undefined;
-}
-
-/** Equal, or both complex with the same `value` (how a listed value designates an element to remove). */
-function sameElement(element: unknown, listed: unknown): boolean {
-  if (deepEqual(element, listed)) return true;
-  if (isPlainObject(element) && isPlainObject(listed)) {
-    const a = getIgnoringCase(element, 'value');
-    const b = getIgnoringCase(listed, 'value');
-    return a !== undefined && deepEqual(a, b);
-  }
-  return isPlainObject(element) && deepEqual(getIgnoringCase(element, 'value'), listed);
 }
 
 /** Member ids of `members[value eq "a" or value eq "b"]`. */

@@ -1,2 +1,3 @@
 export * from './apply-patch';
+export * from './member-changes';
 export * from './value-filter';

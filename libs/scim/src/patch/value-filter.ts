@@ -1,5 +1,5 @@
 import { ScimException } from '../scim.exception';
-import type { FilterNode, FilterValue } from '../filter';
+import type { CompareOp, FilterNode, FilterValue } from '../filter';
 import { findByName, type ScimAttribute } from '../schema';
 import { coerceBoolean, getIgnoringCase, isPlainObject, isUnassigned, type JsonObject } from '../resource';
 
@@ -13,48 +13,45 @@ function elementObject(element: unknown): JsonObject {
   return isPlainObject(element) ? element : { value: element };
 }
 
-function comparable(
-  actual: unknown,
-  expected: FilterValue,
+type Scalar = string | number | boolean;
+
+/** Reads a sub-attribute of an element, ignoring case. */
+export type SubAttributeReader = (element: JsonObject, name: string) => unknown;
+
+/** Whether one element of a multi-valued attribute matches a value filter. */
+export type ElementPredicate = (element: unknown) => boolean;
+
+/**
+ * How an element's value becomes comparable with a filter's literal: both converted alike (booleans from
+ * "True"/"False", dateTimes as instants, strings lower-cased unless caseExact), or undefined when they cannot
+ * be compared. Chosen once per filter, not once per element.
+ */
+function comparison(
+  expected: Exclude<FilterValue, null>,
   sub: ScimAttribute | undefined,
-): { a: string | number | boolean; b: string | number | boolean } | undefined {
-  if (expected === null || actual === null || actual === undefined) return undefined;
+): { expected: Scalar | undefined; actual: (value: unknown) => Scalar | undefined } {
   if (sub?.type === 'boolean' || typeof expected === 'boolean') {
-    const a = coerceBoolean(actual);
-    const b = coerceBoolean(expected);
-    return a === undefined || b === undefined ? undefined : { a, b };
+    return { expected: coerceBoolean(expected), actual: coerceBoolean };
   }
-  if (sub?.type === 'dateTime' && typeof actual === 'string' && typeof expected === 'string') {
-    const a = Date.parse(actual);
-    const b = Date.parse(expected);
-    return Number.isNaN(a) || Number.isNaN(b) ? undefined : { a, b };
+  if (sub?.type === 'dateTime' && typeof expected === 'string') {
+    const instant = (value: unknown): number | undefined => {
+      const t = typeof value === 'string' ? Date.parse(value) : NaN;
+      return Number.isNaN(t) ? undefined : t;
+    };
+    return { expected: instant(expected), actual: instant };
   }
-  if (typeof actual === 'number' && typeof expected === 'number') return { a: actual, b: expected };
-  if (typeof actual === 'string' && typeof expected === 'string') {
-    return sub?.caseExact
-      ? { a: actual, b: expected }
-      : { a: actual.toLowerCase(), b: expected.toLowerCase() };
+  if (typeof expected === 'number') {
+    return { expected, actual: (value) => (typeof value === 'number' ? value : undefined) };
   }
-  return undefined;
+  const exact = sub?.caseExact === true;
+  return {
+    expected: exact ? expected : expected.toLowerCase(),
+    actual: (value) => (typeof value !== 'string' ? undefined : exact ? value : value.toLowerCase()),
+  };
 }
 
-function compare(
-  node: Extract<FilterNode, { kind: 'compare' }>,
-  element: JsonObject,
-  attribute: ScimAttribute,
-): boolean {
-  const sub = findByName(attribute.subAttributes, node.path);
-  const actual = getIgnoringCase(element, node.path);
-  if (node.value === null) {
-    const absent = actual === undefined || actual === null;
-    if (node.op === 'eq') return absent;
-    if (node.op === 'ne') return !absent;
-    return false;
-  }
-  const pair = comparable(actual, node.value, sub);
-  if (!pair) return node.op === 'ne';
-  const { a, b } = pair;
-  switch (node.op) {
+function test(op: CompareOp, a: Scalar, b: Scalar): boolean {
+  switch (op) {
     case 'eq':
       return a === b;
     case 'ne':
@@ -76,20 +73,53 @@ function compare(
   }
 }
 
-/** True when `element` (one value of `attribute`) satisfies the value filter. */
-export function matchesValueFilter(filter: FilterNode, element: unknown, attribute: ScimAttribute): boolean {
-  const el = elementObject(element);
+function compileCompare(
+  node: Extract<FilterNode, { kind: 'compare' }>,
+  attribute: ScimAttribute,
+  get: SubAttributeReader,
+): ElementPredicate {
+  const { path, op, value } = node;
+  if (value === null) {
+    return (element) => {
+      const actual = get(elementObject(element), path);
+      const absent = actual === undefined || actual === null;
+      return op === 'eq' ? absent : op === 'ne' && !absent;
+    };
+  }
+  const { expected, actual } = comparison(value, findByName(attribute.subAttributes, path));
+  return (element) => {
+    const a = actual(get(elementObject(element), path));
+    return a === undefined || expected === undefined ? op === 'ne' : test(op, a, expected);
+  };
+}
+
+/**
+ * Compiles a value filter into a test of one element of `attribute`. `get` reads sub-attributes (a PATCH
+ * passes its KeyIndex, so that a large element is not scanned again by every operation). Compiled once per
+ * operation: an operation tests every element of the attribute.
+ */
+export function compileValueFilter(
+  filter: FilterNode,
+  attribute: ScimAttribute,
+  get: SubAttributeReader = getIgnoringCase,
+): ElementPredicate {
   switch (filter.kind) {
     case 'compare':
-      return compare(filter, el, attribute);
+      return compileCompare(filter, attribute, get);
     case 'present':
-      return !isUnassigned(getIgnoringCase(el, filter.path));
-    case 'and':
-      return filter.filters.every((f) => matchesValueFilter(f, element, attribute));
-    case 'or':
-      return filter.filters.some((f) => matchesValueFilter(f, element, attribute));
-    case 'not':
-      return !matchesValueFilter(filter.filter, element, attribute);
+      return (element) => !isUnassigned(get(elementObject(element), filter.path));
+    case 'and': {
+      const parts = filter.filters.map((f) => compileValueFilter(f, attribute, get));
+      return (element) => parts.every((p) => p(element));
+    }
+    case 'or': {
+      const parts = filter.filters.map((f) => compileValueFilter(f, attribute, get));
+      return (element) => parts.some((p) => p(element));
+    }
+    case 'not': {
+      const inner = compileValueFilter(filter.filter, attribute, get);
+      return (element) => !inner(element);
+    }
     case 'valuePath':
       throw new ScimException(400, 'invalidFilter', 'Value paths cannot be nested in a PATCH path filter.');
   }

@@ -1,5 +1,21 @@
 import { GROUP_RESOURCE, USER_RESOURCE } from '../schema/scim-schemas';
-import { parseAttributeList, project, wantsAttribute } from './scim-projection';
+import { MAX_ATTRIBUTE_LIST_LENGTH } from '../scim-limits';
+import type { ScimResourceDefinition } from '../schema/scim-schemas';
+import { ScimException } from '../scim.exception';
+import { parseAttributeList, parseProjection, type ProjectionOptions } from './scim-projection';
+
+/** One resource projected, as a service does it: the options parsed once, then applied. */
+function project(
+  resource: Record<string, unknown>,
+  definition: ScimResourceDefinition,
+  options: ProjectionOptions = {},
+): Record<string, unknown> {
+  return parseProjection(options, definition).apply(resource);
+}
+
+function wants(options: ProjectionOptions, attribute: string, definition: ScimResourceDefinition): boolean {
+  return parseProjection(options, definition).wants(attribute);
+}
 
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
@@ -167,15 +183,49 @@ describe('wantsAttribute', () => {
     [{ attributes: 'displayName,Members' }, true],
     [{ attributes: 'members', excludedAttributes: 'members' }, false],
   ])('members with %j → %s', (options, expected) => {
-    expect(wantsAttribute(options, 'members')).toBe(expected);
-    expect(wantsAttribute(options, 'members', GROUP_RESOURCE)).toBe(expected);
+    expect(wants(options, 'members', GROUP_RESOURCE)).toBe(expected);
   });
 
   it('knows returned:always and returned:never attributes', () => {
-    expect(wantsAttribute({ attributes: 'userName' }, 'id', USER_RESOURCE)).toBe(true);
-    expect(wantsAttribute({ excludedAttributes: 'id' }, 'id', USER_RESOURCE)).toBe(true);
-    expect(wantsAttribute({}, 'password', USER_RESOURCE)).toBe(false);
-    expect(wantsAttribute({ excludedAttributes: 'groups' }, 'groups')).toBe(false);
-    expect(wantsAttribute({}, 'groups')).toBe(true);
+    expect(wants({ attributes: 'userName' }, 'id', USER_RESOURCE)).toBe(true);
+    expect(wants({ excludedAttributes: 'id' }, 'id', USER_RESOURCE)).toBe(true);
+    expect(wants({}, 'password', USER_RESOURCE)).toBe(false);
+    expect(wants({ excludedAttributes: 'groups' }, 'groups', USER_RESOURCE)).toBe(false);
+    expect(wants({}, 'groups', USER_RESOURCE)).toBe(true);
+  });
+});
+
+describe('parseProjection', () => {
+  it.each(['attributes', 'excludedAttributes'] as const)(
+    'refuses %s longer than the limit with 400 invalidValue naming it',
+    (name) => {
+      const atLimit = `userName,${'x'.repeat(MAX_ATTRIBUTE_LIST_LENGTH - 9)}`;
+      expect(() => parseProjection({ [name]: atLimit }, USER_RESOURCE)).not.toThrow();
+      let error: unknown;
+      try {
+        parseProjection({ [name]: `${atLimit},` }, USER_RESOURCE);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ScimException);
+      expect(error).toMatchObject({
+        status: 400,
+        scimType: 'invalidValue',
+        detail: `'${name}' has 8193 characters; the limit is 8192 characters.`,
+      });
+    },
+  );
+
+  it('parses once and projects every resource of a page the same way', () => {
+    const projection = parseProjection({ attributes: 'emails.value,NAME.givenName' }, USER_RESOURCE);
+    const page = Array.from({ length: 3 }, (_, i) => ({ ...user, id: `u${i}` }));
+    expect(page.map((r) => projection.apply(r))).toEqual(
+      page.map((r) => ({
+        schemas: user.schemas,
+        id: r.id,
+        name: { givenName: 'Ann' },
+        emails: [{ value: 'ann@x.com' }, { value: 'ann@home.org' }],
+      })),
+    );
   });
 });

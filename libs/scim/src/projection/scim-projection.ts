@@ -7,14 +7,10 @@
  *   always removed; `returned: request` only appears when asked for.
  * - When both parameters are given, `attributes` selects and `excludedAttributes` then removes.
  * - Unknown names are ignored. Keys keep the casing of the resource.
+ * - Either list longer than MAX_ATTRIBUTE_LIST_LENGTH characters → 400 invalidValue naming the limit.
  */
-import {
-  COMMON_ATTRIBUTES,
-  findByName,
-  findSchemaByUrnPrefix,
-  GROUP_RESOURCE,
-  USER_RESOURCE,
-} from '../schema/scim-schemas';
+import { limitExceeded, MAX_ATTRIBUTE_LIST_LENGTH } from '../scim-limits';
+import { COMMON_ATTRIBUTES, findByName, findSchemaByUrnPrefix } from '../schema/scim-schemas';
 import type { ScimResourceDefinition } from '../schema/scim-schemas';
 import type { ScimAttribute } from '../schema/scim-schema.types';
 
@@ -172,60 +168,69 @@ function projectObject(
 }
 
 /**
- * Applies `attributes` / `excludedAttributes` to a resource (a plain JSON object in SCIM representation).
- * Returns a new object; the input is not modified.
+ * `attributes` / `excludedAttributes` of one request, parsed once (a list page projects up to `maxResults`
+ * resources with it, and a `.search` body may carry long lists).
  */
-export function project(
-  resource: Json,
-  definition: ScimResourceDefinition,
-  options: ProjectionOptions = {},
-): Json {
-  const ctx: Context = {
-    include: parseSelection(options.attributes, definition),
-    exclude: parseSelection(options.excludedAttributes, definition),
-  };
-  const core = definition.coreSchema;
-  const coreAttributes = [...core.attributes, ...COMMON_ATTRIBUTES];
-  const out: Json = {};
-  for (const [key, value] of Object.entries(resource)) {
-    if (key.toLowerCase() === 'schemas') {
-      out[key] = value;
-      continue;
-    }
-    const extension = definition.extensions.find((s) => s.id.toLowerCase() === key.toLowerCase());
-    if (extension) {
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) continue;
-      const projected = projectObject(value as Json, extension.id, extension.attributes, ctx);
-      if (Object.keys(projected).length > 0) out[key] = projected;
-      continue;
-    }
-    const projected = projectAttribute(core.id, key, value, findByName(coreAttributes, key), ctx);
-    if (projected !== undefined) out[key] = projected;
-  }
-  return out;
-}
+export class Projection {
+  private readonly ctx: Context;
+  private readonly coreAttributes: readonly ScimAttribute[];
 
-function inferDefinition(attribute: string): ScimResourceDefinition {
-  const inCore = (d: ScimResourceDefinition): boolean =>
-    findByName(d.coreSchema.attributes, attribute.split('.')[0] ?? '') !== undefined;
-  return [GROUP_RESOURCE, USER_RESOURCE].find(inCore) ?? USER_RESOURCE;
+  constructor(
+    options: ProjectionOptions,
+    private readonly definition: ScimResourceDefinition,
+  ) {
+    this.ctx = {
+      include: parseSelection(options.attributes, definition),
+      exclude: parseSelection(options.excludedAttributes, definition),
+    };
+    this.coreAttributes = [...definition.coreSchema.attributes, ...COMMON_ATTRIBUTES];
+  }
+
+  /** Applies the projection to a resource (a plain JSON object in SCIM representation); returns a new object. */
+  apply(resource: Json): Json {
+    const core = this.definition.coreSchema;
+    const out: Json = {};
+    for (const [key, value] of Object.entries(resource)) {
+      if (key.toLowerCase() === 'schemas') {
+        out[key] = value;
+        continue;
+      }
+      const extension = this.definition.extensions.find((s) => s.id.toLowerCase() === key.toLowerCase());
+      if (extension) {
+        if (value === null || typeof value !== 'object' || Array.isArray(value)) continue;
+        const projected = projectObject(value as Json, extension.id, extension.attributes, this.ctx);
+        if (Object.keys(projected).length > 0) out[key] = projected;
+        continue;
+      }
+      const attribute = findByName(this.coreAttributes, key);
+      const projected = projectAttribute(core.id, key, value, attribute, this.ctx);
+      if (projected !== undefined) out[key] = projected;
+    }
+    return out;
+  }
+
+  /**
+   * Whether the projection will contain (any part of) the top-level core attribute `attribute`, so that a
+   * service can skip loading it: with `excludedAttributes=members`, `wants('members')` is false.
+   */
+  wants(attribute: string): boolean {
+    const def = findByName(this.coreAttributes, attribute);
+    return decide(this.definition.coreSchema.id, def?.name ?? attribute, def, this.ctx) !== undefined;
+  }
 }
 
 /**
- * Whether a projection will contain (any part of) the top-level core attribute `attribute`, so that a
- * service can skip loading it: `wantsAttribute({ excludedAttributes: 'members' }, 'members')` is false.
- * Without `definition` the resource type whose core schema has the attribute is used (Group first).
+ * Parses `attributes` / `excludedAttributes` for one request, refusing a list longer than
+ * {@link MAX_ATTRIBUTE_LIST_LENGTH} characters before any of it is read.
  */
-export function wantsAttribute(
-  options: ProjectionOptions,
-  attribute: string,
-  definition: ScimResourceDefinition = inferDefinition(attribute),
-): boolean {
-  const def = findByName([...definition.coreSchema.attributes, ...COMMON_ATTRIBUTES], attribute);
-  const ctx: Context = {
-    include: parseSelection(options.attributes, definition),
-    exclude: parseSelection(options.excludedAttributes, definition),
-  };
-  const name = def?.name ?? attribute;
-  return decide(definition.coreSchema.id, name, def, ctx) !== undefined;
+export function parseProjection(options: ProjectionOptions, definition: ScimResourceDefinition): Projection {
+  for (const name of ['attributes', 'excludedAttributes'] as const) {
+    const length = options[name]?.length ?? 0;
+    if (length > MAX_ATTRIBUTE_LIST_LENGTH) {
+      throw limitExceeded(
+        `'${name}' has ${length} characters; the limit is ${MAX_ATTRIBUTE_LIST_LENGTH} characters.`,
+      );
+    }
+  }
+  return new Projection(options, definition);
 }

@@ -1,2 +1,3 @@
+export * from './key-index';
 export * from './normalize-resource';
 export * from './scim-value';

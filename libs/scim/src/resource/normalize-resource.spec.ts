@@ -1,7 +1,15 @@
 import { ScimException } from '../scim.exception';
+import { MAX_ATTRIBUTES_PER_OBJECT, MAX_VALUES_PER_ATTRIBUTE } from '../scim-limits';
 import { GROUP_RESOURCE, SCIM_SCHEMAS, USER_RESOURCE } from '../schema';
 import { normalizeResource } from './normalize-resource';
-import { coerceBoolean, enforceSinglePrimary } from './scim-value';
+import {
+  appendDistinct,
+  canonicalKey,
+  checkResourceSize,
+  coerceBoolean,
+  deepEqual,
+  enforceSinglePrimary,
+} from './scim-value';
 
 const USER = SCIM_SCHEMAS.user;
 const ENTERPRISE = SCIM_SCHEMAS.enterpriseUser;
@@ -37,6 +45,59 @@ describe('enforceSinglePrimary', () => {
     const values = [{ primary: true }, { primary: true }, { primary: true }];
     enforceSinglePrimary(values, 2);
     expect(values).toEqual([{ primary: false }, { primary: false }, { primary: true }]);
+  });
+
+  it('replaces the demoted values instead of editing them', () => {
+    const first = { value: 'a', primary: true };
+    const values = [first, { value: 'b', primary: true }];
+    enforceSinglePrimary(values, 1);
+    expect(first.primary).toBe(true);
+    expect(values[0]).toEqual({ value: 'a', primary: false });
+  });
+});
+
+describe('canonicalKey', () => {
+  it.each<[string, unknown, unknown]>([
+    ['objects whatever their key order', { value: 'a', type: 'work' }, { type: 'work', value: 'a' }],
+    ['nested objects', { a: { x: 1, y: [1, { p: 1, q: 2 }] } }, { a: { y: [1, { q: 2, p: 1 }], x: 1 } }],
+    ['numbers however written', 1.0, 1],
+  ])('is the same for equal values: %s', (_name, a, b) => {
+    expect(deepEqual(a, b)).toBe(true);
+    expect(canonicalKey(a)).toBe(canonicalKey(b));
+  });
+
+  it.each<[string, unknown, unknown]>([
+    ['strings of different case', 'A@x.com', 'a@x.com'],
+    ['arrays in another order', [1, 2], [2, 1]],
+    ['an object and its JSON text', { a: 1 }, '{"a":1}'],
+    ['keys that only JSON escaping tells apart', { 'a":1,"b': 2 }, { a: 1, b: 2 }],
+    ['a missing and a null sub-attribute', { value: 'a' }, { value: 'a', type: null }],
+    ['true and "true"', true, 'true'],
+  ])('differs for different values: %s', (_name, a, b) => {
+    expect(deepEqual(a, b)).toBe(false);
+    expect(canonicalKey(a)).not.toBe(canonicalKey(b));
+  });
+});
+
+describe('appendDistinct', () => {
+  it('appends what is new and returns the position of every value', () => {
+    const target: unknown[] = [{ value: 'a', type: 'work' }, 'x'];
+    const positions = appendDistinct(target, [{ type: 'work', value: 'a' }, 'y', 'x', 'y']);
+    expect(target).toEqual([{ value: 'a', type: 'work' }, 'x', 'y']);
+    expect(positions).toEqual([0, 2, 1, 2]);
+  });
+});
+
+describe('checkResourceSize', () => {
+  it('refuses a resource whose JSON is larger than the limit, in bytes', () => {
+    const resource = { schemas: [USER], userName: 'é'.repeat(100) };
+    const bytes = Buffer.byteLength(JSON.stringify(resource));
+    expect(() => checkResourceSize('User', resource, bytes)).not.toThrow();
+    const error = scimError(() => checkResourceSize('User', resource, bytes - 1));
+    expect(error).toMatchObject({ status: 400, scimType: 'invalidValue' });
+    expect(error.detail).toBe(
+      `The User would take ${bytes} bytes; the limit is ${bytes - 1} bytes, the request body limit.`,
+    );
   });
 });
 
@@ -333,6 +394,92 @@ describe('normalizeResource', () => {
         normalizeResource({ schemas: [USER], userName: 'u', t: 'yesterday' }, definition, 'create'),
       ).detail,
     ).toMatch(/'t'/);
+  });
+
+  it('removes duplicates by structure: attribute names in any case, sub-attributes in any order', () => {
+    const body = {
+      schemas: [USER],
+      userName: 'u',
+      emails: [
+        { value: 'a@x.com', type: 'work' },
+        { TYPE: 'work', Value: 'a@x.com' },
+        { value: 'A@x.com', type: 'work' },
+        { type: 'work', value: 'a@x.com', primary: 'False' },
+        { type: 'work', value: 'a@x.com', primary: false },
+      ],
+      roles: ['admin', { value: 'admin' }, { Value: 'admin', display: null }],
+    };
+    const { resource } = normalizeResource(body, USER_RESOURCE, 'create');
+    expect(resource['emails']).toEqual([
+      { value: 'a@x.com', type: 'work' },
+      { value: 'A@x.com', type: 'work' },
+      { type: 'work', value: 'a@x.com', primary: false },
+    ]);
+    expect(resource['roles']).toEqual([{ value: 'admin' }]);
+  });
+
+  it('normalises a body near 1 MiB of emails, duplicates removed in one pass', () => {
+    const distinct = Array.from({ length: MAX_VALUES_PER_ATTRIBUTE / 2 }, (_, i) => ({
+      value: `user${i}@${'x'.repeat(900)}.com`,
+      type: i % 2 ? 'work' : 'home',
+    }));
+    const shuffled = distinct.map(({ value, type }) => ({ type, value }));
+    const body = { schemas: [USER], userName: 'u', emails: [...distinct, ...shuffled.reverse()] };
+    expect(JSON.stringify(body).length).toBeGreaterThan(900 * 1024);
+    const { resource } = normalizeResource(body, USER_RESOURCE, 'create');
+    expect(resource['emails']).toEqual(distinct);
+  });
+
+  it.each<[string, (n: number) => Record<string, unknown>]>([
+    ['emails', (n) => ({ emails: Array.from({ length: n }, (_, i) => ({ value: `u${i}@x.com` })) })],
+    ['entitlements', (n) => ({ entitlements: Array.from({ length: n }, (_, i) => `e${i}`) })],
+    ['x509Certificates', (n) => ({ x509Certificates: Array.from({ length: n }, () => ({ value: 'c' })) })],
+  ])('takes at most MAX_VALUES_PER_ATTRIBUTE values of %s', (name, values) => {
+    const body = (n: number) => ({ schemas: [USER], userName: 'u', ...values(n) });
+    expect(() => normalizeResource(body(MAX_VALUES_PER_ATTRIBUTE), USER_RESOURCE, 'create')).not.toThrow();
+    const error = scimError(() =>
+      normalizeResource(body(MAX_VALUES_PER_ATTRIBUTE + 1), USER_RESOURCE, 'replace'),
+    );
+    expect(error).toMatchObject({ status: 400, scimType: 'invalidValue' });
+    expect(error.detail).toBe(
+      `Attribute '${name}' would have 1001 values; the limit is 1000 values per attribute.`,
+    );
+  });
+
+  it('counts schemas URNs against MAX_VALUES_PER_ATTRIBUTE', () => {
+    const urns = Array.from({ length: MAX_VALUES_PER_ATTRIBUTE }, (_, i) => `urn:acme:${i}`);
+    const error = scimError(() =>
+      normalizeResource({ schemas: [USER, ...urns], userName: 'u' }, USER_RESOURCE, 'create'),
+    );
+    expect(error.detail).toMatch(/'schemas' would have 1001 values; the limit is 1000/);
+    // Attributes keyed by URNs we do not model are listed in schemas too.
+    const declared = urns.slice(0, 500);
+    const keyed = Object.fromEntries(urns.slice(500).map((urn) => [urn, { x: 1 }]));
+    const listed = { schemas: [USER, ...declared], userName: 'u', ...keyed };
+    expect(scimError(() => normalizeResource(listed, USER_RESOURCE, 'create')).detail).toMatch(
+      /'schemas' would have 1001 values/,
+    );
+  });
+
+  it.each<[string, (attributes: Record<string, number>) => Record<string, unknown>, string]>([
+    ['the resource', (a) => ({ ...a }), 'The User'],
+    ['an extension object', (a) => ({ [ENTERPRISE]: a }), `Extension '${ENTERPRISE}'`],
+    ['an extension we do not model', (a) => ({ 'urn:acme:2.0:User': a }), `Extension 'urn:acme:2.0:User'`],
+    ['a complex value', (a) => ({ name: a }), `Attribute 'name'`],
+    [
+      'a value of a multi-valued attribute',
+      (a) => ({ addresses: [{ type: 'work' }, a] }),
+      `Attribute 'addresses'`,
+    ],
+  ])('takes at most MAX_ATTRIBUTES_PER_OBJECT attributes in %s', (_name, place, what) => {
+    const attributes = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`x${i}`, i]));
+    const body = (n: number) => ({ schemas: [USER], userName: 'u', ...place(attributes(n)) });
+    // The resource itself also holds schemas and userName.
+    const fits = what === 'The User' ? MAX_ATTRIBUTES_PER_OBJECT - 2 : MAX_ATTRIBUTES_PER_OBJECT;
+    expect(() => normalizeResource(body(fits), USER_RESOURCE, 'create')).not.toThrow();
+    const error = scimError(() => normalizeResource(body(fits + 1), USER_RESOURCE, 'create'));
+    expect(error).toMatchObject({ status: 400, scimType: 'invalidValue' });
+    expect(error.detail).toBe(`${what} has 1001 attributes; the limit is 1000 attributes per object.`);
   });
 
   it('does not modify its input', () => {

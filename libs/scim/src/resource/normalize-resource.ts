@@ -9,8 +9,11 @@ import {
   type ScimSchemaDefinition,
 } from '../schema';
 import {
+  checkAttributeCount,
+  checkValueCount,
   coerceAttributeValue,
   deepClone,
+  getIgnoringCase,
   invalidValue,
   isPlainObject,
   isUnassigned,
@@ -59,6 +62,9 @@ const COERCE = { dropReadOnly: true } as const;
  *   sub-attribute (Entra's `manager`) becomes `{ value }`.
  * - Several `primary: true` in one multi-valued attribute: the first keeps it, the others get `false`
  *   (rejecting would fail IdPs that send stale flags; RFC 7643 §2.4 allows at most one).
+ * - Duplicate values of a multi-valued attribute (structurally equal once canonicalised) are dropped; more
+ *   than MAX_VALUES_PER_ATTRIBUTE values of one (`schemas` included), or more than MAX_ATTRIBUTES_PER_OBJECT
+ *   attributes in the resource, an extension object or a complex value → 400 invalidValue naming the limit.
  * - Required attributes (`userName`, Group `displayName`) missing, null or blank → 400 invalidValue.
  * - The same attribute given twice in different casings → 400 invalidValue.
  * - `mode` does not change the rules: PUT replaces the whole resource, so it is validated like a create; the
@@ -72,6 +78,7 @@ export function normalizeResource(
   if (!isPlainObject(body)) {
     throw new ScimException(400, 'invalidSyntax', `The ${mode} request body must be a JSON object.`);
   }
+  checkAttributeCount(`The ${definition.name}`, body);
   const core = definition.coreSchema;
   const declared = readSchemas(body, definition);
 
@@ -115,9 +122,10 @@ export function normalizeResource(
           (s) => lower === s.id.toLowerCase() || lower.startsWith(`${s.id.toLowerCase()}:`),
         );
         if (foreign) throw invalidValue(`Schema '${foreign.id}' does not apply to a ${definition.name}.`);
-        // An extension we do not model: kept whole.
+        // An extension we do not model: kept whole, within the limit PATCH keeps it to.
         once(key);
         if (raw === null || raw === undefined) continue;
+        if (isPlainObject(raw)) checkAttributeCount(`Extension '${key}'`, raw);
         resource[key] = deepClone(raw);
         unknownExtensions.push(key);
         continue;
@@ -129,6 +137,7 @@ export function normalizeResource(
         once(schema.id);
         if (raw === null || raw === undefined) continue;
         if (!isPlainObject(raw)) throw invalidValue(`Extension '${schema.id}' must be an object.`);
+        checkAttributeCount(`Extension '${schema.id}'`, raw);
         const ext = extensionObject(extensions, schema);
         for (const [attrKey, attrRaw] of Object.entries(raw)) {
           const attribute = findByName(schema.attributes, attrKey);
@@ -171,15 +180,19 @@ export function normalizeResource(
 
   // Known extensions, in definition order, present only when they carry something.
   const schemas = [...declared];
+  const listed = new Set(schemas.map((s) => s.toLowerCase()));
+  const list = (urn: string): void => {
+    if (!listed.has(urn.toLowerCase())) schemas.push(urn);
+    listed.add(urn.toLowerCase());
+  };
   for (const schema of definition.extensions) {
     const ext = extensions.get(schema);
     if (!ext || Object.keys(ext).length === 0) continue;
     resource[schema.id] = ext;
-    if (!schemas.some((s) => s.toLowerCase() === schema.id.toLowerCase())) schemas.push(schema.id);
+    list(schema.id);
   }
-  for (const urn of unknownExtensions) {
-    if (!schemas.some((s) => s.toLowerCase() === urn.toLowerCase())) schemas.push(urn);
-  }
+  unknownExtensions.forEach(list);
+  checkValueCount('schemas', schemas.length);
 
   for (const schema of [core, ...definition.extensions]) {
     const target = schema === core ? resource : extensions.get(schema);
@@ -211,16 +224,18 @@ function extensionObject(
  * canonical spelling, the core URN comes first, duplicates (ignoring case) go, unknown URNs are kept.
  */
 function readSchemas(body: JsonObject, definition: ScimResourceDefinition): string[] {
-  const key = Object.keys(body).find((k) => k.toLowerCase() === 'schemas');
-  const raw = key === undefined ? undefined : body[key];
+  const raw = getIgnoringCase(body, 'schemas');
   if (!Array.isArray(raw) || raw.some((s) => typeof s !== 'string')) {
     throw invalidValue(`'schemas' must be an array of schema URNs including '${definition.coreSchema.id}'.`);
   }
+  checkValueCount('schemas', raw.length);
   const known = [definition.coreSchema, ...definition.extensions];
   const out: string[] = [];
+  const seen = new Set<string>();
   for (const urn of raw as string[]) {
     const canonical = known.find((s) => s.id.toLowerCase() === urn.toLowerCase())?.id ?? urn;
-    if (!out.some((s) => s.toLowerCase() === canonical.toLowerCase())) out.push(canonical);
+    if (!seen.has(canonical.toLowerCase())) out.push(canonical);
+    seen.add(canonical.toLowerCase());
   }
   const core = definition.coreSchema.id;
   if (!out.includes(core)) {

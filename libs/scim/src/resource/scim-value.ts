@@ -1,4 +1,5 @@
 import { ScimException } from '../scim.exception';
+import { limitExceeded, MAX_ATTRIBUTES_PER_OBJECT, MAX_VALUES_PER_ATTRIBUTE } from '../scim-limits';
 import { findByName, type ScimAttribute } from '../schema';
 
 /** A JSON object as received from or stored for a SCIM client. */
@@ -25,9 +26,26 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   return false;
 }
 
+/**
+ * A string that two JSON values share exactly when they are structurally equal ({@link deepEqual}): object keys
+ * sorted, so that key order does not matter. Duplicates are found by looking this up in a map, never by
+ * comparing every pair of values.
+ */
+export function canonicalKey(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalKey).join(',')}]`;
+  if (isPlainObject(value)) {
+    const members = Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalKey(value[k])}`);
+    return `{${members.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'undefined';
+}
+
 /** A deep copy of a JSON value. */
 export function deepClone<T>(value: T): T {
-  return structuredClone(value);
+  // Most values are strings, numbers or booleans: structuredClone costs a microsecond even for those.
+  return typeof value === 'object' && value !== null ? structuredClone(value) : value;
 }
 
 /** The key of `obj` equal to `name` ignoring case (SCIM attribute names are case-insensitive). */
@@ -41,25 +59,6 @@ export function findKey(obj: JsonObject, name: string): string | undefined {
 export function getIgnoringCase(obj: JsonObject, name: string): unknown {
   const key = findKey(obj, name);
   return key === undefined ? undefined : obj[key];
-}
-
-/** Sets `obj[name]` under its canonical spelling, dropping any differently cased duplicate. */
-export function setCanonical(obj: JsonObject, name: string, value: unknown): void {
-  deleteIgnoringCase(obj, name);
-  obj[name] = value;
-}
-
-/** Deletes every key of `obj` equal to `name` ignoring case; true when one was present. */
-export function deleteIgnoringCase(obj: JsonObject, name: string): boolean {
-  const wanted = name.toLowerCase();
-  let found = false;
-  for (const key of Object.keys(obj)) {
-    if (key.toLowerCase() === wanted) {
-      delete obj[key];
-      found = true;
-    }
-  }
-  return found;
 }
 
 /**
@@ -157,7 +156,7 @@ export function coerceComplexValue(
   if (!isPlainObject(value)) {
     throw invalidValue(`Attribute '${path}' must be a complex value (an object), got ${describe(value)}.`);
   }
-  const keep = (options.keepReadOnly ?? DEFAULT_KEEP_READ_ONLY).map((k) => k.toLowerCase());
+  checkAttributeCount(`Attribute '${path}'`, value);
   const out: JsonObject = {};
   for (const [key, raw] of Object.entries(value)) {
     const sub = findByName(subs, key);
@@ -170,11 +169,7 @@ export function coerceComplexValue(
       out[name] = deepClone(raw);
       continue;
     }
-    if (
-      options.dropReadOnly &&
-      sub.mutability === 'readOnly' &&
-      !keep.includes(`${attribute.name}.${sub.name}`.toLowerCase())
-    ) {
+    if (options.dropReadOnly && sub.mutability === 'readOnly' && !keepsReadOnly(attribute, sub, options)) {
       continue;
     }
     out[name] = coerceSimpleValue(sub, raw, `${path}.${sub.name}`);
@@ -182,35 +177,86 @@ export function coerceComplexValue(
   return Object.keys(out).length === 0 ? undefined : out;
 }
 
+function keepsReadOnly(attribute: ScimAttribute, sub: ScimAttribute, options: CoerceOptions): boolean {
+  const wanted = `${attribute.name}.${sub.name}`.toLowerCase();
+  return (options.keepReadOnly ?? DEFAULT_KEEP_READ_ONLY).some((k) => k.toLowerCase() === wanted);
+}
+
 /**
  * Makes `primary: true` unique within a multi-valued attribute (RFC 7643 §2.4: at most one primary). The
- * element at `preferred` (when it is primary) wins, otherwise the first primary one; the others get
- * `primary: false`.
+ * element at `preferred` (when it is primary) wins, otherwise the first primary one; the others are replaced
+ * by copies with `primary: false` (never edited in place, so that a cached {@link canonicalKey} stays true).
  */
 export function enforceSinglePrimary(values: unknown[], preferred?: number): void {
-  const primaries = values
-    .map((v, i) => (isPlainObject(v) && v['primary'] === true ? i : -1))
-    .filter((i) => i >= 0);
+  const primaries: number[] = [];
+  values.forEach((v, i) => {
+    if (isPlainObject(v) && v['primary'] === true) primaries.push(i);
+  });
   if (primaries.length <= 1) return;
   const winner = preferred !== undefined && primaries.includes(preferred) ? preferred : primaries[0];
   for (const i of primaries) {
-    if (i !== winner) (values[i] as JsonObject)['primary'] = false;
+    if (i !== winner) values[i] = { ...(values[i] as JsonObject), primary: false };
   }
 }
 
-/** Appends the elements of `added` that are not already in `target` (structural equality). */
-export function appendDistinct(target: unknown[], added: readonly unknown[]): number[] {
-  const positions: number[] = [];
-  for (const item of added) {
-    const at = target.findIndex((existing) => deepEqual(existing, item));
-    if (at >= 0) {
-      positions.push(at);
-    } else {
-      target.push(item);
-      positions.push(target.length - 1);
+/**
+ * Appends the elements of `added` that are not already in `target` (structural equality, through a map of
+ * canonical keys) and returns the position of each in `target`. `keyOf` may cache keys between calls.
+ */
+export function appendDistinct(
+  target: unknown[],
+  added: readonly unknown[],
+  keyOf: (value: unknown) => string = canonicalKey,
+): number[] {
+  const positions = new Map<string, number>();
+  target.forEach((existing, i) => {
+    const key = keyOf(existing);
+    if (!positions.has(key)) positions.set(key, i);
+  });
+  return added.map((item) => {
+    const key = keyOf(item);
+    let at = positions.get(key);
+    if (at === undefined) {
+      at = target.push(item) - 1;
+      positions.set(key, at);
     }
+    return at;
+  });
+}
+
+/**
+ * Refuses an object with more attributes than {@link MAX_ATTRIBUTES_PER_OBJECT}, before they are read one by
+ * one. `what` names the object: `The User`, `Attribute 'name'`.
+ */
+export function checkAttributeCount(what: string, obj: JsonObject): void {
+  const count = Object.keys(obj).length;
+  if (count > MAX_ATTRIBUTES_PER_OBJECT) {
+    throw limitExceeded(
+      `${what} has ${count} attributes; the limit is ${MAX_ATTRIBUTES_PER_OBJECT} attributes per object.`,
+    );
   }
-  return positions;
+}
+
+/**
+ * Refuses a resource whose JSON would take more than `maxBytes` (the request body limit): one that could not be
+ * sent back in a PUT, and that PATCH requests, each within the limits, could otherwise grow without end.
+ */
+export function checkResourceSize(resourceType: string, resource: JsonObject, maxBytes: number): void {
+  const bytes = Buffer.byteLength(JSON.stringify(resource));
+  if (bytes > maxBytes) {
+    throw limitExceeded(
+      `The ${resourceType} would take ${bytes} bytes; the limit is ${maxBytes} bytes, the request body limit.`,
+    );
+  }
+}
+
+/** Refuses more values of one multi-valued attribute than {@link MAX_VALUES_PER_ATTRIBUTE}. */
+export function checkValueCount(path: string, count: number): void {
+  if (count > MAX_VALUES_PER_ATTRIBUTE) {
+    throw limitExceeded(
+      `Attribute '${path}' would have ${count} values; the limit is ${MAX_VALUES_PER_ATTRIBUTE} values per attribute.`,
+    );
+  }
 }
 
 /**
@@ -230,11 +276,13 @@ export function coerceAttributeValue(
   if (value === null || value === undefined) return undefined;
   if (attribute.multiValued) {
     const items: unknown[] = Array.isArray(value) ? (value as unknown[]) : [value];
+    checkValueCount(path, items.length);
+    const coerced = items.map((item) => coerceSingle(attribute, item, path, options));
     const out: unknown[] = [];
-    for (const item of items) {
-      const coerced = coerceSingle(attribute, item, path, options);
-      if (coerced !== undefined) appendDistinct(out, [coerced]);
-    }
+    appendDistinct(
+      out,
+      coerced.filter((c) => c !== undefined),
+    );
     enforceSinglePrimary(out);
     return out.length === 0 ? undefined : out;
   }

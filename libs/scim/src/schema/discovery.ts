@@ -57,6 +57,11 @@ export const RESOURCE_DEFINITIONS: readonly ScimResourceDefinition[] = [USER_RES
 
 const trimSlash = (baseUrl: string): string => baseUrl.replace(/\/+$/, '');
 
+/**
+ * RFC 7643 §5. Truthful about limits: `/Bulk` is not supported, so a bulk request may hold 0 operations and
+ * 0 bytes; `filter.maxResults` is the page size a list or search is capped at. The other input limits
+ * (scim-limits.ts) have no field here; the documentation at `documentationUri` lists them.
+ */
 export function serviceProviderConfig(
   baseUrl: string,
   options: ServiceProviderConfigOptions,

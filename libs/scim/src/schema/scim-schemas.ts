@@ -323,13 +323,22 @@ export const ALL_SCHEMAS: readonly ScimSchemaDefinition[] = [
 
 const lower = (s: string): string => s.toLowerCase();
 
+/** Attribute lists by lower-cased name, built once per list: lookups run for every key of every body. */
+const byName = new WeakMap<readonly ScimAttribute[], Map<string, ScimAttribute>>();
+
 /** The case-insensitive lookup of a (sub-)attribute by name. */
 export function findByName(
   attributes: readonly ScimAttribute[] | undefined,
   name: string,
 ): ScimAttribute | undefined {
-  const wanted = lower(name);
-  return attributes?.find((a) => lower(a.name) === wanted);
+  if (!attributes) return undefined;
+  let index = byName.get(attributes);
+  if (!index) {
+    index = new Map();
+    for (const a of attributes) if (!index.has(lower(a.name))) index.set(lower(a.name), a);
+    byName.set(attributes, index);
+  }
+  return index.get(lower(name));
 }
 
 function schemasOf(

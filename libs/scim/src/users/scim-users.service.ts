@@ -3,9 +3,9 @@ import { APP_CONFIG, type AppConfig } from '@rollcall/common';
 import { isUniqueViolation, SqlService, StatisticsService, type SqlRunner } from '@rollcall/database';
 import type { ScimCaller } from '@rollcall/tokens';
 import { isUuid, USER_FILTER_TARGET } from '../filter';
-import { applyPatch } from '../patch';
-import { project, wantsAttribute, type ProjectionOptions } from '../projection';
-import { normalizeResource, type ScimResource } from '../resource';
+import { applyPatch, parsePatchBody } from '../patch';
+import { parseProjection, type Projection, type ProjectionOptions } from '../projection';
+import { checkResourceSize, normalizeResource, type ScimResource } from '../resource';
 import { USER_RESOURCE } from '../schema';
 import { ScimException } from '../scim.exception';
 import { ScimResourceResult } from '../scim-http';
@@ -18,6 +18,7 @@ import {
   qualified,
   resourceNotFound,
 } from '../scim-query';
+import { checkIndexedText } from '../scim-limits';
 import { hashPassword } from '../scim-password';
 import { ScimEventsService, type ScimRequestContext } from '../events/scim-events.service';
 
@@ -49,10 +50,19 @@ const GROUPS_OF = `(SELECT coalesce(json_agg(json_build_object('value', g.id, 'd
 
 const UPDATE_ATTEMPTS = 5;
 
+/** A user's next state, computed from its current one by a PUT or a PATCH. */
+interface UserChange {
+  resource: ScimResource;
+  /** The cleartext password the request sets; it depends on the request only, never on the current state. */
+  password?: string;
+  changed: boolean;
+}
+
 /** SCIM /Users of one integration's directory. Every query is scoped by tenant and integration. */
 @Injectable()
 export class ScimUsersService {
   private readonly baseUrl: string;
+  private readonly maxResourceBytes: number;
   readonly maxResultsLimit: number;
 
   constructor(
@@ -62,15 +72,17 @@ export class ScimUsersService {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.baseUrl = `${config.publicUrl}/scim/v2`;
+    this.maxResourceBytes = config.bodyLimitBytes;
     this.maxResultsLimit = config.scimMaxResults;
   }
 
   async create(
     ctx: ScimRequestContext,
     body: unknown,
-    projection: ProjectionOptions,
+    options: ProjectionOptions,
   ): Promise<ScimResourceResult> {
     const { caller } = ctx;
+    const projection = parseProjection(options, USER_RESOURCE);
     const { resource, password } = normalizeResource(body, USER_RESOURCE, 'create');
     const columns = columnsOf(resource);
     const passwordHash = password === undefined ? null : await hashPassword(password);
@@ -113,18 +125,19 @@ export class ScimUsersService {
     return this.result({ ...rows[0], groups: [] }, projection);
   }
 
-  async get(caller: ScimCaller, id: string, projection: ProjectionOptions): Promise<ScimResourceResult> {
-    const row = await this.find(caller, id, wantsAttribute(projection, 'groups', USER_RESOURCE));
+  async get(caller: ScimCaller, id: string, options: ProjectionOptions): Promise<ScimResourceResult> {
+    const projection = parseProjection(options, USER_RESOURCE);
+    const row = await this.find(caller, id, projection.wants('groups'));
     if (!row) throw notFound(id);
     return this.result(row, projection);
   }
 
   async list(caller: ScimCaller, q: ScimListQuery): Promise<ScimPage> {
+    const projection = parseProjection(q, USER_RESOURCE);
     const { where, params, order, offset } = directoryQuery(caller, q, USER_FILTER_TARGET);
-    const projection = { attributes: q.attributes, excludedAttributes: q.excludedAttributes };
     let rows: UserRow[] = [];
     if (q.count > 0) {
-      const groups = wantsAttribute(projection, 'groups', USER_RESOURCE) ? `, ${GROUPS_OF}` : '';
+      const groups = projection.wants('groups') ? `, ${GROUPS_OF}` : '';
       // The page is chosen on ids alone (an index-only scan when unfiltered), then its rows are read: skipped
       // rows never cost a heap read or a groups look-up, whatever the startIndex.
       rows = await this.sql.query<UserRow>(
@@ -152,8 +165,9 @@ export class ScimUsersService {
     id: string,
     body: unknown,
     ifMatch: number | undefined,
-    projection: ProjectionOptions,
+    options: ProjectionOptions,
   ): Promise<ScimResourceResult> {
+    const projection = parseProjection(options, USER_RESOURCE);
     const { resource, password } = normalizeResource(body, USER_RESOURCE, 'replace');
     return this.update(ctx, id, ifMatch, projection, (current) => ({
       // PUT replaces the resource; `active` left out keeps its value rather than reactivating a deactivated user.
@@ -168,10 +182,13 @@ export class ScimUsersService {
     id: string,
     body: unknown,
     ifMatch: number | undefined,
-    projection: ProjectionOptions,
+    options: ProjectionOptions,
   ): Promise<ScimResourceResult> {
+    const projection = parseProjection(options, USER_RESOURCE);
+    const operations = parsePatchBody(body);
     return this.update(ctx, id, ifMatch, projection, (current) => {
-      const patched = applyPatch(current.resource, body, USER_RESOURCE, { resourceId: id });
+      const patched = applyPatch(current.resource, operations, USER_RESOURCE, { resourceId: id });
+      if (patched.changed) checkResourceSize('User', patched.resource, this.maxResourceBytes);
       return { ...patched, changed: patched.changed || patched.password !== undefined };
     });
   }
@@ -180,26 +197,33 @@ export class ScimUsersService {
    * Reads the user, computes its new state and writes it if nobody changed it in between; otherwise computes
    * again. With If-Match a lost race is a 412. Without it the client asked for no precondition, so after a
    * few lost races the last attempt reads and writes under a row lock rather than answer 412.
+   * A password is hashed once, by the first attempt, outside any transaction: scrypt takes tens of
+   * milliseconds, which no retry should repeat and no row lock should wait for.
    */
   private async update(
     ctx: ScimRequestContext,
     id: string,
     ifMatch: number | undefined,
-    projection: ProjectionOptions,
-    change: (current: UserRow) => { resource: ScimResource; password?: string; changed: boolean },
+    projection: Projection,
+    change: (current: UserRow) => UserChange,
   ): Promise<ScimResourceResult> {
     const { caller } = ctx;
     if (!isUuid(id)) throw notFound(id);
+    let passwordHash: string | null | undefined;
     for (let attempt = 1; ; attempt++) {
-      if (attempt === UPDATE_ATTEMPTS && ifMatch === undefined)
-        return this.updateLocked(ctx, id, projection, change);
       const current = await this.find(caller, id, false);
       if (!current) throw notFound(id);
       checkVersion(ifMatch, current.version);
       const next = change(current);
       if (!next.changed) return this.result(await this.withGroups(caller, current, projection), projection);
+      const columns = columnsOf(next.resource);
+      passwordHash ??= next.password === undefined ? null : await hashPassword(next.password);
+      if (attempt === UPDATE_ATTEMPTS && ifMatch === undefined) {
+        return this.updateLocked(ctx, id, projection, change, passwordHash);
+      }
       try {
-        return this.result(await this.write(ctx, current, next.resource, next.password, 200), projection);
+        const written = await this.write(ctx, current, next.resource, columns, passwordHash, 200);
+        return this.result(written, projection);
       } catch (e) {
         if (!(e instanceof VersionConflict)) throw e;
         if (ifMatch !== undefined) throw preconditionFailed();
@@ -207,12 +231,16 @@ export class ScimUsersService {
     }
   }
 
-  /** The last attempt of `update`: read, change and write in one transaction no other writer can interleave. */
+  /**
+   * The last attempt of `update`: read, change and write in one transaction no other writer can interleave.
+   * `passwordHash` was computed before, from the same request.
+   */
   private async updateLocked(
     ctx: ScimRequestContext,
     id: string,
-    projection: ProjectionOptions,
-    change: (current: UserRow) => { resource: ScimResource; password?: string; changed: boolean },
+    projection: Projection,
+    change: (current: UserRow) => UserChange,
+    passwordHash: string | null,
   ): Promise<ScimResourceResult> {
     const { caller } = ctx;
     const { row, changed } = await this.sql.transaction(async (tx) => {
@@ -224,7 +252,15 @@ export class ScimUsersService {
       if (!current) throw notFound(id);
       const next = change(current);
       if (!next.changed) return { row: current, changed: false };
-      const written = await this.write(ctx, current, next.resource, next.password, 200, tx);
+      const written = await this.write(
+        ctx,
+        current,
+        next.resource,
+        columnsOf(next.resource),
+        passwordHash,
+        200,
+        tx,
+      );
       return { row: written, changed: true };
     });
     return this.result(changed ? row : await this.withGroups(caller, row, projection), projection);
@@ -252,18 +288,20 @@ export class ScimUsersService {
     }
   }
 
-  /** Stores a new state of the user, if nobody changed it since `current` was read. */
+  /**
+   * Stores a new state of the user, if nobody changed it since `current` was read. A null `passwordHash` keeps
+   * the stored one.
+   */
   private async write(
     ctx: ScimRequestContext,
     current: UserRow,
     resource: ScimResource,
-    password: string | undefined,
+    columns: UserColumns,
+    passwordHash: string | null,
     status: number,
     tx?: SqlRunner,
   ): Promise<UserRow> {
     const { caller } = ctx;
-    const columns = columnsOf(resource);
-    const passwordHash = password === undefined ? null : await hashPassword(password);
     const params = [
       caller.tenantId,
       caller.integrationId,
@@ -315,22 +353,18 @@ export class ScimUsersService {
     return rows[0];
   }
 
-  private async withGroups(
-    caller: ScimCaller,
-    row: UserRow,
-    projection: ProjectionOptions,
-  ): Promise<UserRow> {
-    if (!wantsAttribute(projection, 'groups', USER_RESOURCE)) return row;
+  private async withGroups(caller: ScimCaller, row: UserRow, projection: Projection): Promise<UserRow> {
+    if (!projection.wants('groups')) return row;
     return (await this.find(caller, row.id, true)) ?? row;
   }
 
-  private result(row: UserRow, projection: ProjectionOptions): ScimResourceResult {
+  private result(row: UserRow, projection: Projection): ScimResourceResult {
     const location = `${this.baseUrl}/Users/${row.id}`;
     return new ScimResourceResult(this.render(row, projection), row.version, location);
   }
 
   /** The SCIM representation of a stored user, projected. */
-  private render(row: UserRow, projection: ProjectionOptions): Record<string, unknown> {
+  private render(row: UserRow, projection: Projection): Record<string, unknown> {
     const { schemas, ...rest } = row.resource;
     const full: Record<string, unknown> = { schemas, id: row.id, ...rest };
     if (row.groups && row.groups.length > 0) {
@@ -348,7 +382,7 @@ export class ScimUsersService {
       location: `${this.baseUrl}/Users/${row.id}`,
       version: `W/"${row.version}"`,
     };
-    return project(full, USER_RESOURCE, projection);
+    return projection.apply(full);
   }
 }
 
@@ -363,12 +397,12 @@ function columnsOf(resource: ScimResource): UserColumns {
   if (typeof userName !== 'string' || userName.trim() === '') {
     throw new ScimException(400, 'invalidValue', 'userName is required');
   }
-  if (userName.length > 1024)
-    throw new ScimException(400, 'invalidValue', 'userName is longer than 1024 characters');
+  checkIndexedText('userName', userName);
   const active = resource.active === undefined ? true : resource.active;
   if (typeof active !== 'boolean') throw new ScimException(400, 'invalidValue', 'active must be a boolean');
   resource.active = active;
   const externalId = typeof resource.externalId === 'string' ? resource.externalId : null;
+  if (externalId !== null) checkIndexedText('externalId', externalId);
   const displayName = typeof resource.displayName === 'string' ? resource.displayName : null;
   return { userName, externalId, displayName, active };
 }
