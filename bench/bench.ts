@@ -64,7 +64,7 @@ Sharing one server (N1 noisy neighbour, H1 hostile input, M1 memory):
   --flood-inflight <n>         N1: integration A's requests in flight during its flood (default 64)
   --flood-seconds <s>          N1: length of A's flood (default 30)
   --body-limit <bytes>         H1, M1: the server's body limit, BODY_LIMIT_BYTES (default 1048576)
-  --m1-rounds <n>              M1: rounds (default 5)
+  --m1-rounds <n>              M1: rounds (default 6)
   --m1-parallel <n>            M1: bodies at the limit in flight at once per round (default 32)
 
 Prefill mode (W2 and W4 before and after growing the directory):
@@ -186,7 +186,7 @@ function parseCli(values: Values): Cli {
       floodInFlight: Math.max(1, positiveInt('flood-inflight', values['flood-inflight'], 64)),
       floodSeconds: Math.max(3, positiveInt('flood-seconds', values['flood-seconds'], 30)),
       bodyLimit,
-      m1Rounds: Math.max(1, positiveInt('m1-rounds', values['m1-rounds'], 5)),
+      m1Rounds: Math.max(1, positiveInt('m1-rounds', values['m1-rounds'], 6)),
       m1Parallel: Math.max(1, positiveInt('m1-parallel', values['m1-parallel'], 32)),
     },
   };

@@ -92,6 +92,15 @@ export const m1Memory: Workload = async (ctx) => {
       (i) => `"k${i}":"v${i}"`,
       '}}',
     ),
+    // Within every input limit (at most 1,000 values of an attribute): a body the server accepts and stores.
+    shape(
+      'addresses the server accepts',
+      bodyLimit,
+      nameLength,
+      '"addresses":[',
+      (i) => `{"type":"work","streetAddress":"${i} ${'x'.repeat(1040)}"}`,
+      ']}',
+    ),
   ];
 
   let peakKb = 0;
