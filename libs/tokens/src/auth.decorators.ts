@@ -1,5 +1,10 @@
 import { applyDecorators, createParamDecorator, type ExecutionContext, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiServiceUnavailableResponse,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { ApiErrorBody } from '@rollcall/common';
 import { BearerGuard, KindGuard } from './auth.guards';
 import type { AdminCaller, Caller, ScimCaller } from './caller';
@@ -20,6 +25,15 @@ export const AdminAuth = () =>
     ApiUnauthorizedResponse({
       type: ApiErrorBody,
       description: 'Missing, invalid, revoked or expired admin token',
+    }),
+    ApiTooManyRequestsResponse({
+      type: ApiErrorBody,
+      description:
+        'Over the admin token’s rate while other callers are served, or too many requests in flight; see Retry-After',
+    }),
+    ApiServiceUnavailableResponse({
+      type: ApiErrorBody,
+      description: 'The request ran out of time (database statement, lock or connection); see Retry-After',
     }),
   );
 
