@@ -1,14 +1,12 @@
 import { type INestApplication, Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { ApiErrorCode, ApiException, type AppConfig, Semaphore, sendApiError } from '@rollcall/common';
-import { AdmissionService } from '@rollcall/tokens';
+import { AdmissionService, REFUSAL_PAUSE_MS } from '@rollcall/tokens';
 
 /** `/api/v1` in any spelling (routes match whatever the case). */
 const SETTINGS_API = /^\/api\/v1(?=[/?]|$)/i;
 /** Bodies larger than this, or of unknown length, count as large. */
 const LARGE_BODY_BYTES = 64 * 1024;
-/** See REFUSAL_PAUSE_MS in the SCIM module: a refusal is answered after a pause. */
-const REFUSAL_PAUSE_MS = 500;
 
 const CODES: Record<number, ApiErrorCode> = {
   401: ApiErrorCode.Unauthorized,

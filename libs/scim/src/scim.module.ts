@@ -1,6 +1,6 @@
 import { type INestApplication, Module } from '@nestjs/common';
 import type { NextFunction, Response } from 'express';
-import { AdmissionService, type Rejection, TokensModule } from '@rollcall/tokens';
+import { AdmissionService, type Rejection, REFUSAL_PAUSE_MS, TokensModule } from '@rollcall/tokens';
 import { ScimEventsService } from './events/scim-events.service';
 import { ScimDiscoveryController } from './scim-discovery.controller';
 import { allowedMethods, isScimRequest, scimPathOf, sendScimError } from './scim-error';
@@ -16,11 +16,6 @@ const JSON_TYPES = /^application\/(scim\+)?json\s*(;|$)/i;
 /** A declared charset other than UTF-8 (JSON is UTF-8: RFC 8259 §8.1). */
 const OTHER_CHARSET = /;\s*charset\s*=\s*(?!"?utf-?8"?\s*(;|$))/i;
 const CHARSET = /;\s*charset\s*=\s*"?utf-?8"?/i;
-/**
- * A refusal (429) is answered after this pause, so that a client that ignores Retry-After and asks again at
- * once sends at most a couple of requests a second per connection; waiting costs the server nothing.
- */
-const REFUSAL_PAUSE_MS = 500;
 /** No SCIM resource nests this deep; a body that does is refused before any code walks it. */
 const MAX_BODY_DEPTH = 32;
 /** A NUL character, or half of a surrogate pair: text PostgreSQL cannot store. */

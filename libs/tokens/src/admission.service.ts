@@ -18,6 +18,12 @@ export interface Rejection {
 
 export type AdmissionResult = { admitted: true; caller: Caller } | ({ admitted: false } & Rejection);
 
+/**
+ * A refusal (429) is answered after this pause, so that a client that ignores Retry-After and asks again at
+ * once sends at most a couple of requests a second per connection; waiting costs the server nothing.
+ */
+export const REFUSAL_PAUSE_MS = 500;
+
 /** The only place a token is read from: the `Authorization` header, never a query string or a body. */
 export function bearerTokenOf(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
