@@ -378,3 +378,54 @@ describe('timeouts', () => {
     expect(server.keepAliveTimeout).toBe(t.config.timeouts.httpKeepAliveMs);
   });
 });
+
+describe('large bodies', () => {
+  let t: TestApp;
+  let port: number;
+  beforeAll(async () => {
+    t = await createTestApp({ LARGE_BODY_CONCURRENCY: '1' });
+    port = await listen(t);
+  });
+  afterAll(() => t.close());
+
+  /** A user body over 64 KiB (a large body), within every input limit. */
+  function largeUser(userName: string): string {
+    const addresses = Array.from({ length: 80 }, (_, i) => ({
+      type: 'work',
+      streetAddress: `${i} ${'x'.repeat(1000)}`,
+    }));
+    return JSON.stringify({ schemas: [USER_SCHEMA], userName, addresses });
+  }
+
+  it('handles one large body at a time (LARGE_BODY_CONCURRENCY=1) while small requests go on', async () => {
+    const a = await createScimDirectory(t);
+    const b = await createScimDirectory(t);
+    const bodyA = largeUser('large-a@example.com');
+    const bodyB = largeUser('large-b@example.com');
+    expect(Buffer.byteLength(bodyA)).toBeGreaterThan(64 * 1024);
+    const open = (token: string, body: string) =>
+      openRequest(port, 'POST', '/scim/v2/Users', {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/scim+json',
+        'content-length': Buffer.byteLength(body),
+      });
+    const first = open(a.integration.token, bodyA);
+    await waitFor(() => inFlight(t, a.integration.id) === 1);
+    const second = open(b.integration.token, bodyB);
+    second.finish(bodyB);
+    let secondDone = false;
+    void second.response.then(() => (secondDone = true));
+    // A small request of a third integration is served while the large one waits its turn.
+    const c = await createScimDirectory(t);
+    await request(t.http)
+      .post('/scim/v2/Users')
+      .auth(c.integration.token, { type: 'bearer' })
+      .set('Content-Type', 'application/scim+json')
+      .send(userBody('small@example.com'))
+      .expect(201);
+    expect(secondDone).toBe(false);
+    first.finish(bodyA);
+    expect((await first.response).status).toBe(201);
+    expect((await second.response).status).toBe(201);
+  });
+});

@@ -15,7 +15,7 @@ import {
 import { ScimModule } from '@rollcall/scim';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './all-exceptions.filter';
-import { useLargeBodyGate, useSettingsApiAdmission } from './request-gates';
+import { API_PATHS, useLargeBodyGate, useSettingsApiAdmission } from './request-gates';
 
 export interface CreateAppOptions {
   /** Keep Nest's own start-up lines quiet (tests). */
@@ -59,8 +59,10 @@ export async function createApp(
   ScimModule.beforeBody(app, config.bodyLimitBytes);
   useSettingsApiAdmission(app);
   useLargeBodyGate(app, config);
-  // JSON and SCIM JSON bodies, up to the configured limit (413 above it).
+  // JSON and SCIM JSON bodies, up to the configured limit (413 above it), only where a caller was admitted:
+  // no other route takes a body, and an unauthenticated client must not get one parsed.
   app.use(
+    API_PATHS,
     json({
       limit: config.bodyLimitBytes,
       type: ['application/json', 'application/scim+json', 'application/*+json'],
