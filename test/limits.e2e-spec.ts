@@ -160,6 +160,31 @@ describe('limits before the body', () => {
     }
   });
 
+  it('refuses a body nested deeper than 32 levels on both APIs, in their error shapes', async () => {
+    const { tenant, integration } = await createScimDirectory(t);
+    const deep = `{"schemas":["${USER_SCHEMA}"],"userName":"deep@example.com","x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    const scim = await request(t.http)
+      .post('/scim/v2/Users')
+      .auth(integration.token, { type: 'bearer' })
+      .set('Content-Type', 'application/scim+json')
+      .send(deep);
+    expect(scim.status).toBe(400);
+    expect(scim.body).toEqual({
+      schemas: [SCIM_ERROR],
+      status: '400',
+      scimType: 'invalidValue',
+      detail: 'The body nests deeper than 32 levels',
+    });
+    const api = await request(t.http)
+      .post('/api/v1/groups')
+      .auth(tenant.adminToken, { type: 'bearer' })
+      .set('Content-Type', 'application/json')
+      .send(`{"name":"deep","x":${'{"a":'.repeat(40)}1${'}'.repeat(40)}}`);
+    expectApiError(api, 400, 'validation_failed');
+    expect(api.body.message).toBe('The body nests deeper than 32 levels');
+    expect(await t.sql(`SELECT 1 FROM scim_users WHERE integration_id = $1`, [integration.id])).toEqual([]);
+  });
+
   it('applies the token check to every spelling of /scim/v2', async () => {
     for (const path of ['/SCIM/V2/Users', '/scim/v2/users', '/Scim/v2/Groups']) {
       const res = await request(t.http).get(path);

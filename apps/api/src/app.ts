@@ -10,12 +10,26 @@ import {
   createHttpLogger,
   createRootLogger,
   createValidationPipe,
+  nestsDeeperThan,
   PinoNestLogger,
 } from '@rollcall/common';
 import { ScimModule } from '@rollcall/scim';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './all-exceptions.filter';
 import { API_PATHS, useLargeBodyGate, useSettingsApiAdmission } from './request-gates';
+
+/** No SCIM resource or settings-API body nests this deep. */
+export const MAX_BODY_DEPTH = 32;
+
+/** Refuses a body nested deeper than MAX_BODY_DEPTH from its raw bytes, before JSON.parse spends time on it. */
+function refuseDeepNesting(_req: unknown, _res: unknown, buf: Buffer): void {
+  if (nestsDeeperThan(buf, MAX_BODY_DEPTH)) {
+    throw Object.assign(new Error(`The body nests deeper than ${MAX_BODY_DEPTH} levels`), {
+      status: 400,
+      type: 'entity.too.deep',
+    });
+  }
+}
 
 export interface CreateAppOptions {
   /** Keep Nest's own start-up lines quiet (tests). */
@@ -66,6 +80,7 @@ export async function createApp(
     json({
       limit: config.bodyLimitBytes,
       type: ['application/json', 'application/scim+json', 'application/*+json'],
+      verify: refuseDeepNesting,
     }),
   );
   ScimModule.afterBody(app);

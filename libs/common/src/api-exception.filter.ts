@@ -21,6 +21,7 @@ const CODE_BY_STATUS: Record<number, ApiErrorCode> = {
 interface BodyParserError {
   type: string;
   status: number;
+  message: string;
 }
 
 export function isBodyParserError(e: unknown): e is BodyParserError {
@@ -52,6 +53,8 @@ export function toApiError(e: unknown): {
   if (isBodyParserError(e)) {
     if (e.type === 'entity.parse.failed')
       return { status: 400, code: ApiErrorCode.InvalidJson, message: 'The request body is not valid JSON' };
+    if (e.type === 'entity.too.deep')
+      return { status: 400, code: ApiErrorCode.ValidationFailed, message: e.message };
     if (e.type === 'entity.too.large')
       return { status: 413, code: ApiErrorCode.PayloadTooLarge, message: 'The request body is too large' };
     if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported')

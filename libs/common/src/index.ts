@@ -9,3 +9,4 @@ export * from './logging';
 export * from './uuid-param';
 export * from './database-timeout';
 export * from './semaphore';
+export * from './json-depth';

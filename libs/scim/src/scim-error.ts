@@ -37,6 +37,7 @@ export function toScimError(e: unknown): { status: number; scimType?: ScimErrorT
     if (e.type === 'entity.parse.failed')
       return { status: 400, scimType: 'invalidSyntax', detail: 'The request body is not valid JSON' };
     if (e.type === 'entity.too.large') return { status: 413, detail: 'The request body is too large' };
+    if (e.type === 'entity.too.deep') return { status: 400, scimType: 'invalidValue', detail: e.message };
     if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported')
       return { status: 415, detail: 'Unsupported body encoding' };
     return { status: 400, scimType: 'invalidSyntax', detail: 'The request body could not be read' };

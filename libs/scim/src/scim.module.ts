@@ -16,30 +16,27 @@ const JSON_TYPES = /^application\/(scim\+)?json\s*(;|$)/i;
 /** A declared charset other than UTF-8 (JSON is UTF-8: RFC 8259 §8.1). */
 const OTHER_CHARSET = /;\s*charset\s*=\s*(?!"?utf-?8"?\s*(;|$))/i;
 const CHARSET = /;\s*charset\s*=\s*"?utf-?8"?/i;
-/** No SCIM resource nests this deep; a body that does is refused before any code walks it. */
-const MAX_BODY_DEPTH = 32;
 /** A NUL character, or half of a surrogate pair: text PostgreSQL cannot store. */
 // eslint-disable-next-line no-control-regex -- matching NUL is the point
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
- * What makes a parsed body unfit to go further, if anything: nesting deeper than any SCIM resource, or text
- * that cannot be stored. Iterative, so that a hostile body cannot exhaust the stack.
+ * What makes a parsed body unfit to go further, if anything: text that cannot be stored. Iterative, though
+ * the body parser has already refused anything nested deeper than a SCIM resource can be.
  */
 function problemIn(body: unknown): string | undefined {
-  const stack: [unknown, number][] = [[body, 0]];
+  const stack: unknown[] = [body];
   while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
+    const v = stack.pop();
     if (typeof v === 'string') {
       if (UNSTORABLE.test(v))
         return 'The body contains a NUL character or a lone surrogate, which cannot be stored';
       continue;
     }
     if (v === null || typeof v !== 'object') continue;
-    if (depth + 1 > MAX_BODY_DEPTH) return `The body nests deeper than ${MAX_BODY_DEPTH} levels`;
     for (const [key, child] of Object.entries(v)) {
-      if (!Array.isArray(v)) stack.push([key, depth + 1]);
-      stack.push([child, depth + 1]);
+      if (!Array.isArray(v)) stack.push(key);
+      stack.push(child);
     }
   }
   return undefined;
@@ -76,7 +73,10 @@ export class ScimModule {
     });
   }
 
-  /** After the body parser: malformed JSON (400) and oversized bodies (413) on SCIM paths, logged like any failure. */
+  /**
+   * After the body parser: malformed JSON (400), bodies nested too deep (400), oversized bodies (413) and text
+   * that cannot be stored (400) on SCIM paths, logged like any failure.
+   */
   static afterBody(app: INestApplication): void {
     const failures = new EarlyFailures(app);
     app.use((req: ScimExpressRequest, res: Response, next: NextFunction) => {
