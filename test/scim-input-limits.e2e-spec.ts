@@ -19,6 +19,7 @@ const MAX_PATCH_OPERATIONS = 1000;
 const MAX_VALUES_PER_ATTRIBUTE = 1000;
 const MAX_ATTRIBUTES_PER_OBJECT = 1000;
 const MAX_MEMBERS_PER_REQUEST = 50_000;
+const MAX_GROUP_RESOURCE_BYTES = 8192;
 const MAX_ATTRIBUTE_LIST_LENGTH = 8192;
 const MAX_FILTER_LENGTH = 4096;
 const MAX_FILTER_TERMS = 100;
@@ -218,6 +219,36 @@ describe('SCIM input limits', () => {
         scim.patch(`/Users/${user.id}`, patchBody({ op: 'replace', path: 'title', value: chunk })),
       );
       expectRefused(res, 'invalidValue', /the limit is 1048576 bytes, the request body limit/);
+    });
+
+    it(`refuses a group whose own JSON (members aside) would pass ${MAX_GROUP_RESOURCE_BYTES} bytes, on POST, PUT and PATCH`, async () => {
+      const big = 'x'.repeat(MAX_GROUP_RESOURCE_BYTES);
+      const ext = 'urn:example:params:scim:schemas:extension:custom:2.0:Group';
+      const withNotes = (displayName: string, notes: string) => ({
+        schemas: [GROUP_SCHEMA, ext],
+        displayName,
+        [ext]: { notes },
+      });
+      const posted = await scim.post('/Groups', withNotes('big group', big));
+      expectRefused(posted, 'invalidValue', /the limit is 8192 bytes, MAX_GROUP_RESOURCE_BYTES/);
+      expect(await groupsNamed('big group')).toBe(0);
+
+      const group = await createGroup(scim, {
+        schemas: [GROUP_SCHEMA],
+        displayName: 'small group',
+        members: ids(0).map((value) => ({ value })),
+      });
+      const id = group.id as string;
+      const put = await unchangedGroup(id, () => scim.put(`/Groups/${id}`, withNotes('small group', big)));
+      expectRefused(put, 'invalidValue', /MAX_GROUP_RESOURCE_BYTES/);
+      const patched = await unchangedGroup(id, () =>
+        scim.patch(`/Groups/${id}`, patchBody({ op: 'add', path: `${ext}:notes`, value: big })),
+      );
+      expectRefused(patched, 'invalidValue', /MAX_GROUP_RESOURCE_BYTES/);
+      // Just under the limit is stored.
+      await scim
+        .patch(`/Groups/${id}`, patchBody({ op: 'add', path: `${ext}:notes`, value: 'x'.repeat(4096) }))
+        .expect(204);
     });
   });
 

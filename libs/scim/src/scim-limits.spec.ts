@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { COMMON_ATTRIBUTES, USER_RESOURCE } from './schema';
 import {
+  GROUP_PAGE_MEMBERS,
   limitExceeded,
   MAX_ATTRIBUTE_LIST_LENGTH,
+  MAX_GROUP_MEMBERS,
   MAX_MEMBERS_PER_REQUEST,
   MAX_PATCH_OPERATIONS,
+  USER_PAGE_BYTES,
 } from './scim-limits';
 import { ScimException } from './scim.exception';
 
@@ -42,5 +45,20 @@ describe('SCIM input limits', () => {
   it('lets a PATCH carry far more operations than identity providers send', () => {
     // Okta and Entra send at most a few hundred; the benchmark sends 100 members per PATCH.
     expect(MAX_PATCH_OPERATIONS).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('lets one PUT replace the members of a group at its limit', () => {
+    expect(MAX_GROUP_MEMBERS).toBeLessThanOrEqual(MAX_MEMBERS_PER_REQUEST);
+  });
+
+  it('never cuts a page of 1,000 users of the usual size, and holds several of the largest', () => {
+    // IdP users take 1 to 3 KB of JSON; the largest a body can carry, the default body limit.
+    expect(1000 * 3 * 1024).toBeLessThanOrEqual(USER_PAGE_BYTES);
+    expect(USER_PAGE_BYTES / DEFAULT_BODY_LIMIT).toBeGreaterThanOrEqual(4);
+  });
+
+  it('lets a page of groups hold a group of thousands of members with others', () => {
+    expect(GROUP_PAGE_MEMBERS).toBeGreaterThanOrEqual(10_000);
+    expect(GROUP_PAGE_MEMBERS).toBeLessThanOrEqual(MAX_GROUP_MEMBERS);
   });
 });

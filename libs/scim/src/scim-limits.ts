@@ -33,6 +33,31 @@ export const MAX_ATTRIBUTES_PER_OBJECT = 1_000;
 export const MAX_MEMBERS_PER_REQUEST = 50_000;
 
 /**
+ * Members of one group. A PUT carries every member, so this equals MAX_MEMBERS_PER_REQUEST: a group at the
+ * limit can always be replaced whole. Reading such a group renders every member (about 150 bytes of JSON
+ * each, 7.5 MB in all); a PATCH `add` that would take the group over the limit is a 400 and changes nothing.
+ */
+export const MAX_GROUP_MEMBERS = MAX_MEMBERS_PER_REQUEST;
+
+/**
+ * Stored resource JSON in one page of /Users (GET or `.search`): a page holds at most `count` users and at
+ * most this many bytes of them, and always at least one. A user may take BODY_LIMIT_BYTES (1 MiB), so a full
+ * page of SCIM_MAX_RESULTS users could otherwise be a gigabyte in a process whose heap is 160 MiB; parsed and
+ * rendered, stored JSON takes several times its size in memory, so 4 MiB keeps a page within a few tens of
+ * MiB. IdP users take 1 to 3 KB each: a page of 1,000 of them (≤ 3 MB) is never cut short. A shorter page is
+ * allowed by RFC 7644 §3.4.2.4: `itemsPerPage` says how many came, and the client goes on from there.
+ */
+export const USER_PAGE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Group members rendered in one page of /Groups (when `members` is returned): the page ends before the group
+ * that would take it over this many, keeping at least one group. Each member is an object of four values in
+ * memory and about 150 bytes of JSON, so 10,000 of them cost a few MiB; without the budget a page of 1,000
+ * groups could hold 50 million members. `excludedAttributes=members` pages are not limited by it.
+ */
+export const GROUP_PAGE_MEMBERS = 10_000;
+
+/**
  * Characters of `attributes`, `excludedAttributes` or `sortBy`. Every User attribute and sub-attribute, each
  * schema-qualified, comes to under 5,000 characters.
  */
@@ -84,3 +109,10 @@ export function checkIndexedText(attribute: string, value: string): void {
     );
   }
 }
+
+/**
+ * Bytes of a group's own JSON, members aside (they live in their own table): a display name, an external
+ * id and a few attributes take well under a kilobyte. A page of 1,000 groups is then at most 8 MiB, which the
+ * heap can hold; without it, 1,000 groups of 1 MiB each would be a gigabyte.
+ */
+export const MAX_GROUP_RESOURCE_BYTES = 8 * 1024;

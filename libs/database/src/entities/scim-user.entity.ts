@@ -35,6 +35,8 @@ export class ScimUserEntity {
   @Column({ name: 'display_name', type: 'text', nullable: true }) displayName!: string | null;
   @Column({ type: 'boolean', default: true }) active!: boolean;
   @Column({ type: 'jsonb' }) resource!: Record<string, unknown>;
+  /** `octet_length(resource::text)`, set by every write of `resource`: what a /Users page budget adds up. */
+  @Column({ name: 'resource_bytes', type: 'integer', default: 0 }) resourceBytes!: number;
   @Column({ name: 'password_hash', type: 'text', nullable: true }) passwordHash!: string | null;
   @Column({ type: 'integer', default: 1 }) version!: number;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;

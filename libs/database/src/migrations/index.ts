@@ -2,10 +2,12 @@ import type { MigrationInterface } from 'typeorm';
 import { InitialSchema1795929467838 } from './1795929467838-initial-schema';
 import { ScimEvents1795929975940 } from './1795929975940-scim-events';
 import { ScimEventCount1796188800000 } from './1796188800000-scim-event-count';
+import { ScimUserResourceBytes1796275200000 } from './1796275200000-scim-user-resource-bytes';
 
 /** Every migration, oldest first. A committed migration is never edited: add a new one. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   InitialSchema1795929467838,
   ScimEvents1795929975940,
   ScimEventCount1796188800000,
+  ScimUserResourceBytes1796275200000,
 ];

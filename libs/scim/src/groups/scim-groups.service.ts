@@ -16,7 +16,14 @@ import {
 } from '../resource';
 import { GROUP_RESOURCE } from '../schema';
 import { ScimException } from '../scim.exception';
-import { checkIndexedText, limitExceeded, MAX_MEMBERS_PER_REQUEST } from '../scim-limits';
+import {
+  checkIndexedText,
+  GROUP_PAGE_MEMBERS,
+  limitExceeded,
+  MAX_GROUP_MEMBERS,
+  MAX_GROUP_RESOURCE_BYTES,
+  MAX_MEMBERS_PER_REQUEST,
+} from '../scim-limits';
 import { ScimNoContent, ScimResourceResult } from '../scim-http';
 import { ScimPage, type ScimListQuery } from '../scim-list';
 import {
@@ -45,6 +52,11 @@ interface MemberRow {
 }
 
 const COLUMNS = 'id, name, resource, version, created_at, updated_at';
+
+/** A row of a list page: how many groups the page had before GROUP_PAGE_MEMBERS cut it (a bigint, as text). */
+interface PageRow extends GroupRow {
+  page_size?: string;
+}
 
 /** The indexed columns derived from a resource. */
 interface GroupColumns {
@@ -113,17 +125,37 @@ export class ScimGroupsService {
   async list(caller: ScimCaller, q: ScimListQuery): Promise<ScimPage> {
     const projection = parseProjection(q, GROUP_RESOURCE);
     const { where, params, order, offset } = directoryQuery(caller, q, GROUP_FILTER_TARGET);
-    let rows: GroupRow[] = [];
+    const withMembers = projection.wants('members');
+    let rows: PageRow[] = [];
     if (q.count > 0) {
-      rows = await this.sql.query<GroupRow>(
-        `SELECT ${qualified(COLUMNS, 'g')} FROM groups g WHERE ${where} ${order} LIMIT ${q.count} OFFSET ${offset}`,
+      rows = await this.sql.query<PageRow>(
+        withMembers
+          ? // The page is chosen on ids first, then cut before the group that would take its members over
+            // GROUP_PAGE_MEMBERS (the first group always stays); only the groups kept are read. Each group's
+            // members are counted on the membership index, and no further than the budget.
+            `SELECT ${qualified(COLUMNS, 'g')}, b.page_size
+               FROM (SELECT p.id, p.ord, p.page_size,
+                            sum(c.n) OVER (ORDER BY p.ord ROWS UNBOUNDED PRECEDING) AS page_members
+                       FROM (SELECT page.id, row_number() OVER () AS ord, count(*) OVER () AS page_size
+                               FROM (SELECT g.id FROM groups g WHERE ${where}
+                                      ${order} LIMIT ${q.count} OFFSET ${offset}) page) p
+                       CROSS JOIN LATERAL (
+                         SELECT count(*) AS n FROM (SELECT 1 FROM group_members m
+                                                     WHERE m.tenant_id = $1 AND m.group_id = p.id
+                                                     LIMIT ${GROUP_PAGE_MEMBERS + 1}) capped) c) b
+               JOIN groups g ON g.id = b.id AND g.tenant_id = $1
+              WHERE b.ord = 1 OR b.page_members <= ${GROUP_PAGE_MEMBERS}
+              ORDER BY b.ord`
+          : `SELECT ${qualified(COLUMNS, 'g')} FROM groups g WHERE ${where} ${order} LIMIT ${q.count} OFFSET ${offset}`,
         params,
       );
     }
-    const total = await exactTotal(rows.length, q, () =>
+    // Cut short by the member budget or not, the page's rows before the cut say whether the directory ends here.
+    const pageSize = withMembers && rows.length > 0 ? Number(rows[0].page_size) : rows.length;
+    const total = await exactTotal(pageSize, q, () =>
       this.sql.query<{ n: string }>(`SELECT count(*) AS n FROM groups g WHERE ${where}`, params),
     );
-    const members = projection.wants('members')
+    const members = withMembers
       ? await this.members(
           caller,
           rows.map((r) => r.id),
@@ -179,7 +211,7 @@ export class ScimGroupsService {
         if (!current) throw notFound(id);
         checkVersion(ifMatch, current.version);
         const patched = applyPatch(current.resource, operations, GROUP_RESOURCE, { resourceId: id });
-        if (patched.changed) checkResourceSize('Group', patched.resource, this.maxResourceBytes);
+        if (patched.changed) checkGroupSize(patched.resource, this.maxResourceBytes);
         const columns = columnsOf(patched.resource);
         name = columns.displayName;
         // A PATCH that changes nothing (a re-added member, a removed non-member) writes nothing: no new
@@ -217,8 +249,9 @@ export class ScimGroupsService {
 
   /**
    * Applies a net membership change in at most two statements; a member added that is no user of this
-   * directory is a 400. Returns how many memberships changed (re-adding a member or removing a non-member
-   * changes none).
+   * directory is a 400, and so is a group taken over MAX_GROUP_MEMBERS. Returns how many memberships changed
+   * (re-adding a member or removing a non-member changes none). The caller holds the group's row lock (or
+   * has just created it), so the count it checks cannot be raised by a concurrent change.
    */
   private async applyMembers(
     tx: SqlRunner,
@@ -229,12 +262,32 @@ export class ScimGroupsService {
     const scope: MemberScope = { tenantId: caller.tenantId, integrationId: caller.integrationId };
     const adding = distinctUuids(change.add);
     if (adding.invalid.length > 0) throw unknownMembers(adding.invalid);
+    if (change.replaceAll && adding.ids.length > MAX_GROUP_MEMBERS) throw tooManyMembers(groupId);
     const result = change.replaceAll
-      ? await memberships.replace(tx, scope, groupId, adding.ids)
+      ? { ...(await memberships.replace(tx, scope, groupId, adding.ids)), added: 0 }
       : await this.removeThenAdd(tx, scope, groupId, distinctUuids(change.remove).ids, adding.ids);
     if (result.unknown.length > 0) throw unknownMembers(result.unknown);
+    // A replacement has exactly the members it names (checked above); an addition is checked here, by
+    // counting no further than one past the limit. The whole change rolls back with the 400.
+    if (result.added > 0 && (await this.membersOver(tx, caller.tenantId, groupId, MAX_GROUP_MEMBERS))) {
+      throw tooManyMembers(groupId);
+    }
     this.statistics.noteWrites('group_members', result.changed);
     return result.changed;
+  }
+
+  /** Whether the group has more than `limit` members; reads at most `limit + 1` entries of the index. */
+  private async membersOver(
+    tx: SqlRunner,
+    tenantId: string,
+    groupId: string,
+    limit: number,
+  ): Promise<boolean> {
+    const [row] = await tx.query<{ over: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM group_members WHERE tenant_id = $1 AND group_id = $2 OFFSET ${limit}) AS over`,
+      [tenantId, groupId],
+    );
+    return row.over;
   }
 
   /** Removes and adds members (two disjoint sets); a member id that is not a UUID names no member to remove. */
@@ -244,10 +297,10 @@ export class ScimGroupsService {
     groupId: string,
     removed: string[],
     added: string[],
-  ): Promise<{ changed: number; unknown: string[] }> {
+  ): Promise<{ changed: number; added: number; unknown: string[] }> {
     const gone = await memberships.remove(tx, scope.tenantId, groupId, removed);
     const { added: joined, unknown } = await memberships.add(tx, scope, groupId, added);
-    return { changed: gone + joined, unknown };
+    return { changed: gone + joined, added: joined, unknown };
   }
 
   private async write(
@@ -380,7 +433,9 @@ function normalizeGroup(
 ): { resource: ScimResource; members?: string[] } {
   const key = isPlainObject(body) ? findKey(body, 'members') : undefined;
   if (!isPlainObject(body) || key === undefined) {
-    return { resource: normalizeResource(body, GROUP_RESOURCE, mode).resource };
+    const { resource } = normalizeResource(body, GROUP_RESOURCE, mode);
+    checkGroupSize(resource);
+    return { resource };
   }
   const { [key]: members, ...rest } = body;
   // As for any multi-valued attribute: a single member is a list of one, and null means none.
@@ -392,7 +447,22 @@ function normalizeGroup(
     );
   }
   const { resource } = normalizeResource(rest, GROUP_RESOURCE, mode);
+  checkGroupSize(resource);
   return list ? { resource, members: memberIdsOf(list) } : { resource };
+}
+
+/** A group's own JSON within MAX_GROUP_RESOURCE_BYTES (and within the body limit, when that is smaller). */
+function checkGroupSize(resource: ScimResource, bodyLimitBytes = Number.POSITIVE_INFINITY): void {
+  if (bodyLimitBytes < MAX_GROUP_RESOURCE_BYTES) {
+    checkResourceSize('Group', resource, bodyLimitBytes);
+  } else {
+    checkResourceSize(
+      'Group',
+      resource,
+      MAX_GROUP_RESOURCE_BYTES,
+      'MAX_GROUP_RESOURCE_BYTES (members aside)',
+    );
+  }
 }
 
 /** The ids of listed members: null elements are dropped, and a plain string is the member's value. */
@@ -427,6 +497,12 @@ function unknownMembers(values: string[]): ScimException {
     400,
     'invalidValue',
     `Unknown member ${shown}: members must be users of this integration (groups do not nest)`,
+  );
+}
+
+function tooManyMembers(groupId: string): ScimException {
+  return limitExceeded(
+    `Group ${groupId} would have more than ${MAX_GROUP_MEMBERS} members; the limit is ${MAX_GROUP_MEMBERS} members per group.`,
   );
 }
 

@@ -241,11 +241,16 @@ export function checkAttributeCount(what: string, obj: JsonObject): void {
  * Refuses a resource whose JSON would take more than `maxBytes` (the request body limit): one that could not be
  * sent back in a PUT, and that PATCH requests, each within the limits, could otherwise grow without end.
  */
-export function checkResourceSize(resourceType: string, resource: JsonObject, maxBytes: number): void {
+export function checkResourceSize(
+  resourceType: string,
+  resource: JsonObject,
+  maxBytes: number,
+  limitName = 'the request body limit',
+): void {
   const bytes = Buffer.byteLength(JSON.stringify(resource));
   if (bytes > maxBytes) {
     throw limitExceeded(
-      `The ${resourceType} would take ${bytes} bytes; the limit is ${maxBytes} bytes, the request body limit.`,
+      `The ${resourceType} would take ${bytes} bytes; the limit is ${maxBytes} bytes, ${limitName}.`,
     );
   }
 }

@@ -18,7 +18,7 @@ import {
   qualified,
   resourceNotFound,
 } from '../scim-query';
-import { checkIndexedText } from '../scim-limits';
+import { checkIndexedText, USER_PAGE_BYTES } from '../scim-limits';
 import { hashPassword } from '../scim-password';
 import { ScimEventsService, type ScimRequestContext } from '../events/scim-events.service';
 
@@ -42,6 +42,11 @@ interface UserColumns {
 }
 
 const RETURNING = 'id, user_name, active, resource, version, created_at, updated_at';
+
+/** A row of a list page: how many ids the page had before USER_PAGE_BYTES cut it (a bigint, as text). */
+interface PageRow extends UserRow {
+  page_size: string;
+}
 
 /** The user's groups: the integration's own (pushed) groups it is a member of, from one indexed query. */
 const GROUPS_OF = `(SELECT coalesce(json_agg(json_build_object('value', g.id, 'display', g.name) ORDER BY g.name, g.id), '[]'::json)
@@ -103,8 +108,8 @@ export class ScimUsersService {
       rows = await this.sql.query<UserRow>(
         this.events.wrap(
           `WITH u AS (
-             INSERT INTO scim_users (tenant_id, integration_id, user_name, external_id, display_name, active, resource, password_hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${RETURNING}),
+             INSERT INTO scim_users (tenant_id, integration_id, user_name, external_id, display_name, active, resource, password_hash, resource_bytes)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, octet_length($7::jsonb::text)) RETURNING ${RETURNING}),
            gm AS (INSERT INTO group_members (tenant_id, group_id, user_id) SELECT $1, $9, id FROM u ON CONFLICT DO NOTHING)`,
           'u',
           params,
@@ -135,22 +140,31 @@ export class ScimUsersService {
   async list(caller: ScimCaller, q: ScimListQuery): Promise<ScimPage> {
     const projection = parseProjection(q, USER_RESOURCE);
     const { where, params, order, offset } = directoryQuery(caller, q, USER_FILTER_TARGET);
-    let rows: UserRow[] = [];
+    let rows: PageRow[] = [];
     if (q.count > 0) {
       const groups = projection.wants('groups') ? `, ${GROUPS_OF}` : '';
       // The page is chosen on ids alone (an index-only scan when unfiltered), then its rows are read: skipped
-      // rows never cost a heap read or a groups look-up, whatever the startIndex.
-      rows = await this.sql.query<UserRow>(
-        `SELECT ${qualified(RETURNING, 'u')}${groups}
-           FROM (SELECT page.id, row_number() OVER () AS ord
-                   FROM (SELECT u.id FROM scim_users u WHERE ${where}
-                          ${order} LIMIT ${q.count} OFFSET ${offset}) page) p
-           JOIN scim_users u ON u.id = p.id AND u.tenant_id = $1
-          ORDER BY p.ord`,
+      // rows never cost a heap read or a groups look-up, whatever the startIndex. Between the two, the page is
+      // cut at USER_PAGE_BYTES of stored JSON (a running sum of resource_bytes, read without the resource), so
+      // the rows past the budget never leave the database; the first row always stays. `page_size` is how many
+      // ids the page had before the cut, which is what tells whether more follow.
+      rows = await this.sql.query<PageRow>(
+        `SELECT ${qualified(RETURNING, 'u')}${groups}, b.page_size
+           FROM (SELECT p.id, p.ord, p.page_size,
+                        sum(s.resource_bytes) OVER (ORDER BY p.ord ROWS UNBOUNDED PRECEDING) AS page_bytes
+                   FROM (SELECT page.id, row_number() OVER () AS ord, count(*) OVER () AS page_size
+                           FROM (SELECT u.id FROM scim_users u WHERE ${where}
+                                  ${order} LIMIT ${q.count} OFFSET ${offset}) page) p
+                   JOIN scim_users s ON s.id = p.id AND s.tenant_id = $1) b
+           JOIN scim_users u ON u.id = b.id AND u.tenant_id = $1
+          WHERE b.ord = 1 OR b.page_bytes <= ${USER_PAGE_BYTES}
+          ORDER BY b.ord`,
         params,
       );
     }
-    const total = await exactTotal(rows.length, q, () =>
+    // Cut short by the budget or not, the page's rows before the cut say whether the directory ends here.
+    const pageSize = rows.length > 0 ? Number(rows[0].page_size) : 0;
+    const total = await exactTotal(pageSize, q, () =>
       this.sql.query<{ n: string }>(`SELECT count(*) AS n FROM scim_users u WHERE ${where}`, params),
     );
     return new ScimPage(
@@ -319,7 +333,7 @@ export class ScimUsersService {
       `WITH u AS (
          UPDATE scim_users u
             SET user_name = $5, external_id = $6, display_name = $7, active = $8, resource = $9,
-                password_hash = COALESCE($10, password_hash), version = version + 1, updated_at = now()
+                resource_bytes = octet_length($9::jsonb::text), password_hash = COALESCE($10, password_hash), version = version + 1, updated_at = now()
           WHERE tenant_id = $1 AND integration_id = $2 AND id = $3 AND version = $4
           RETURNING ${RETURNING}, ${GROUPS_OF})`,
       'u',
