@@ -185,6 +185,28 @@ describe('limits before the body', () => {
     expect(await t.sql(`SELECT 1 FROM scim_users WHERE integration_id = $1`, [integration.id])).toEqual([]);
   });
 
+  it('keeps an error detail short when it quotes a huge attribute name', async () => {
+    const { integration } = await createScimDirectory(t);
+    const created = await request(t.http)
+      .post('/scim/v2/Users')
+      .auth(integration.token, { type: 'bearer' })
+      .set('Content-Type', 'application/scim+json')
+      .send(userBody('detail@example.com'))
+      .expect(201);
+    const res = await request(t.http)
+      .patch(`/scim/v2/Users/${created.body.id}`)
+      .auth(integration.token, { type: 'bearer' })
+      .set('Content-Type', 'application/scim+json')
+      .send({
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'replace', path: 'x'.repeat(3000), value: 1 }],
+      });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ schemas: [SCIM_ERROR], status: '400' });
+    expect(res.body.detail).toMatch(/xxxx…$/);
+    expect(res.body.detail.length).toBe(1000);
+  });
+
   it('applies the token check to every spelling of /scim/v2', async () => {
     for (const path of ['/SCIM/V2/Users', '/scim/v2/users', '/Scim/v2/Groups']) {
       const res = await request(t.http).get(path);

@@ -69,12 +69,19 @@ export function sendScimError(exception: unknown, req: Request, res: Response, l
   const body: ScimErrorBody = {
     schemas: [SCIM_SCHEMAS.error],
     status: String(error.status),
-    detail: error.detail,
+    detail: shortened(error.detail),
   };
   if (error.scimType) body.scimType = error.scimType;
   if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="scim"');
   if (error.status === 503 && !res.hasHeader('Retry-After')) res.setHeader('Retry-After', '1');
   res.status(error.status).setHeader('Content-Type', SCIM_CONTENT_TYPE).send(JSON.stringify(body));
+}
+
+/** A detail may quote what the client sent (an attribute name, a path); an answer never grows with it. */
+const MAX_DETAIL_LENGTH = 1000;
+
+function shortened(detail: string): string {
+  return detail.length <= MAX_DETAIL_LENGTH ? detail : `${detail.slice(0, MAX_DETAIL_LENGTH - 1)}…`;
 }
 
 /** The SCIM routes and their methods, to tell a wrong method (405) from an unknown path (404). */
