@@ -1,12 +1,13 @@
 import { type INestApplication, Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { ApiErrorCode, ApiException, type AppConfig, Semaphore, sendApiError } from '@rollcall/common';
-import { AdmissionService, REFUSAL_PAUSE_MS } from '@rollcall/tokens';
+import { SCIM_PATH } from '@rollcall/scim';
+import { AdmissionService, answerRejection } from '@rollcall/tokens';
 
 /** `/api/v1` in any spelling (routes match whatever the case). */
 const SETTINGS_API = /^\/api\/v1(?=[/?]|$)/i;
 /** The paths whose requests pass the admission step (a known caller within its limits): the only ones with bodies. */
-export const API_PATHS = [/^\/api\/v1(?=[/?]|$)/i, /^\/scim\/v2(?=[/?]|$)/i];
+export const API_PATHS = [SETTINGS_API, SCIM_PATH];
 /**
  * A large body must arrive within this time once its turn has come (at least 200 KiB/s for 1 MiB), so that a
  * client sending slowly cannot hold one of the few places for large bodies for long.
@@ -34,13 +35,8 @@ export function useSettingsApiAdmission(app: INestApplication): void {
     void admission.admit(req, res).then(
       (result) => {
         if (result.admitted) return next();
-        if (result.retryAfterSeconds !== undefined) {
-          res.setHeader('Retry-After', String(result.retryAfterSeconds));
-        }
         const error = new ApiException(result.status, CODES[result.status], result.detail);
-        if (result.status !== 429) return sendApiError(error, req, res, logger);
-        const timer = setTimeout(() => sendApiError(error, req, res, logger), REFUSAL_PAUSE_MS);
-        res.once('close', () => clearTimeout(timer));
+        answerRejection(result, res, () => sendApiError(error, req, res, logger));
       },
       (e: unknown) => sendApiError(e, req, res, logger),
     );

@@ -1,3 +1,3 @@
 export * from './scim.module';
-export { isScimRequest, sendScimError, SCIM_CONTENT_TYPE } from './scim-error';
+export { isScimRequest, sendScimError, SCIM_CONTENT_TYPE, SCIM_PATH } from './scim-error';
 export { ScimException } from './scim.exception';

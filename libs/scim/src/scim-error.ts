@@ -8,7 +8,7 @@ export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 export const SCIM_PREFIX = '/scim/v2';
 
 /** `/scim/v2` in any spelling: routes match whatever the case, so every early check must too. */
-const SCIM_PATH = /^\/scim\/v2(?=[/?]|$)/i;
+export const SCIM_PATH = /^\/scim\/v2(?=[/?]|$)/i;
 
 export function isScimRequest(req: Request): boolean {
   return SCIM_PATH.test(req.originalUrl ?? req.url);

@@ -1,6 +1,6 @@
 import { type INestApplication, Module } from '@nestjs/common';
 import type { NextFunction, Response } from 'express';
-import { AdmissionService, type Rejection, REFUSAL_PAUSE_MS, TokensModule } from '@rollcall/tokens';
+import { AdmissionService, answerRejection, type Rejection, TokensModule } from '@rollcall/tokens';
 import { ScimEventsService } from './events/scim-events.service';
 import { ScimDiscoveryController } from './scim-discovery.controller';
 import { allowedMethods, isScimRequest, scimPathOf, sendScimError } from './scim-error';
@@ -137,13 +137,11 @@ class EarlyFailures {
   /** A request kept out before its body: 401 or 503 at once; 429 summed per minute in the log, answered after a pause. */
   reject(rejection: Rejection, req: ScimExpressRequest, res: Response): void {
     const error = new ScimException(rejection.status, undefined, rejection.detail);
-    if (rejection.retryAfterSeconds !== undefined) {
-      res.setHeader('Retry-After', String(rejection.retryAfterSeconds));
+    if (rejection.status !== 429) {
+      return answerRejection(rejection, res, () => void this.handle(error, req, res));
     }
-    if (rejection.status !== 429) return void this.handle(error, req, res);
     const ctx = scimContextOf(req);
     if (ctx) this.events.recordRefusal(ctx, rejection.status, rejection.detail);
-    const timer = setTimeout(() => sendScimError(error, req, res), REFUSAL_PAUSE_MS);
-    res.once('close', () => clearTimeout(timer));
+    answerRejection(rejection, res, () => sendScimError(error, req, res));
   }
 }

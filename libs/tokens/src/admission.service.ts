@@ -22,7 +22,17 @@ export type AdmissionResult = { admitted: true; caller: Caller } | ({ admitted: 
  * A refusal (429) is answered after this pause, so that a client that ignores Retry-After and asks again at
  * once sends at most a couple of requests a second per connection; waiting costs the server nothing.
  */
-export const REFUSAL_PAUSE_MS = 500;
+const REFUSAL_PAUSE_MS = 500;
+
+/** Sends a rejection's answer: a 429 after REFUSAL_PAUSE_MS (unless the client has gone), anything else now. */
+export function answerRejection(rejection: Rejection, res: ServerResponse, send: () => void): void {
+  if (rejection.retryAfterSeconds !== undefined) {
+    res.setHeader('Retry-After', String(rejection.retryAfterSeconds));
+  }
+  if (rejection.status !== 429) return send();
+  const timer = setTimeout(send, REFUSAL_PAUSE_MS);
+  res.once('close', () => clearTimeout(timer));
+}
 
 /** The only place a token is read from: the `Authorization` header, never a query string or a body. */
 export function bearerTokenOf(req: IncomingMessage): string | undefined {
