@@ -25,10 +25,14 @@ module.exports = {
       },
     ],
   },
-  moduleNameMapper: pathsToModuleNameMapper(
-    Object.fromEntries(Object.entries(compilerOptions.paths).filter(([k]) => k.startsWith('@rollcall/'))),
-    { prefix: '<rootDir>/' },
-  ),
+  moduleNameMapper: {
+    ...pathsToModuleNameMapper(
+      Object.fromEntries(Object.entries(compilerOptions.paths).filter(([k]) => k.startsWith('@rollcall/'))),
+      { prefix: '<rootDir>/' },
+    ),
+    // See the file: Jest on Node 20 cannot require this ES module.
+    '^content-disposition$': '<rootDir>/libs/testing/src/content-disposition.cjs',
+  },
   testEnvironment: 'node',
   globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
   globalTeardown: '<rootDir>/libs/testing/src/global-teardown.ts',

@@ -1,8 +1,5 @@
 import request from 'supertest';
-import { createServer } from 'node:http';
 import { Writable } from 'node:stream';
-import { pinoHttp } from 'pino-http';
-import { loggerParams } from '@rollcall/common';
 import {
   createTenant,
   createTestApp,
@@ -196,28 +193,42 @@ describe('HTTP platform', () => {
           done();
         },
       });
-      // The product's own pino-http options (loggerParams returns an options object, not a stream).
-      const options = loggerParams({ ...t.config, logLevel: 'info' }).pinoHttp;
-      const log = pinoHttp(options, sink);
-      const server = createServer((req, res) => {
-        log(req, res);
-        res.end('ok');
-      });
-      const secret = tenant.adminToken;
-      const res = await request(server)
-        .get(`/api/v1/groups?access_token=${secret}&token=${secret}&q=x`)
-        .set('Authorization', `Bearer ${secret}`)
-        .set('Cookie', `session=${secret}`)
-        .set('X-Request-Id', 'log-check-1');
-      expect(res.headers['x-request-id']).toBe('log-check-1');
-      await new Promise((r) => setImmediate(r));
-      expect(lines.length).toBeGreaterThan(0);
-      const text = lines.join('\n');
-      expect(text).not.toContain(secret);
-      const entry = JSON.parse(lines.at(-1)!);
-      expect(entry.req.id).toBe('log-check-1');
-      expect(entry.req.url).toContain('q=x');
-      expect(entry.res.statusCode).toBe(200);
+      const logged = await createTestApp({ LOG_LEVEL: 'info' }, { logStream: sink });
+      try {
+        const secret = tenant.adminToken;
+        const res = await request(logged.http)
+          .get(`/api/v1/nowhere?access_token=${secret}&token=${secret}&q=x`)
+          .set('Authorization', `Bearer ${secret}`)
+          .set('Cookie', `session=${secret}`)
+          .set('X-Request-Id', 'log-check-1');
+        expect(res.status).toBe(404);
+        expect(res.headers['x-request-id']).toBe('log-check-1');
+        await request(logged.http).get('/health').expect(200);
+        const groups = await request(logged.http)
+          .get('/api/v1/groups')
+          .set('Authorization', `Bearer ${secret}`);
+        expect(groups.status).toBe(200);
+        const text = lines.join('\n');
+        expect(text).not.toContain(secret);
+        const entries = lines.map((l) => JSON.parse(l)).filter((e) => e.req !== undefined);
+        // One line per request, the health check left out.
+        expect(entries.map((e) => [e.req.url.split('?')[0], e.res.statusCode])).toEqual([
+          ['/api/v1/nowhere', 404],
+          ['/api/v1/groups', 200],
+        ]);
+        expect(entries[0]).toEqual(
+          expect.objectContaining({
+            level: 30,
+            msg: 'request completed',
+            req: expect.objectContaining({ id: 'log-check-1', method: 'GET' }),
+            responseTime: expect.any(Number),
+          }),
+        );
+        expect(entries[0].req.url).toBe('/api/v1/nowhere?access_token=[Redacted]&token=[Redacted]&q=x');
+        expect(entries[1].req.id).toEqual(groups.headers['x-request-id']);
+      } finally {
+        await logged.close();
+      }
     });
   });
 

@@ -1,26 +1,24 @@
-import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { type ArgumentsHost, Catch, type ExceptionFilter, type Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendApiError } from '@rollcall/common';
-import { isScimRequest, sendScimError } from '@rollcall/scim';
+import { isScimRequest, type ScimExceptionFilter } from '@rollcall/scim';
 
 /**
  * The last word on errors that no controller-level filter answered (unknown routes, bad JSON, oversized
- * bodies): SCIM paths get a SCIM Error, everything else the settings API's error shape.
+ * bodies): SCIM paths get a SCIM Error (in the integration's activity log when the caller is known),
+ * everything else the settings API's error shape.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly scim: ScimExceptionFilter,
+  ) {}
 
-  catch(exception: unknown, host: ArgumentsHost): void {
-    this.send(
-      exception,
-      host.switchToHttp().getRequest<Request>(),
-      host.switchToHttp().getResponse<Response>(),
-    );
-  }
-
-  send(exception: unknown, req: Request, res: Response): void {
-    if (isScimRequest(req)) sendScimError(exception, req, res, this.logger);
-    else sendApiError(exception, req, res, this.logger);
+  async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
+    const req = host.switchToHttp().getRequest<FastifyRequest>();
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (isScimRequest(req)) await this.scim.handle(exception, req, reply);
+    else sendApiError(exception, req, reply, this.logger);
   }
 }

@@ -89,6 +89,9 @@ function trackRequests(server: Server): RequestTracker {
   };
 }
 
+/** Where the server listens: every IPv4 interface (the README and the container publish the port). */
+const LISTEN_HOST = '0.0.0.0';
+
 /** Brings up the embedded PostgreSQL (without DATABASE_URL), the application and the listener, in that order. */
 async function start(
   config: AppConfig,
@@ -131,7 +134,7 @@ async function start(
   running.app = await createApp(config, databaseUrl);
   running.requests = trackRequests(running.app.getHttpServer() as Server);
   if (stopRequested()) return;
-  await running.app.listen(config.port);
+  await running.app.listen(config.port, LISTEN_HOST);
   log.info(
     {
       port: config.port,

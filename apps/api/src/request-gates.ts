@@ -1,13 +1,11 @@
 import { type INestApplication, Logger } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiErrorCode, ApiException, type AppConfig, Semaphore, sendApiError } from '@rollcall/common';
-import { SCIM_PATH } from '@rollcall/scim';
+import { isScimRequest } from '@rollcall/scim';
 import { AdmissionService, answerRejection } from '@rollcall/tokens';
 
 /** `/api/v1` in any spelling (routes match whatever the case). */
 const SETTINGS_API = /^\/api\/v1(?=[/?]|$)/i;
-/** The paths whose requests pass the admission step (a known caller within its limits): the only ones with bodies. */
-export const API_PATHS = [SETTINGS_API, SCIM_PATH];
 /**
  * A large body must arrive within this time once its turn has come (at least 200 KiB/s for 1 MiB), so that a
  * client sending slowly cannot hold one of the few places for large bodies for long.
@@ -22,23 +20,30 @@ const CODES: Record<number, ApiErrorCode> = {
   503: ApiErrorCode.ServiceUnavailable,
 };
 
+type Done = (err?: Error) => void;
+
+/** The paths whose requests pass an admission step (a known caller within its limits): the only ones with bodies. */
+export function isApiRequest(request: FastifyRequest): boolean {
+  return SETTINGS_API.test(request.url) || isScimRequest(request);
+}
+
 /**
  * The settings API's admission step, before its body is read: the admin (or operator) token must be good,
  * and an admin token stays within its limits (401, 429 with Retry-After, 503). The guards still decide
  * which kind of token each route takes.
  */
-export function useSettingsApiAdmission(app: INestApplication): void {
+export function useSettingsApiAdmission(app: INestApplication, instance: FastifyInstance): void {
   const admission = app.get(AdmissionService);
   const logger = new Logger('HTTP');
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    if (!SETTINGS_API.test(req.originalUrl ?? req.url)) return next();
-    void admission.admit(req, res).then(
+  instance.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: Done) => {
+    if (!SETTINGS_API.test(request.url)) return done();
+    admission.admit(request, reply.raw).then(
       (result) => {
-        if (result.admitted) return next();
+        if (result.admitted) return done();
         const error = new ApiException(result.status, CODES[result.status], result.detail);
-        answerRejection(result, res, () => sendApiError(error, req, res, logger));
+        answerRejection(result, reply, () => sendApiError(error, request, reply, logger));
       },
-      (e: unknown) => sendApiError(e, req, res, logger),
+      (e: unknown) => sendApiError(e, request, reply, logger),
     );
   });
 }
@@ -49,21 +54,21 @@ export function useSettingsApiAdmission(app: INestApplication): void {
  * limit whatever the clients send at once. The others wait, unread, in their sockets; a body that does not
  * arrive within LARGE_BODY_READ_MS of its turn ends its connection.
  */
-export function useLargeBodyGate(app: INestApplication, config: AppConfig): void {
+export function useLargeBodyGate(instance: FastifyInstance, config: AppConfig): void {
   const gate = new Semaphore(config.limits.largeBodyConcurrency);
-  app.use(API_PATHS, (req: Request, res: Response, next: NextFunction) => {
-    const length = Number(req.headers['content-length'] ?? 0);
-    const large = length > LARGE_BODY_BYTES || req.headers['transfer-encoding'] !== undefined;
-    if (!large || res.destroyed) return next();
+  instance.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: Done) => {
+    const length = Number(request.headers['content-length'] ?? 0);
+    const large = length > LARGE_BODY_BYTES || request.headers['transfer-encoding'] !== undefined;
+    if (!large || reply.raw.destroyed || !isApiRequest(request)) return done();
     void gate.acquire().then((release) => {
-      if (res.destroyed) return release();
-      const slow = setTimeout(() => req.destroy(), LARGE_BODY_READ_MS);
-      req.once('end', () => clearTimeout(slow));
-      res.once('close', () => {
+      if (reply.raw.destroyed) return release();
+      const slow = setTimeout(() => request.raw.destroy(), LARGE_BODY_READ_MS);
+      request.raw.once('end', () => clearTimeout(slow));
+      reply.raw.once('close', () => {
         clearTimeout(slow);
         release();
       });
-      next();
+      done();
     });
   });
 }

@@ -1,8 +1,11 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiErrorBody, ApiErrorCode, ApiException, ApiFieldError } from './api-error';
 import { requestIdOf } from './request-id';
 import { isDatabaseTimeout } from './database-timeout';
+import { asBodyError, BodyError } from './json-body';
+
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 const CODE_BY_STATUS: Record<number, ApiErrorCode> = {
   400: ApiErrorCode.ValidationFailed,
@@ -17,30 +20,14 @@ const CODE_BY_STATUS: Record<number, ApiErrorCode> = {
   503: ApiErrorCode.ServiceUnavailable,
 };
 
-/** A body-parser failure: malformed JSON, a body over the limit, an unsupported charset or encoding. */
-interface BodyParserError {
-  type: string;
-  status: number;
-  message: string;
-}
-
-export function isBodyParserError(e: unknown): e is BodyParserError {
-  return (
-    typeof e === 'object' &&
-    e !== null &&
-    typeof (e as BodyParserError).type === 'string' &&
-    typeof (e as BodyParserError).status === 'number' &&
-    /^(entity|charset|encoding)\./.test((e as BodyParserError).type)
-  );
-}
-
 /** Turns any error into the settings API's error shape: {status, code, message, requestId, errors?}. */
-export function toApiError(e: unknown): {
+export function toApiError(exception: unknown): {
   status: number;
   code: ApiErrorCode;
   message: string;
   errors?: ApiFieldError[];
 } {
+  const e = asBodyError(exception);
   if (e instanceof ApiException)
     return { status: e.status, code: e.code, message: e.message, errors: e.errors };
   if (isDatabaseTimeout(e)) {
@@ -50,20 +37,12 @@ export function toApiError(e: unknown): {
       message: 'The request ran out of time; try again shortly',
     };
   }
-  if (isBodyParserError(e)) {
-    if (e.type === 'entity.parse.failed')
-      return { status: 400, code: ApiErrorCode.InvalidJson, message: 'The request body is not valid JSON' };
-    if (e.type === 'entity.too.deep')
-      return { status: 400, code: ApiErrorCode.ValidationFailed, message: e.message };
-    if (e.type === 'entity.too.large')
-      return { status: 413, code: ApiErrorCode.PayloadTooLarge, message: 'The request body is too large' };
-    if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported')
-      return { status: 415, code: ApiErrorCode.UnsupportedMediaType, message: 'Unsupported body encoding' };
-    return {
-      status: 400,
-      code: ApiErrorCode.ValidationFailed,
-      message: 'The request body could not be read',
-    };
+  if (e instanceof BodyError) {
+    const code =
+      e.type === 'entity.parse.failed'
+        ? ApiErrorCode.InvalidJson
+        : (CODE_BY_STATUS[e.status] ?? ApiErrorCode.ValidationFailed);
+    return { status: e.status, code, message: e.message };
   }
   if (e instanceof HttpException) {
     const status = e.getStatus();
@@ -81,22 +60,25 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
-    const req = ctx.getRequest<Request>();
-    const res = ctx.getResponse<Response>();
-    sendApiError(exception, req, res, this.logger);
+    sendApiError(exception, ctx.getRequest<FastifyRequest>(), ctx.getResponse<FastifyReply>(), this.logger);
   }
 }
 
-export function sendApiError(exception: unknown, req: Request, res: Response, logger: Logger): void {
+export function sendApiError(
+  exception: unknown,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  logger: Logger,
+): void {
   const error = toApiError(exception);
   const requestId = requestIdOf(req);
   if (error.status >= 500) {
     logger.error({ err: exception, requestId }, 'Unhandled error');
   }
-  if (res.headersSent) return;
-  if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
-  if (error.status === 503 && !res.hasHeader('Retry-After')) res.setHeader('Retry-After', '1');
+  if (reply.sent || reply.raw.headersSent) return;
+  if (error.status === 401) reply.header('WWW-Authenticate', 'Bearer');
+  if (error.status === 503 && !reply.hasHeader('Retry-After')) reply.header('Retry-After', '1');
   const body: ApiErrorBody = { status: error.status, code: error.code, message: error.message, requestId };
   if (error.errors) body.errors = error.errors;
-  res.status(error.status).json(body);
+  reply.code(error.status).type(JSON_CONTENT_TYPE).send(JSON.stringify(body));
 }

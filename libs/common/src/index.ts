@@ -10,3 +10,4 @@ export * from './uuid-param';
 export * from './database-timeout';
 export * from './semaphore';
 export * from './json-depth';
+export * from './json-body';

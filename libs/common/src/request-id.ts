@@ -1,18 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Reuses a well-formed incoming X-Request-Id (from a proxy) or makes a new one, and echoes it on the response. */
-export function assignRequestId(req: IncomingMessage, res: ServerResponse): string {
-  const existing = (req as IncomingMessage & { id?: unknown }).id;
-  if (typeof existing === 'string') return existing;
+/**
+ * A request's id (Fastify's `genReqId`): a well-formed incoming X-Request-Id (from a proxy), or a new one.
+ * The response echoes it (see the app's first hook).
+ */
+export function requestIdFor(req: IncomingMessage): string {
   const incoming = req.headers[REQUEST_ID_HEADER];
-  const id = typeof incoming === 'string' && SAFE_ID.test(incoming) ? incoming : randomUUID();
-  (req as IncomingMessage & { id?: string }).id = id;
-  res.setHeader('X-Request-Id', id);
-  return id;
+  return typeof incoming === 'string' && SAFE_ID.test(incoming) ? incoming : randomUUID();
 }
 
 export function requestIdOf(req: unknown): string {

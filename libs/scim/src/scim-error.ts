@@ -1,6 +1,6 @@
 import { HttpException, type Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
-import { ApiException, isBodyParserError, isDatabaseTimeout, requestIdOf } from '@rollcall/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiException, asBodyError, BodyError, isDatabaseTimeout, requestIdOf } from '@rollcall/common';
 import { SCIM_SCHEMAS, type ScimErrorType } from './schema/scim-schema.types';
 import { ScimException } from './scim.exception';
 
@@ -10,13 +10,13 @@ export const SCIM_PREFIX = '/scim/v2';
 /** `/scim/v2` in any spelling: routes match whatever the case, so every early check must too. */
 export const SCIM_PATH = /^\/scim\/v2(?=[/?]|$)/i;
 
-export function isScimRequest(req: Request): boolean {
-  return SCIM_PATH.test(req.originalUrl ?? req.url);
+export function isScimRequest(req: { url: string }): boolean {
+  return SCIM_PATH.test(req.url);
 }
 
 /** The path below /scim/v2 (`/Users/…`), without the query string; `/` for the base URL itself. */
-export function scimPathOf(req: Request): string {
-  const path = (req.originalUrl ?? req.url).split('?', 1)[0];
+export function scimPathOf(req: { url: string }): string {
+  const path = req.url.split('?', 1)[0];
   return path.replace(SCIM_PATH, '') || '/';
 }
 
@@ -28,19 +28,20 @@ export interface ScimErrorBody {
 }
 
 /** Maps any error to an RFC 7644 §3.12 error. */
-export function toScimError(e: unknown): { status: number; scimType?: ScimErrorType; detail: string } {
+export function toScimError(exception: unknown): {
+  status: number;
+  scimType?: ScimErrorType;
+  detail: string;
+} {
+  const e = asBodyError(exception);
   if (e instanceof ScimException) return { status: e.status, scimType: e.scimType, detail: e.detail };
   if (isDatabaseTimeout(e)) {
     return { status: 503, detail: 'The request ran out of time; try again shortly' };
   }
-  if (isBodyParserError(e)) {
-    if (e.type === 'entity.parse.failed')
-      return { status: 400, scimType: 'invalidSyntax', detail: 'The request body is not valid JSON' };
-    if (e.type === 'entity.too.large') return { status: 413, detail: 'The request body is too large' };
-    if (e.type === 'entity.too.deep') return { status: 400, scimType: 'invalidValue', detail: e.message };
-    if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported')
-      return { status: 415, detail: 'Unsupported body encoding' };
-    return { status: 400, scimType: 'invalidSyntax', detail: 'The request body could not be read' };
+  if (e instanceof BodyError) {
+    const scimType =
+      e.status !== 400 ? undefined : e.type === 'entity.too.deep' ? 'invalidValue' : 'invalidSyntax';
+    return { status: e.status, scimType, detail: e.message };
   }
   if (e instanceof ApiException) {
     return { status: Number(e.status), detail: e.message };
@@ -56,25 +57,30 @@ export function toScimError(e: unknown): { status: number; scimType?: ScimErrorT
   return { status: 500, detail: 'Internal server error' };
 }
 
-export function sendScimError(exception: unknown, req: Request, res: Response, logger?: Logger): void {
+export function sendScimError(
+  exception: unknown,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  logger?: Logger,
+): void {
   let error = toScimError(exception);
   const allowed = allowedMethods(scimPathOf(req));
   if (error.status === 404 && exception instanceof HttpException && allowed) {
     error = { status: 405, detail: `${req.method} is not allowed here; use ${allowed.join(', ')}` };
   }
-  if (error.status === 405 && allowed) res.setHeader('Allow', allowed.join(', '));
+  if (error.status === 405 && allowed) reply.header('Allow', allowed.join(', '));
   const requestId = requestIdOf(req);
   if (error.status >= 500) logger?.error({ err: exception, requestId }, 'Unhandled SCIM error');
-  if (res.headersSent) return;
+  if (reply.sent || reply.raw.headersSent) return;
   const body: ScimErrorBody = {
     schemas: [SCIM_SCHEMAS.error],
     status: String(error.status),
     detail: shortened(error.detail),
   };
   if (error.scimType) body.scimType = error.scimType;
-  if (error.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="scim"');
-  if (error.status === 503 && !res.hasHeader('Retry-After')) res.setHeader('Retry-After', '1');
-  res.status(error.status).setHeader('Content-Type', SCIM_CONTENT_TYPE).send(JSON.stringify(body));
+  if (error.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="scim"');
+  if (error.status === 503 && !reply.hasHeader('Retry-After')) reply.header('Retry-After', '1');
+  reply.code(error.status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(body));
 }
 
 /** A detail may quote what the client sent (an attribute name, a path); an answer never grows with it. */

@@ -1,9 +1,9 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Injectable, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { isUuid } from './filter';
 import { ScimEventsService } from './events/scim-events.service';
 import { sendScimError, toScimError } from './scim-error';
-import { scimContextOf, type ScimExpressRequest } from './scim-request.decorator';
+import { scimContextOf, type ScimHttpRequest } from './scim-request.decorator';
 
 /** Every error of a SCIM controller becomes a SCIM Error body; failures of a known caller go to the activity log. */
 @Injectable()
@@ -16,13 +16,13 @@ export class ScimExceptionFilter implements ExceptionFilter {
   async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
     await this.handle(
       exception,
-      host.switchToHttp().getRequest<ScimExpressRequest>(),
+      host.switchToHttp().getRequest<ScimHttpRequest>(),
       host.switchToHttp().getResponse(),
     );
   }
 
   /** Records the failure (when the caller is known) and answers with the SCIM error. */
-  async handle(exception: unknown, req: ScimExpressRequest, res: Response): Promise<void> {
+  async handle(exception: unknown, req: ScimHttpRequest, reply: FastifyReply): Promise<void> {
     const ctx = scimContextOf(req);
     if (ctx) {
       const error = toScimError(exception);
@@ -41,7 +41,7 @@ export class ScimExceptionFilter implements ExceptionFilter {
         resourceName: nameIn(req.body),
       });
     }
-    sendScimError(exception, req, res, this.logger);
+    sendScimError(exception, req, reply, this.logger);
   }
 }
 

@@ -16,6 +16,10 @@ export class ScimResourceResult {
 /** A change answered with 204 No Content (RFC 7644 §3.5.2 allows it for PATCH); only the new ETag is sent. */
 export class ScimNoContent {
   constructor(readonly version: number) {}
+
+  get etag(): string {
+    return etagOf(this.version);
+  }
 }
 
 export function etagOf(version: number): string {

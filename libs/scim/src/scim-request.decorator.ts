@@ -1,17 +1,17 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { requestIdOf } from '@rollcall/common';
 import type { ScimCaller } from '@rollcall/tokens';
 import type { ScimRequestContext } from './events/scim-events.service';
 import { scimPathOf } from './scim-error';
 
-export interface ScimExpressRequest extends Request {
+export interface ScimHttpRequest extends FastifyRequest {
   user?: ScimCaller;
   scimStartedAt?: number;
 }
 
 /** The request's context for the activity log, from what the guard and the SCIM middleware put on it. */
-export function scimContextOf(req: ScimExpressRequest): ScimRequestContext | undefined {
+export function scimContextOf(req: ScimHttpRequest): ScimRequestContext | undefined {
   if (req.user?.kind !== 'scim') return undefined;
   return {
     caller: req.user,
@@ -24,16 +24,16 @@ export function scimContextOf(req: ScimExpressRequest): ScimRequestContext | und
 
 /** The SCIM caller plus what the activity log needs about the request. */
 export const ScimRequest = createParamDecorator((_: unknown, ctx: ExecutionContext): ScimRequestContext => {
-  return scimContextOf(ctx.switchToHttp().getRequest<ScimExpressRequest>())!;
+  return scimContextOf(ctx.switchToHttp().getRequest<ScimHttpRequest>())!;
 });
 
 /** The raw query string parameters (SCIM's own rules apply, not the settings API's DTO validation). */
 export const ScimQuery = createParamDecorator(
   (_: unknown, ctx: ExecutionContext): Record<string, unknown> =>
-    (ctx.switchToHttp().getRequest<Request>().query ?? {}) as Record<string, unknown>,
+    (ctx.switchToHttp().getRequest<FastifyRequest>().query ?? {}) as Record<string, unknown>,
 );
 
 /** The raw JSON body, validated by the SCIM schema code rather than the settings API's DTO pipe. */
 export const ScimBody = createParamDecorator(
-  (_: unknown, ctx: ExecutionContext): unknown => ctx.switchToHttp().getRequest<Request>().body as unknown,
+  (_: unknown, ctx: ExecutionContext): unknown => ctx.switchToHttp().getRequest<FastifyRequest>().body,
 );

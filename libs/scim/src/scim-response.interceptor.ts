@@ -1,47 +1,48 @@
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { map, type Observable } from 'rxjs';
 import { SCIM_CONTENT_TYPE } from './scim-error';
-import { etagOf, ScimNoContent, ScimResourceResult } from './scim-http';
+import { etagMatches, ScimNoContent, ScimResourceResult } from './scim-http';
 import { ScimPage } from './scim-list';
 
 /**
  * Shapes what SCIM controllers return: a ScimPage becomes a ListResponse, a ScimResourceResult its body with
- * `ETag` (and `Location` on creation). Every answer is `application/scim+json`. A GET whose If-None-Match
- * matches the ETag is answered 304 by Express's freshness check.
+ * `ETag` (and `Location` on creation), a ScimNoContent a 204 with the new `ETag`. Every body is
+ * `application/scim+json`. A GET whose If-None-Match names the current ETag is a 304 without a body.
  */
 @Injectable()
 export class ScimResponseInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const req = context.switchToHttp().getRequest<Request>();
-    const res = context.switchToHttp().getResponse<Response>();
-    return next.handle().pipe(
-      map((result: unknown) => {
-        // A handler that answered by itself (a 204) is done.
-        if (res.headersSent) return undefined;
-        res.setHeader('Content-Type', SCIM_CONTENT_TYPE);
-        if (result instanceof ScimPage) return result.toListResponse();
-        if (result instanceof ScimResourceResult) {
-          res.setHeader('ETag', result.etag);
-          if (req.method === 'POST' && result.location) res.setHeader('Location', result.location);
-          return result.body;
-        }
-        return result;
-      }),
-    );
+    const http = context.switchToHttp();
+    return next
+      .handle()
+      .pipe(
+        map((result: unknown) =>
+          shape(result, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>()),
+        ),
+      );
   }
 }
 
-/**
- * For handlers whose status depends on the outcome (`@Res()`): a ScimNoContent is 204 with the new ETag,
- * a ScimResourceResult is 200 with its body.
- */
-export function sendScimChange(res: Response, result: ScimResourceResult | ScimNoContent): void {
-  res.setHeader('ETag', etagOf(result.version));
+function shape(result: unknown, req: FastifyRequest, reply: FastifyReply): unknown {
   if (result instanceof ScimNoContent) {
-    res.status(204).end();
-    return;
+    reply.code(204).header('ETag', result.etag);
+    return undefined;
   }
-  res.status(200).setHeader('Content-Type', SCIM_CONTENT_TYPE);
-  res.send(JSON.stringify(result.body));
+  if (result === undefined) return undefined;
+  reply.header('Content-Type', SCIM_CONTENT_TYPE);
+  if (result instanceof ScimPage) return JSON.stringify(result.toListResponse());
+  if (result instanceof ScimResourceResult) {
+    reply.header('ETag', result.etag);
+    if (req.method === 'POST' && result.location) reply.header('Location', result.location);
+    if (
+      (req.method === 'GET' || req.method === 'HEAD') &&
+      etagMatches(req.headers['if-none-match'], result.version)
+    ) {
+      reply.code(304);
+      return undefined;
+    }
+    return JSON.stringify(result.body);
+  }
+  return JSON.stringify(result);
 }

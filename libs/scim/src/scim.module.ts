@@ -1,11 +1,11 @@
 import { type INestApplication, Module } from '@nestjs/common';
-import type { NextFunction, Response } from 'express';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AdmissionService, answerRejection, type Rejection, TokensModule } from '@rollcall/tokens';
 import { ScimEventsService } from './events/scim-events.service';
 import { ScimDiscoveryController } from './scim-discovery.controller';
 import { allowedMethods, isScimRequest, scimPathOf, sendScimError } from './scim-error';
 import { ScimExceptionFilter } from './scim-exception.filter';
-import { scimContextOf, type ScimExpressRequest } from './scim-request.decorator';
+import { scimContextOf, type ScimHttpRequest } from './scim-request.decorator';
 import { ScimException } from './scim.exception';
 import { ScimGroupsController } from './groups/scim-groups.controller';
 import { ScimGroupsService } from './groups/scim-groups.service';
@@ -15,7 +15,6 @@ import { ScimUsersService } from './users/scim-users.service';
 const JSON_TYPES = /^application\/(scim\+)?json\s*(;|$)/i;
 /** A declared charset other than UTF-8 (JSON is UTF-8: RFC 8259 §8.1). */
 const OTHER_CHARSET = /;\s*charset\s*=\s*(?!"?utf-?8"?\s*(;|$))/i;
-const CHARSET = /;\s*charset\s*=\s*"?utf-?8"?/i;
 /** A NUL character, or half of a surrogate pair: text PostgreSQL cannot store. */
 // eslint-disable-next-line no-control-regex -- matching NUL is the point
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -24,7 +23,7 @@ const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff
  * What makes a parsed body unfit to go further, if anything: text that cannot be stored. Iterative, though
  * the body parser has already refused anything nested deeper than a SCIM resource can be.
  */
-function problemIn(body: unknown): string | undefined {
+function unstorableTextIn(body: unknown): string | undefined {
   const stack: unknown[] = [body];
   while (stack.length > 0) {
     const v = stack.pop();
@@ -50,49 +49,43 @@ function problemIn(body: unknown): string | undefined {
 })
 export class ScimModule {
   /**
-   * Express-level checks before the body is read, in this order, on every spelling of `/scim/v2`: the
-   * request's start time (for the activity log); the bearer token and the integration's limits (401, 429,
-   * 503); a method the endpoint does not have (405); a body that is not UTF-8 JSON (415) or that declares
-   * more than the body limit (413). None of them reads the body.
+   * Checks before the body is read (a Fastify `onRequest` hook), in this order, on every spelling of
+   * `/scim/v2`: the request's start time (for the activity log); the bearer token and the integration's
+   * limits (401, 429, 503); a method the endpoint does not have (405); a body that is not UTF-8 JSON (415)
+   * or that declares more than the body limit (413). None of them reads the body.
    */
-  static beforeBody(app: INestApplication, bodyLimitBytes: number): void {
+  static beforeBody(app: INestApplication, instance: FastifyInstance, bodyLimitBytes: number): void {
     const admission = app.get(AdmissionService);
     const failures = new EarlyFailures(app);
-    app.use((req: ScimExpressRequest, res: Response, next: NextFunction) => {
-      if (!isScimRequest(req)) return next();
-      req.scimStartedAt = performance.now();
-      void admission.admit(req, res, 'scim').then(
+    instance.addHook('onRequest', (request: ScimHttpRequest, reply: FastifyReply, done: () => void) => {
+      if (!isScimRequest(request)) return done();
+      request.scimStartedAt = performance.now();
+      admission.admit(request, reply.raw, 'scim').then(
         (result) => {
-          if (!result.admitted) return failures.reject(result, req, res);
-          const problem = problemBeforeBody(req, bodyLimitBytes);
-          if (problem) return void failures.handle(problem, req, res);
-          next();
+          if (!result.admitted) return failures.reject(result, request, reply);
+          const problem = problemBeforeBody(request, bodyLimitBytes);
+          if (problem) return void failures.handle(problem, request, reply);
+          done();
         },
-        (e: unknown) => void failures.handle(e, req, res),
+        (e: unknown) => void failures.handle(e, request, reply),
       );
     });
   }
 
   /**
-   * After the body parser: malformed JSON (400), bodies nested too deep (400), oversized bodies (413) and text
-   * that cannot be stored (400) on SCIM paths, logged like any failure.
+   * What a parsed SCIM body must pass before it goes further: no text that cannot be stored (400). Called by
+   * the JSON body parser; malformed, too deep and oversized bodies fail there too, and every such failure
+   * reaches the integration's activity log through the exception filter.
    */
-  static afterBody(app: INestApplication): void {
-    const failures = new EarlyFailures(app);
-    app.use((req: ScimExpressRequest, res: Response, next: NextFunction) => {
-      const problem = isScimRequest(req) ? problemIn(req.body) : undefined;
-      if (problem === undefined) return next();
-      void failures.handle(new ScimException(400, 'invalidValue', problem), req, res);
-    });
-    app.use((err: unknown, req: ScimExpressRequest, res: Response, next: NextFunction) => {
-      if (!isScimRequest(req)) return next(err);
-      void failures.handle(err, req, res);
-    });
+  static checkBody(request: FastifyRequest, body: unknown): void {
+    if (!isScimRequest(request)) return;
+    const problem = unstorableTextIn(body);
+    if (problem !== undefined) throw new ScimException(400, 'invalidValue', problem);
   }
 }
 
 /** What is wrong with a request that can be told from its method and headers alone. */
-function problemBeforeBody(req: ScimExpressRequest, bodyLimitBytes: number): ScimException | undefined {
+function problemBeforeBody(req: FastifyRequest, bodyLimitBytes: number): ScimException | undefined {
   const allowed = allowedMethods(scimPathOf(req));
   const method = req.method === 'HEAD' ? 'GET' : req.method;
   if (allowed && !allowed.includes(method)) {
@@ -109,8 +102,6 @@ function problemBeforeBody(req: ScimExpressRequest, bodyLimitBytes: number): Sci
       'Send the body as UTF-8 application/scim+json or application/json',
     );
   }
-  // `utf8` and `"UTF-8"` are UTF-8 too; the body parser knows only the plain spelling.
-  req.headers['content-type'] = type.replace(CHARSET, '; charset=utf-8');
   if (length > bodyLimitBytes) {
     return new ScimException(413, undefined, `The request body is larger than ${bodyLimitBytes} bytes`);
   }
@@ -130,18 +121,18 @@ class EarlyFailures {
     this.events = app.get(ScimEventsService);
   }
 
-  async handle(exception: unknown, req: ScimExpressRequest, res: Response): Promise<void> {
-    await this.filter.handle(exception, req, res);
+  async handle(exception: unknown, req: ScimHttpRequest, reply: FastifyReply): Promise<void> {
+    await this.filter.handle(exception, req, reply);
   }
 
   /** A request kept out before its body: 401 or 503 at once; 429 summed per minute in the log, answered after a pause. */
-  reject(rejection: Rejection, req: ScimExpressRequest, res: Response): void {
+  reject(rejection: Rejection, req: ScimHttpRequest, reply: FastifyReply): void {
     const error = new ScimException(rejection.status, undefined, rejection.detail);
     if (rejection.status !== 429) {
-      return answerRejection(rejection, res, () => void this.handle(error, req, res));
+      return answerRejection(rejection, reply, () => void this.handle(error, req, reply));
     }
     const ctx = scimContextOf(req);
     if (ctx) this.events.recordRefusal(ctx, rejection.status, rejection.detail);
-    answerRejection(rejection, res, () => sendScimError(error, req, res));
+    answerRejection(rejection, reply, () => sendScimError(error, req, reply));
   }
 }

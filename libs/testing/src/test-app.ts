@@ -3,7 +3,7 @@ import type { App } from 'supertest/types';
 import request from 'supertest';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { createApp } from '@rollcall/api';
+import { type CreateAppOptions, createApp } from '@rollcall/api';
 import { loadConfig, type AppConfig } from '@rollcall/common';
 
 export const TEST_PUBLIC_URL = 'https://rollcall.test';
@@ -25,7 +25,10 @@ export function testDatabaseUrl(): string {
 }
 
 /** The real application on the test database, as main.ts builds it. */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  env: Record<string, string> = {},
+  options: CreateAppOptions = {},
+): Promise<TestApp> {
   const operatorToken = 'rc_op_test_' + randomBytes(24).toString('hex');
   const config = loadConfig({
     PUBLIC_URL: TEST_PUBLIC_URL,
@@ -34,8 +37,9 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     DATABASE_URL: testDatabaseUrl(),
     ...env,
   });
-  const app = await createApp(config, testDatabaseUrl(), { quiet: true });
+  const app = await createApp(config, testDatabaseUrl(), { quiet: true, ...options });
   await app.init();
+  await app.getHttpAdapter().getInstance().ready();
   const db = app.get(DataSource);
   return {
     app,

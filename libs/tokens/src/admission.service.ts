@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyReply } from 'fastify';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { APP_CONFIG, type AppConfig } from '@rollcall/common';
 import { Admission, type RefusalReason } from './admission';
 import { requiresKindMessage } from './auth.guards';
@@ -25,17 +26,23 @@ export type AdmissionResult = { admitted: true; caller: Caller } | ({ admitted: 
 const REFUSAL_PAUSE_MS = 500;
 
 /** Sends a rejection's answer: a 429 after REFUSAL_PAUSE_MS (unless the client has gone), anything else now. */
-export function answerRejection(rejection: Rejection, res: ServerResponse, send: () => void): void {
+export function answerRejection(rejection: Rejection, reply: FastifyReply, send: () => void): void {
   if (rejection.retryAfterSeconds !== undefined) {
-    res.setHeader('Retry-After', String(rejection.retryAfterSeconds));
+    reply.header('Retry-After', String(rejection.retryAfterSeconds));
   }
   if (rejection.status !== 429) return send();
   const timer = setTimeout(send, REFUSAL_PAUSE_MS);
-  res.once('close', () => clearTimeout(timer));
+  reply.raw.once('close', () => clearTimeout(timer));
+}
+
+/** A request as the admission step sees it: its headers, and the caller it is given. */
+export interface AdmittedRequest {
+  headers: IncomingHttpHeaders;
+  user?: Caller;
 }
 
 /** The only place a token is read from: the `Authorization` header, never a query string or a body. */
-export function bearerTokenOf(req: IncomingMessage): string | undefined {
+export function bearerTokenOf(req: { headers: IncomingHttpHeaders }): string | undefined {
   const header = req.headers.authorization;
   if (header === undefined || header.length > 512) return undefined;
   return /^Bearer +([\x21-\x7e]+) *$/i.exec(header)?.[1];
@@ -59,7 +66,7 @@ export class AdmissionService {
    * Admits `req` for a caller of `kind` (any kind when undefined). The request's place is given back when
    * `res` closes, whatever happens to it.
    */
-  async admit(req: IncomingMessage, res: ServerResponse, kind?: CallerKind): Promise<AdmissionResult> {
+  async admit(req: AdmittedRequest, res: ServerResponse, kind?: CallerKind): Promise<AdmissionResult> {
     const token = bearerTokenOf(req);
     const caller = token === undefined ? undefined : await this.tokens.authenticate(token);
     if (!caller || (kind !== undefined && caller.kind !== kind)) {
@@ -70,7 +77,7 @@ export class AdmissionService {
         detail: caller && kind ? requiresKindMessage(kind) : 'A valid bearer token is required',
       };
     }
-    (req as IncomingMessage & { user?: Caller }).user = caller;
+    req.user = caller;
     if (caller.kind === 'operator') return { admitted: true, caller };
     const ticket =
       caller.kind === 'scim'

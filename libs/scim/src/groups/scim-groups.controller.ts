@@ -1,5 +1,4 @@
-import { Controller, Delete, Get, Headers, HttpCode, Patch, Post, Put, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { Controller, Delete, Get, Headers, HttpCode, Patch, Post, Put } from '@nestjs/common';
 import { ScimAuth } from '@rollcall/tokens';
 import type { ScimRequestContext } from '../events/scim-events.service';
 import { parseIfMatch } from '../scim-http';
@@ -12,7 +11,6 @@ import {
   ScimQuery,
   ScimRequest,
 } from '../scim-controller';
-import { sendScimChange } from '../scim-response.interceptor';
 import { ScimGroupsService } from './scim-groups.service';
 
 type Query = Record<string, unknown>;
@@ -61,15 +59,14 @@ export class ScimGroupsController {
    * answering every membership change with the whole member list would cost in proportion to the group.
    */
   @Patch(':id')
-  async patch(
+  patch(
     @ScimRequest() ctx: ScimRequestContext,
     @ScimId() id: string,
     @ScimBody() body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
     @ScimQuery() q: Query,
-    @Res() res: Response,
-  ): Promise<void> {
-    sendScimChange(res, await this.groups.patch(ctx, id, body, parseIfMatch(ifMatch), projectionOf(q)));
+  ) {
+    return this.groups.patch(ctx, id, body, parseIfMatch(ifMatch), projectionOf(q));
   }
 
   @Delete(':id')

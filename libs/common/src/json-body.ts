@@ -1,0 +1,103 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { nestsDeeperThan } from './json-depth';
+
+/** No SCIM resource or settings-API body nests this deep. */
+export const MAX_BODY_DEPTH = 32;
+
+/** The media types read as JSON: `application/json`, `application/scim+json` and any other `+json` type. */
+const JSON_TYPES = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
+const WHITESPACE = /^[ \t\n\r]*/;
+/** A declared charset other than UTF-8 (JSON is UTF-8: RFC 8259 §8.1). */
+const OTHER_CHARSET = /;\s*charset\s*=\s*(?!"?utf-?8"?\s*(;|$))/i;
+
+/**
+ * A body the parser refused, typed the way the error mappers know it (`entity.parse.failed`,
+ * `entity.too.deep`, …): both APIs answer it in their own error shape.
+ */
+export class BodyError extends Error {
+  constructor(
+    readonly type: string,
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * What else a parsed body must pass before it goes further (e.g. text the database cannot store); a thrown
+ * error is answered like a parse failure.
+ */
+export type BodyCheck = (request: FastifyRequest, body: unknown) => void;
+
+/**
+ * Replaces Fastify's parsers with one JSON parser for every JSON media type, up to `bodyLimit` bytes (413
+ * above it). It reads an object or an array only (a bare scalar is malformed, as RFC 7644 bodies are
+ * objects), refuses nesting deeper than MAX_BODY_DEPTH from the raw bytes before JSON.parse spends time on
+ * them, and reads an empty body as `{}`. Other media types are 415.
+ */
+export function useJsonBodies(instance: FastifyInstance, bodyLimit: number, check?: BodyCheck): void {
+  instance.removeAllContentTypeParsers();
+  instance.addContentTypeParser(
+    JSON_TYPES,
+    { parseAs: 'buffer', bodyLimit },
+    (request: FastifyRequest, raw: Buffer | string, done: (err: Error | null, body?: unknown) => void) => {
+      let body: unknown;
+      try {
+        refuseEncodings(request);
+        body = parseJson(raw as Buffer);
+        check?.(request, body);
+      } catch (e) {
+        return done(e as Error);
+      }
+      done(null, body);
+    },
+  );
+}
+
+/** Bodies are read as they arrive: UTF-8, not compressed. */
+function refuseEncodings(request: FastifyRequest): void {
+  const encoding = request.headers['content-encoding'];
+  if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
+    throw new BodyError('encoding.unsupported', 415, 'Unsupported body encoding');
+  }
+  if (OTHER_CHARSET.test(request.headers['content-type'] ?? '')) {
+    throw new BodyError('charset.unsupported', 415, 'Unsupported body encoding');
+  }
+}
+
+function parseJson(buf: Buffer): unknown {
+  const text = buf.toString('utf8');
+  const start = WHITESPACE.exec(text)![0].length;
+  if (start === text.length) return {};
+  const first = text.charCodeAt(start);
+  if (first !== 0x7b && first !== 0x5b) {
+    throw new BodyError('entity.parse.failed', 400, 'The request body must be a JSON object');
+  }
+  if (nestsDeeperThan(buf, MAX_BODY_DEPTH)) {
+    throw new BodyError('entity.too.deep', 400, `The body nests deeper than ${MAX_BODY_DEPTH} levels`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new BodyError('entity.parse.failed', 400, 'The request body is not valid JSON');
+  }
+}
+
+/** Fastify's own failures while reading a body, as the error mappers know them. */
+const FASTIFY_BODY_ERRORS: Record<string, [type: string, status: number, message: string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: ['entity.too.large', 413, 'The request body is too large'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['entity.unsupported.type', 415, 'Send the body as application/json'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [
+    'entity.verify.failed',
+    400,
+    'The request body does not match its Content-Length',
+  ],
+};
+
+/** A Fastify body-reading error as a BodyError; anything else as it is. */
+export function asBodyError(e: unknown): unknown {
+  const code = (e as { code?: unknown } | null)?.code;
+  const known = typeof code === 'string' ? FASTIFY_BODY_ERRORS[code] : undefined;
+  return known ? new BodyError(...known) : e;
+}
