@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { Writable } from 'node:stream';
 import {
+  createIntegration,
   createTenant,
   createTestApp,
   type TestApp,
@@ -181,6 +182,30 @@ describe('HTTP platform', () => {
         expect(res.headers['x-content-type-options']).toBe('nosniff');
         expect(res.headers['x-request-id']).toEqual(expect.any(String));
       }
+    });
+    it('gives SCIM answers only the headers that matter to a JSON API, computed once', async () => {
+      const integration = await createIntegration(t, tenant);
+      const scim = (path: string) =>
+        request(t.http).get(`/scim/v2${path}`).set('Authorization', `Bearer ${integration.token}`);
+      for (const res of [
+        await scim('/Users'),
+        await scim('/Users/nope'),
+        await scim('/ServiceProviderConfig'),
+      ]) {
+        expect(res.headers['x-content-type-options']).toBe('nosniff');
+        expect(res.headers['content-type']).toBe('application/scim+json; charset=utf-8');
+        expect(res.headers['x-request-id']).toEqual(expect.any(String));
+        for (const browserOnly of [
+          'content-security-policy',
+          'x-frame-options',
+          'strict-transport-security',
+        ]) {
+          expect(res.headers[browserOnly]).toBeUndefined();
+        }
+      }
+      // The settings API keeps the whole set, the same on every answer.
+      const [a, b] = [await request(t.http).get('/health'), await request(t.http).get('/docs-json')];
+      expect(b.headers['content-security-policy']).toBe(a.headers['content-security-policy']);
     });
   });
 

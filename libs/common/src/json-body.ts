@@ -8,7 +8,7 @@ export const MAX_BODY_DEPTH = 32;
 const JSON_TYPES = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
 const WHITESPACE = /^[ \t\n\r]*/;
 /** A declared charset other than UTF-8 (JSON is UTF-8: RFC 8259 §8.1). */
-const OTHER_CHARSET = /;\s*charset\s*=\s*(?!"?utf-?8"?\s*(;|$))/i;
+export const OTHER_CHARSET = /;\s*charset\s*=\s*(?!"?utf-?8"?\s*(;|$))/i;
 
 /**
  * A body the parser refused, typed the way the error mappers know it (`entity.parse.failed`,

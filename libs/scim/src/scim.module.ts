@@ -1,5 +1,6 @@
 import { type INestApplication, Module } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { OTHER_CHARSET } from '@rollcall/common';
 import { AdmissionService, answerRejection, type Rejection, TokensModule } from '@rollcall/tokens';
 import { ScimEventsService } from './events/scim-events.service';
 import { ScimDiscoveryController } from './scim-discovery.controller';
@@ -13,8 +14,6 @@ import { ScimUsersController } from './users/scim-users.controller';
 import { ScimUsersService } from './users/scim-users.service';
 
 const JSON_TYPES = /^application\/(scim\+)?json\s*(;|$)/i;
-/** A declared charset other than UTF-8 (JSON is UTF-8: RFC 8259 §8.1). */
-const OTHER_CHARSET = /;\s*charset\s*=\s*(?!"?utf-?8"?\s*(;|$))/i;
 /** A NUL character, or half of a surrogate pair: text PostgreSQL cannot store. */
 // eslint-disable-next-line no-control-regex -- matching NUL is the point
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
