@@ -41,7 +41,7 @@ import {
 
 const USAGE = `Usage: npm run bench -- [options]
 
-Target (a running server; the benchmark starts nothing):
+Target (a running server; the benchmark starts none, but --bare starts its bare yardstick):
   --url <scim base url>        e.g. http://127.0.0.1:3000/scim/v2   (or ROLLCALL_BENCH_URL)
   --token <scim token>         rc_scim_…                             (or ROLLCALL_BENCH_TOKEN)
   --token-file <file>          read the token from a file
@@ -54,7 +54,7 @@ Workloads:
                                (N1, H1 and M1 run only when named here)
   --users <n>                  W1 creates n users (default 2000)
   --concurrency <n>            requests in flight (default 16)
-  --duration <s>               seconds for W2, W3, W5 reads, W6 and N1's B alone (default 10)
+  --duration <s>               seconds for W2, W3, W5 reads, W6 and N1's B alone (default 10; 5 with --bare)
   --warmup <s>                 untimed warm-up before the first workload (default 2; 0 = none)
   --group-members <n>          W5 members per group (default 2000)
   --group-batch <n>            W5 members per PATCH (default 100)

@@ -66,6 +66,8 @@ interface Sample {
   postgresCpuMs?: number;
   machineCpuPercent?: number;
   benchCpuPercent?: number;
+  /** The machine's CPU not used by the server, PostgreSQL or the benchmark: other load, which skews figures. */
+  otherCpuPercent?: number;
   /** Set-up figures printed with the round (W5: members/s while building the group). */
   extra?: string;
   skipped?: string;
@@ -167,6 +169,9 @@ async function readGroup(ctx: BenchContext, g: GroupState): Promise<WorkloadRepo
 
 // ----------------------------------------------------------------------------------------- running
 
+/** Other processes' CPU (% of one core) above which a round's line says the machine was busy. */
+const OTHER_LOAD_WARNING = 25;
+
 const median = (xs: number[]): number => {
   const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
   if (s.length === 0) return NaN;
@@ -246,6 +251,10 @@ async function runOne(
     postgresCpuMs: cpuMsPerRequest(pg, 'childrenCpuPercent', s.requests),
     machineCpuPercent: machineCpu,
     benchCpuPercent: benchCpu,
+    otherCpuPercent:
+      machineCpu !== undefined && own && pg
+        ? machineCpu - own.cpuPercent - pg.childrenCpuPercent - benchCpu
+        : undefined,
     extra: group
       ? `set-up: ${fmt(group.members.length, 0)} members at ${fmt(group.membersPerSecond)}/s`
       : undefined,
@@ -273,6 +282,11 @@ function printSample(round: number, id: RatioId, target: string, s: Sample): voi
     ];
     if (s.benchCpuPercent !== undefined) parts.push(`bench cpu ${fmt(s.benchCpuPercent, 0)}%`);
     if (s.machineCpuPercent !== undefined) parts.push(`machine cpu ${fmt(s.machineCpuPercent, 0)}%`);
+    if (s.otherCpuPercent !== undefined) {
+      parts.push(
+        `other cpu ${fmt(s.otherCpuPercent, 0)}%${s.otherCpuPercent >= OTHER_LOAD_WARNING ? ' (busy machine)' : ''}`,
+      );
+    }
     if (s.extra) parts.push(s.extra);
     console.log(`${head}  ${parts.join(' | ')}`);
   }
@@ -320,7 +334,22 @@ export async function runRatio(o: RatioOptions): Promise<void> {
   o.rollcall.monitor?.start();
   if (o.bare.monitor && o.bare.monitor !== o.rollcall.monitor) o.bare.monitor.start();
   for (const t of targets) await checkTarget(t, o.warmupSeconds, b.concurrency);
-  console.log(o.warmupSeconds > 0 ? `both servers warmed up ${o.warmupSeconds} s\n` : '');
+  console.log(o.warmupSeconds > 0 ? `both servers warmed up ${o.warmupSeconds} s` : '');
+  // Without W1, W2, W3 and W6 work on the first --users users of each directory: create what is missing
+  // (untimed), so that a fresh bare server has as many to pick from as Rollcall.
+  if (!ids.includes('W1') && ids.some((id) => id !== 'W5')) {
+    for (const [i, ctx] of contexts.entries()) {
+      await ensureKnownUsers(ctx, b.users).catch(() => undefined);
+      const missing = b.users - ctx.users.length;
+      if (missing <= 0) continue;
+      const rec = new Recorder();
+      await createUsers(ctx, rec, missing, b.concurrency, (n) => `${baseRunId}-pre-${n}@example.com`);
+      console.log(
+        `${targets[i].name}: created ${fmt(missing, 0)} users first (untimed, ${fmt(rec.errors, 0)} errors)`,
+      );
+    }
+  }
+  console.log('');
 
   const samples = new Map<RatioId, Sample[][]>(ids.map((id) => [id, [[], []]]));
   for (let round = 1; round <= o.rounds; round++) {
@@ -376,7 +405,7 @@ export async function runRatio(o: RatioOptions): Promise<void> {
     ]);
   }
   console.log(
-    `Rollcall / bare, median of ${o.rounds} rounds (req/s and p99: median of the rounds; errors: all rounds; ` +
+    `Rollcall / bare, median of ${o.rounds} round${o.rounds === 1 ? '' : 's'} (req/s and p99: median of the rounds; errors: all rounds; ` +
       'cpu/req: server process + PostgreSQL, ms of CPU per request)',
   );
   printTable(
@@ -417,4 +446,12 @@ export async function runRatio(o: RatioOptions): Promise<void> {
     console.log('warning: the bare server had errors: its figures are not a fair yardstick for this run');
   }
   if (skipped > 0) console.log(`warning: ${skipped} workload runs were skipped or failed (see above)`);
+  const all = [...samples.values()].flatMap(([rs, bs]) => [...rs, ...bs]);
+  const busy = all.filter((s) => (s.otherCpuPercent ?? 0) >= OTHER_LOAD_WARNING).length;
+  if (busy > 0) {
+    console.log(
+      `note: other processes used ≥ ${OTHER_LOAD_WARNING}% CPU in ${busy} of ${all.length} runs ('busy machine' above): ` +
+        'the ratios are noisier than on an idle machine',
+    );
+  }
 }
