@@ -65,7 +65,10 @@ export async function launchBareServer(o: BareLaunchOptions): Promise<LaunchedBa
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const killOnExit = () => child.kill('SIGTERM');
+  const killOnExit = () => {
+    child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  };
   process.on('exit', killOnExit);
   const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
   const cleanUp = () => {

@@ -428,6 +428,12 @@ async function runRatioMode(cli: Cli, r: RatioCli): Promise<void> {
       maxSockets: Math.max(cli.bench.concurrency, cli.bench.groupInFlight),
       contentType: SCIM_CONTENT_TYPE,
     });
+  // Ctrl-C or a TERM: stop the bare server (and remove its compiled copy) before going.
+  const onSignal = (signal: NodeJS.Signals) => {
+    void (launched?.stop() ?? Promise.resolve()).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     if (!r.bareUrl) {
       const dbUrl = r.databaseUrl ?? embeddedDatabaseUrl(r.dataDir ?? '');
@@ -471,6 +477,8 @@ async function runRatioMode(cli: Cli, r: RatioCli): Promise<void> {
     }
   } finally {
     await launched?.stop();
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
   }
 }
 
