@@ -3,11 +3,14 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { embeddedDatabaseUrl, redactedUrl } from './bare-db';
+import { type LaunchedBare, launchBareServer } from './bare-launch';
 import { h1HostileInput } from './hostile';
 import { HttpClient, isOk } from './http';
 import { m1Memory } from './memory';
 import { ServerMonitor } from './monitor';
 import { n1NoisyNeighbour } from './neighbour';
+import { RATIO_WORKLOADS, type RatioId, runRatio } from './ratio';
 import { runFor } from './runner';
 import { SCIM_CONTENT_TYPE, newRunId, userLookupPath } from './scim';
 import { setup } from './setup';
@@ -38,7 +41,7 @@ import {
 
 const USAGE = `Usage: npm run bench -- [options]
 
-Target (a running server; the benchmark starts nothing):
+Target (a running server; the benchmark starts none, but --bare starts its bare yardstick):
   --url <scim base url>        e.g. http://127.0.0.1:3000/scim/v2   (or ROLLCALL_BENCH_URL)
   --token <scim token>         rc_scim_…                             (or ROLLCALL_BENCH_TOKEN)
   --token-file <file>          read the token from a file
@@ -51,7 +54,7 @@ Workloads:
                                (N1, H1 and M1 run only when named here)
   --users <n>                  W1 creates n users (default 2000)
   --concurrency <n>            requests in flight (default 16)
-  --duration <s>               seconds for W2, W3, W5 reads, W6 and N1's B alone (default 10)
+  --duration <s>               seconds for W2, W3, W5 reads, W6 and N1's B alone (default 10; 5 with --bare)
   --warmup <s>                 untimed warm-up before the first workload (default 2; 0 = none)
   --group-members <n>          W5 members per group (default 2000)
   --group-batch <n>            W5 members per PATCH (default 100)
@@ -66,6 +69,18 @@ Sharing one server (N1 noisy neighbour, H1 hostile input, M1 memory):
   --body-limit <bytes>         H1, M1: the server's body limit, BODY_LIMIT_BYTES (default 1048576)
   --m1-rounds <n>              M1: rounds (default 6)
   --m1-parallel <n>            M1: bodies at the limit in flight at once per round (default 32)
+
+Ratio mode (Rollcall vs a bare node:http + pg server, one SQL statement per request, same PostgreSQL):
+  --bare                       start bench/bare-server.ts on a free loopback port, run W1,W2,W3,W5,W6 against
+                               both servers in turn for --rounds rounds, print the ratios; stop it at the end
+  --data-dir <dir>             Rollcall's DATA_DIR: the bare server uses the same embedded PostgreSQL, through
+                               the same Unix socket
+  --database-url <url>         or the PostgreSQL URL Rollcall runs on (its DATABASE_URL)
+  --rounds <n>                 rounds (default 3); --duration defaults to 5 s in this mode
+  --bare-url <scim base url>   use a bare server already running instead (with --bare-token, --bare-pid)
+  --bare-token <token>         its bearer token (or ROLLCALL_BARE_TOKEN)
+  --bare-pid <pid>             its pid: RSS and CPU per request
+  --bare-port <n>              the port of the bare server --bare starts (default: a free one)
 
 Prefill mode (W2 and W4 before and after growing the directory):
   --prefill <n>                W1, W2, W4; create users up to n in the directory; W2, W4 again
@@ -88,6 +103,17 @@ const RSS_GOAL_MB = 150;
 /** In prefill mode, W4 on the large directory reads at most this many pages unless --w4-max-pages says. */
 const PREFILL_W4_MAX_PAGES = 100;
 
+interface RatioCli {
+  rounds: number;
+  only: RatioId[];
+  dataDir?: string;
+  databaseUrl?: string;
+  bareUrl?: string;
+  bareToken?: string;
+  barePid?: number;
+  barePort: number;
+}
+
 interface Cli {
   url: string;
   token: string;
@@ -97,7 +123,12 @@ interface Cli {
   prefill?: number;
   warmupSeconds: number;
   bench: BenchOptions;
+  /** Ratio mode (--bare or --bare-url). */
+  ratio?: RatioCli;
 }
+
+/** In ratio mode, seconds per timed workload unless --duration says: 2 servers × rounds × 4 timed workloads. */
+const RATIO_DURATION_SECONDS = 5;
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number;
 function positiveInt(name: string, raw: string | undefined, fallback?: undefined): number | undefined;
@@ -132,6 +163,14 @@ const OPTIONS = {
   'body-limit': { type: 'string' },
   'm1-rounds': { type: 'string' },
   'm1-parallel': { type: 'string' },
+  bare: { type: 'boolean' },
+  'bare-url': { type: 'string' },
+  'bare-token': { type: 'string' },
+  'bare-pid': { type: 'string' },
+  'bare-port': { type: 'string' },
+  'data-dir': { type: 'string' },
+  'database-url': { type: 'string' },
+  rounds: { type: 'string' },
   'setup-from': { type: 'string' },
   'operator-token': { type: 'string' },
   'operator-token-file': { type: 'string' },
@@ -162,6 +201,37 @@ function parseCli(values: Values): Cli {
       return id as WorkloadId;
     });
   }
+  let ratio: RatioCli | undefined;
+  if (values.bare || values['bare-url']) {
+    if (values.prefill !== undefined)
+      throw new UsageError('--prefill and the ratio mode (--bare) do not mix');
+    const ratioOnly = values.only ? only : [...RATIO_WORKLOADS];
+    const wrong = ratioOnly.filter((id) => !(RATIO_WORKLOADS as readonly string[]).includes(id));
+    if (wrong.length)
+      throw new UsageError(
+        `--only: the ratio mode runs ${RATIO_WORKLOADS.join(',')}, not ${wrong.join(',')}`,
+      );
+    const bareToken = values['bare-token'] ?? process.env.ROLLCALL_BARE_TOKEN;
+    if (values['bare-url'] && !bareToken)
+      throw new UsageError('--bare-url needs --bare-token (or ROLLCALL_BARE_TOKEN)');
+    if (!values['bare-url'] && !values['data-dir'] && !values['database-url']) {
+      throw new UsageError(
+        '--bare needs --data-dir <Rollcall DATA_DIR> (embedded PostgreSQL) or --database-url <its DATABASE_URL>',
+      );
+    }
+    const rounds = positiveInt('rounds', values.rounds, 3);
+    if (rounds < 1) throw new UsageError('--rounds must be at least 1');
+    ratio = {
+      rounds,
+      only: ratioOnly as RatioId[],
+      dataDir: values['data-dir'],
+      databaseUrl: values['database-url'],
+      bareUrl: values['bare-url'],
+      bareToken,
+      barePid: positiveInt('bare-pid', values['bare-pid']),
+      barePort: positiveInt('bare-port', values['bare-port'], 0),
+    };
+  }
   const concurrency = positiveInt('concurrency', values.concurrency, 16);
   const bodyLimit = positiveInt('body-limit', values['body-limit'], 1024 * 1024);
   if (bodyLimit < 1024) throw new UsageError(`--body-limit must be at least 1024 bytes, got ${bodyLimit}`);
@@ -176,7 +246,10 @@ function parseCli(values: Values): Cli {
     bench: {
       concurrency: Math.max(1, concurrency),
       users: positiveInt('users', values.users, 2000),
-      durationSeconds: Math.max(1, positiveInt('duration', values.duration, 10)),
+      durationSeconds: Math.max(
+        1,
+        positiveInt('duration', values.duration, ratio ? RATIO_DURATION_SECONDS : 10),
+      ),
       prefillConcurrency: Math.max(1, positiveInt('prefill-concurrency', values['prefill-concurrency'], 32)),
       groupMembers: Math.max(1, positiveInt('group-members', values['group-members'], 2000)),
       groupBatch: Math.max(1, positiveInt('group-batch', values['group-batch'], 100)),
@@ -189,6 +262,7 @@ function parseCli(values: Values): Cli {
       m1Rounds: Math.max(1, positiveInt('m1-rounds', values['m1-rounds'], 6)),
       m1Parallel: Math.max(1, positiveInt('m1-parallel', values['m1-parallel'], 32)),
     },
+    ratio,
   };
 }
 
@@ -343,6 +417,71 @@ async function runBenchmark(cli: Cli): Promise<void> {
   printSummaryTable(reports, extraGoals);
 }
 
+/** Ratio mode: starts the bare server (unless --bare-url), runs both servers in turn, stops it. */
+async function runRatioMode(cli: Cli, r: RatioCli): Promise<void> {
+  let launched: LaunchedBare | undefined;
+  let bareDatabase = 'its own database connection';
+  const client = (url: string, token: string) =>
+    new HttpClient({
+      baseUrl: url,
+      token,
+      maxSockets: Math.max(cli.bench.concurrency, cli.bench.groupInFlight),
+      contentType: SCIM_CONTENT_TYPE,
+    });
+  // Ctrl-C or a TERM: stop the bare server (and remove its compiled copy) before going.
+  const onSignal = (signal: NodeJS.Signals) => {
+    void (launched?.stop() ?? Promise.resolve()).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    if (!r.bareUrl) {
+      const dbUrl = r.databaseUrl ?? embeddedDatabaseUrl(r.dataDir ?? '');
+      const socket = new URL(dbUrl).searchParams.get('host');
+      bareDatabase = `database ${redactedUrl(dbUrl)}${socket ? ' (Unix socket, as Rollcall)' : ''}`;
+      launched = await launchBareServer({ dataDir: r.dataDir, databaseUrl: r.databaseUrl, port: r.barePort });
+    }
+    const bareUrl = launched?.url ?? r.bareUrl ?? '';
+    const bareToken = launched?.token ?? r.bareToken ?? '';
+    const barePid = launched?.pid ?? r.barePid;
+    const rollcallMonitor = cli.pid !== undefined ? new ServerMonitor(cli.pid) : undefined;
+    const rollcall = {
+      name: 'Rollcall',
+      url: cli.url,
+      token: cli.token,
+      client: client(cli.url, cli.token),
+      monitor: rollcallMonitor,
+    };
+    const bare = {
+      name: 'bare',
+      url: bareUrl,
+      token: bareToken,
+      client: client(bareUrl, bareToken),
+      monitor: barePid !== undefined ? new ServerMonitor(barePid) : undefined,
+    };
+    try {
+      await runRatio({
+        rollcall,
+        bare,
+        postgresMonitor: rollcallMonitor,
+        bareDatabase,
+        only: r.only,
+        rounds: r.rounds,
+        warmupSeconds: cli.warmupSeconds,
+        bench: cli.bench,
+        rssGoalMb: RSS_GOAL_MB,
+      });
+    } finally {
+      rollcall.client.close();
+      bare.client.close();
+    }
+  } finally {
+    await launched?.stop();
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+}
+
 async function main(): Promise<void> {
   let values: Values;
   try {
@@ -370,7 +509,9 @@ async function main(): Promise<void> {
     );
     return;
   }
-  await runBenchmark(parseCli(values));
+  const cli = parseCli(values);
+  if (cli.ratio) await runRatioMode(cli, cli.ratio);
+  else await runBenchmark(cli);
 }
 
 main().catch((e: unknown) => {

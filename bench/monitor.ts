@@ -12,6 +12,8 @@ export interface Window {
   cpuPercent: number;
   /** CPU of its descendants (the embedded PostgreSQL and its backends), % of one core. */
   childrenCpuPercent: number;
+  /** The window's length: CPU seconds are percent / 100 × this. */
+  wallSeconds: number;
 }
 
 /** A `Vm…:` line of /proc/<pid>/status in kB: VmRSS (resident now) or VmHWM (resident peak since start). */
@@ -133,6 +135,7 @@ export class ServerMonitor {
       peakRssMb: this.windowPeakKb / 1024,
       cpuPercent: pct(cpu),
       childrenCpuPercent: pct(childrenCpu),
+      wallSeconds: wall,
     };
   }
 

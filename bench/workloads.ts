@@ -142,7 +142,7 @@ export function phaseLoad(ctx: BenchContext): () => Partial<WorkloadReport> {
 
 // ------------------------------------------------------------------------------------- shared helpers
 
-async function createUsers(
+export async function createUsers(
   ctx: BenchContext,
   rec: Recorder,
   count: number,
