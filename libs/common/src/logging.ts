@@ -20,6 +20,9 @@ function safeUrl(url: string): string {
 export function logRequests(instance: FastifyInstance, logger: Logger): void {
   if (!logger.isLevelEnabled('info') && !logger.isLevelEnabled('error')) return;
   const infoEnabled = logger.isLevelEnabled('info');
+  // A request line holds no secret (no headers; token parameters are cut from its URL), so it skips
+  // the redaction pass, which costs more than writing the line.
+  const lines = logger.child({}, { redact: [] });
   instance.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     const status = reply.statusCode;
     if ((status < 500 && !infoEnabled) || request.url === '/health') return done();
@@ -28,8 +31,8 @@ export function logRequests(instance: FastifyInstance, logger: Logger): void {
       res: { statusCode: status },
       responseTime: Math.round(reply.elapsedTime * 10) / 10,
     };
-    if (status >= 500) logger.error(line, 'request errored');
-    else logger.info(line, 'request completed');
+    if (status >= 500) lines.error(line, 'request errored');
+    else lines.info(line, 'request completed');
     done();
   });
 }
