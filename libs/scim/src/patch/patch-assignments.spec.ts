@@ -52,6 +52,14 @@ describe(patchAssignments.name, () => {
       { userName: 'a@example.com', displayName: 'B', name: { familyName: 'F' } },
     ],
     ['externalId', [{ op: 'replace', path: 'externalId', value: 'x-1' }], { externalId: 'x-1' }],
+    [
+      'one-element arrays, and one name in two casings',
+      [
+        { op: 'replace', path: 'name.middleName', value: ['M'] },
+        { op: 'replace', value: { active: [true], Active: 'false' } },
+      ],
+      { name: { middleName: 'M' }, active: false },
+    ],
   ])('gives what %s assigns, as applyPatch applies it', (_, ops, expected) => {
     const parsed = operations(...ops);
     const assignments = patchAssignments(parsed, USER_RESOURCE);

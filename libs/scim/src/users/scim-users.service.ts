@@ -5,7 +5,13 @@ import type { ScimCaller } from '@rollcall/tokens';
 import { isUuid, USER_FILTER_TARGET } from '../filter';
 import { applyPatch, parsePatchBody, patchAssignments, type PatchOperation } from '../patch';
 import { parseProjection, type Projection, type ProjectionOptions } from '../projection';
-import { checkResourceSize, normalizeResource, type JsonObject, type ScimResource } from '../resource';
+import {
+  checkResourceSize,
+  isPlainObject,
+  normalizeResource,
+  type JsonObject,
+  type ScimResource,
+} from '../resource';
 import { USER_RESOURCE } from '../schema';
 import { ScimException } from '../scim.exception';
 import { ScimResourceResult } from '../scim-http';
@@ -101,49 +107,61 @@ const UPDATE_USER = withEvent(
   { cte: 'u', ownParams: 10, resourceType: 'User', nameColumn: 'user_name' },
 );
 
-/** The stored resource with the assignments of a PATCH ($4, see patchAssignments) merged in. */
-const ASSIGNED = `u.resource || (SELECT jsonb_object_agg(d.key, CASE WHEN jsonb_typeof(d.value) = 'object'
-      THEN coalesce(u.resource -> d.key, '{}'::jsonb) || d.value ELSE d.value END) FROM jsonb_each($4::jsonb) d)`;
-
 /**
  * A PATCH that only assigns values (see patchAssignments), in one statement that never reads the user first: the
- * database merges the assignments ($4) into the stored resource when the user is at the version If-Match
- * requires ($5, or null), they change something, and the result stays within the limits applyPatch checks —
- * the size ($6: the request body limit; the stored size plus the assignments' is an upper bound of the
- * result's, and PostgreSQL's JSON text never takes fewer bytes than JavaScript's) and the attribute counts.
- * Otherwise nothing is written and the answer is the stored user as it was, and whether it already holds the
- * assignments (`unchanged`).
+ * database merges the assignments ($4; $7 their top-level names) into the stored resource when the user is at the
+ * version If-Match requires ($5, or null), they change something, and the result stays within the limits
+ * applyPatch checks — the size ($6: the request body limit; the stored size plus the assignments' is an upper
+ * bound of the result's, and PostgreSQL's JSON text never takes fewer bytes than JavaScript's) and the attribute
+ * counts. Otherwise nothing is written and the answer is the stored user as it was, and whether it already holds
+ * the assignments (`unchanged`).
+ *
+ * `merged` is the stored resource with the assignments merged in: with a plain `||` when they are all top-level
+ * values (ASSIGN_USER), one level down for an object (`name`, ASSIGN_USER_NESTED), whose count is checked too.
  */
-const ASSIGN_USER = withEvent(
-  `WITH w AS (
-     UPDATE scim_users u
-        SET resource = ${ASSIGNED}, resource_bytes = octet_length((${ASSIGNED})::text),
-            user_name = coalesce($4::jsonb ->> 'userName', u.user_name),
-            external_id = CASE WHEN $4::jsonb ? 'externalId' THEN $4::jsonb ->> 'externalId' ELSE u.external_id END,
-            display_name = CASE WHEN $4::jsonb ? 'displayName' THEN $4::jsonb ->> 'displayName' ELSE u.display_name END,
-            active = coalesce(($4::jsonb ->> 'active')::boolean, u.active),
-            version = u.version + 1, updated_at = now()
-      WHERE u.tenant_id = $1 AND u.integration_id = $2 AND u.id = $3 AND ($5::int IS NULL OR u.version = $5)
-        AND NOT u.resource @> $4::jsonb
-        AND u.resource_bytes + octet_length($4::jsonb::text) <= $6
-        AND (SELECT count(*) FROM jsonb_object_keys(u.resource))
-          + (SELECT count(*) FROM jsonb_object_keys($4::jsonb)) <= ${MAX_ATTRIBUTES_PER_OBJECT}
-        AND NOT EXISTS (SELECT 1 FROM jsonb_each($4::jsonb) d
-                         WHERE jsonb_typeof(d.value) = 'object'
-                           AND (SELECT count(*) FROM jsonb_object_keys(coalesce(u.resource -> d.key, '{}'::jsonb)))
-                             + (SELECT count(*) FROM jsonb_object_keys(d.value)) > ${MAX_ATTRIBUTES_PER_OBJECT})
-      RETURNING ${qualified(RETURNING, 'u')}, ${GROUPS_OF})`,
-  {
-    cte: 'w',
-    ownParams: 6,
-    resourceType: 'User',
-    nameColumn: 'user_name',
-    select: `SELECT true AS written, false AS unchanged, w.* FROM w
-             UNION ALL
-             SELECT false, u.resource @> $4::jsonb, ${qualified(RETURNING, 'u')}, ${GROUPS_OF}
-               FROM scim_users u
-              WHERE u.tenant_id = $1 AND u.integration_id = $2 AND u.id = $3 AND NOT EXISTS (SELECT 1 FROM w)`,
-  },
+function assignStatement(merged: string, nested: boolean): string {
+  return withEvent(
+    `WITH w AS (
+       UPDATE scim_users u
+          SET resource = ${merged}, resource_bytes = octet_length((${merged})::text),
+              user_name = coalesce($4::jsonb ->> 'userName', u.user_name),
+              external_id = CASE WHEN $4::jsonb ? 'externalId' THEN $4::jsonb ->> 'externalId' ELSE u.external_id END,
+              display_name = CASE WHEN $4::jsonb ? 'displayName' THEN $4::jsonb ->> 'displayName' ELSE u.display_name END,
+              active = coalesce(($4::jsonb ->> 'active')::boolean, u.active),
+              version = u.version + 1, updated_at = now()
+        WHERE u.tenant_id = $1 AND u.integration_id = $2 AND u.id = $3 AND ($5::int IS NULL OR u.version = $5)
+          AND NOT u.resource @> $4::jsonb
+          AND u.resource_bytes + octet_length($4::jsonb::text) <= $6
+          AND (u.resource ?& $7::text[]
+               OR (SELECT count(*) FROM jsonb_object_keys(u.resource)) + cardinality($7::text[]) <= ${MAX_ATTRIBUTES_PER_OBJECT})
+          ${
+            nested
+              ? `AND NOT EXISTS (SELECT 1 FROM jsonb_each($4::jsonb) d
+                                  WHERE jsonb_typeof(d.value) = 'object'
+                                    AND (SELECT count(*) FROM jsonb_object_keys(coalesce(u.resource -> d.key, '{}'::jsonb)))
+                                      + (SELECT count(*) FROM jsonb_object_keys(d.value)) > ${MAX_ATTRIBUTES_PER_OBJECT})`
+              : ''
+          }
+        RETURNING ${qualified(RETURNING, 'u')}, ${GROUPS_OF})`,
+    {
+      cte: 'w',
+      ownParams: 7,
+      resourceType: 'User',
+      nameColumn: 'user_name',
+      select: `SELECT true AS written, false AS unchanged, w.* FROM w
+               UNION ALL
+               SELECT false, u.resource @> $4::jsonb, ${qualified(RETURNING, 'u')}, ${GROUPS_OF}
+                 FROM scim_users u
+                WHERE u.tenant_id = $1 AND u.integration_id = $2 AND u.id = $3 AND NOT EXISTS (SELECT 1 FROM w)`,
+    },
+  );
+}
+
+const ASSIGN_USER = assignStatement('u.resource || $4::jsonb', false);
+const ASSIGN_USER_NESTED = assignStatement(
+  `u.resource || (SELECT jsonb_object_agg(d.key, CASE WHEN jsonb_typeof(d.value) = 'object'
+     THEN coalesce(u.resource -> d.key, '{}'::jsonb) || d.value ELSE d.value END) FROM jsonb_each($4::jsonb) d)`,
+  true,
 );
 
 const DELETE_USER = withEvent(
@@ -152,7 +170,7 @@ const DELETE_USER = withEvent(
   { cte: 'u', ownParams: 4, resourceType: 'User', nameColumn: 'user_name' },
 );
 
-/** A row of ASSIGN_USER. */
+/** A row of ASSIGN_USER(_NESTED). */
 interface AssignedRow extends UserRow {
   written: boolean;
   unchanged: boolean;
@@ -332,7 +350,7 @@ export class ScimUsersService {
   }
 
   /**
-   * A PATCH that only assigns values, applied by the database in one statement (ASSIGN_USER). Undefined when it
+   * A PATCH that only assigns values, applied by the database in one statement (assignStatement). Undefined when it
    * could not be applied so (a limit might be reached, or another writer came first): the caller then reads the
    * user and applies the PATCH itself, which also answers its errors.
    */
@@ -343,6 +361,7 @@ export class ScimUsersService {
     ifMatch: number | undefined,
   ): Promise<UserRow | undefined> {
     const { caller } = ctx;
+    const names = Object.keys(assignments);
     const params = [
       caller.tenantId,
       caller.integrationId,
@@ -350,11 +369,13 @@ export class ScimUsersService {
       assignments,
       ifMatch ?? null,
       this.maxResourceBytes,
+      names,
       ...eventValues(ctx, 200),
     ];
+    const nested = names.some((name) => isPlainObject(assignments[name]));
     let rows: AssignedRow[];
     try {
-      rows = await this.sql.query<AssignedRow>(ASSIGN_USER, params, true);
+      rows = await this.sql.query<AssignedRow>(nested ? ASSIGN_USER_NESTED : ASSIGN_USER, params, true);
     } catch (e) {
       if (isUniqueViolation(e, 'UQ_scim_users_user_name')) throw userNameTaken(String(assignments.userName));
       throw e;
