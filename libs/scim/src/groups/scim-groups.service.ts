@@ -129,9 +129,9 @@ export class ScimGroupsService {
       const [created] = await db.query<GroupRow>(INSERT_GROUP, params);
       return { ...created, resource };
     };
-    // Without members, one statement is the whole change.
+    // Without members (Okta pushes a group with `members: []`), one statement is the whole change.
     const row =
-      members === undefined
+      members === undefined || members.length === 0
         ? await this.inTransaction(displayName, create, false)
         : await this.inTransaction(displayName, async (tx) => {
             const created = await create(tx);
