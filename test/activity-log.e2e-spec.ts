@@ -221,9 +221,13 @@ describe('the sync activity log', () => {
 
     it('records nothing for a PATCH that changes nothing', async () => {
       const group = await createGroup(scim, oktaCreateGroup('Unchanged'));
+      const user = (await scim.post('/Users', oktaCreateUser('unchanged@example.com')).expect(201)).body;
+      await scim.patch(`/Users/${user.id}`, OKTA_DEACTIVATE).expect(200);
       const before = await rows(integration.id);
       await scim.patch(`/Groups/${group.id}`, oktaRemoveMember(NO_SUCH_ID)).expect(204);
       await scim.patch(`/Groups/${group.id}`, oktaRename(group.id, 'Unchanged')).expect(204);
+      const again = await scim.patch(`/Users/${user.id}`, OKTA_DEACTIVATE).expect(200);
+      expect(again.body).toMatchObject({ active: false, meta: { version: 'W/"2"' } });
       expect(await rows(integration.id)).toEqual(before);
     });
 

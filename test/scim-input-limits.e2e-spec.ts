@@ -209,6 +209,41 @@ describe('SCIM input limits', () => {
       );
       expectRefused(res, 'invalidValue', /Attribute 'name' has 1001 attributes; the limit is 1000/);
     });
+
+    it('refuses a PATCH that only sets values when it would add a 1001st attribute, and takes one that would not', async () => {
+      // schemas, userName, active and 997 more: 1000 attributes.
+      const extra = Object.fromEntries(
+        Array.from({ length: MAX_ATTRIBUTES_PER_OBJECT - 3 }, (_, i) => [`x${i}`, i]),
+      );
+      const user = await createUser(scim, 'full@example.com', extra);
+      const res = await unchangedUser(user.id, () =>
+        scim.patch(`/Users/${user.id}`, patchBody({ op: 'replace', path: 'title', value: 'One more' })),
+      );
+      expectRefused(res, 'invalidValue', /The User has 1001 attributes; the limit is 1000/);
+      const ok = await scim.patch(
+        `/Users/${user.id}`,
+        patchBody({ op: 'replace', value: { active: false } }),
+      );
+      expect(ok.status).toBe(200);
+      expect(ok.body).toMatchObject({ active: false, meta: { version: 'W/"2"' } });
+    });
+
+    it('refuses a PATCH of a sub-attribute that would leave a complex value with 1001 attributes', async () => {
+      const extra = Object.fromEntries(
+        Array.from({ length: MAX_ATTRIBUTES_PER_OBJECT - 1 }, (_, i) => [`x${i}`, i]),
+      );
+      const user = await createUser(scim, 'full.name@example.com', { name: { givenName: 'A', ...extra } });
+      const res = await unchangedUser(user.id, () =>
+        scim.patch(`/Users/${user.id}`, patchBody({ op: 'replace', path: 'name.familyName', value: 'B' })),
+      );
+      expectRefused(res, 'invalidValue', /Attribute 'name' has 1001 attributes; the limit is 1000/);
+      const ok = await scim.patch(
+        `/Users/${user.id}`,
+        patchBody({ op: 'replace', path: 'name.givenName', value: 'C' }),
+      );
+      expect(ok.status).toBe(200);
+      expect(ok.body.name.givenName).toBe('C');
+    });
   });
 
   describe('the size of a resource', () => {

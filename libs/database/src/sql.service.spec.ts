@@ -4,12 +4,11 @@ import { SqlService } from './sql.service';
 /** A pool that records what it was asked to run. */
 function fakeDatabase() {
   const calls: { name?: string; text: string }[] = [];
-  const pool = {
-    query: (q: string | { name: string; text: string }) => {
-      calls.push(typeof q === 'string' ? { text: q } : { name: q.name, text: q.text });
-      return Promise.resolve({ rows: [] });
-    },
+  const query = (q: string | { name: string; text: string }) => {
+    calls.push(typeof q === 'string' ? { text: q } : { name: q.name, text: q.text });
+    return Promise.resolve({ rows: [] });
   };
+  const pool = { query, connect: () => Promise.resolve({ query, release: () => undefined }) };
   const db = { driver: { master: pool } } as unknown as DataSource;
   return { sql: new SqlService(db), calls };
 }
@@ -39,5 +38,21 @@ describe(SqlService.name, () => {
     expect(names.size).toBe(256);
     // Past the cap, statements still run, unprepared.
     expect(calls.at(-1)).toEqual({ text: 'SELECT 399 WHERE $1' });
+  });
+
+  it('prepares the statements of transactions as it prepares the others', async () => {
+    const { sql, calls } = fakeDatabase();
+    for (let i = 0; i < 3; i++) {
+      await sql.transaction(async (tx) => {
+        await tx.query('UPDATE t SET n = $1', [i]);
+      });
+    }
+    expect(calls.map((c) => [c.text, c.name !== undefined])).toEqual([
+      ...[false, false, true].flatMap((prepared) => [
+        ['BEGIN', false],
+        ['UPDATE t SET n = $1', prepared],
+        ['COMMIT', false],
+      ]),
+    ]);
   });
 });

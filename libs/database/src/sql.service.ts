@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
-import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { DataSource } from 'typeorm';
 
@@ -49,21 +49,30 @@ export class SqlService implements SqlRunner {
 
   /** Runs one statement; `prepared` for SQL texts from a fixed set, which are prepared on first use. */
   async query<T extends QueryResultRow>(sql: string, params: unknown[] = [], prepared = false): Promise<T[]> {
-    const name = this.statementName(sql, prepared);
-    const result = name
-      ? await this.pool.query<T>({ name, text: sql, values: params })
-      : await this.pool.query<T>(sql, params);
-    return result.rows;
+    return (await this.run<T>(this.pool, sql, params, prepared)).rows;
   }
 
-  /** Runs `work` in one transaction on one connection; rolls back if it throws. */
+  private run<T extends QueryResultRow>(
+    db: Pool | PoolClient,
+    sql: string,
+    params: unknown[],
+    prepared: boolean,
+  ): Promise<QueryResult<T>> {
+    const name = this.statementName(sql, prepared);
+    return name ? db.query<T>({ name, text: sql, values: params }) : db.query<T>(sql, params);
+  }
+
+  /**
+   * Runs `work` in one transaction on one connection; rolls back if it throws. Its statements are prepared as
+   * `query`'s are, once they recur.
+   */
   async transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
     const client: PoolClient = await this.pool.connect();
     try {
       await client.query('BEGIN');
       const tx: SqlRunner = {
         query: async <R extends QueryResultRow>(sql: string, params: unknown[] = []) =>
-          (await client.query<R>(sql, params)).rows,
+          (await this.run<R>(client, sql, params, false)).rows,
       };
       const result = await work(tx);
       await client.query('COMMIT');

@@ -12,13 +12,17 @@ export interface ScimRequestContext {
   startedAt: number;
 }
 
-export interface ScimEventFacts {
+/** What {@link withEvent} needs to know of the statement it completes. */
+export interface ScimEventStatement {
+  /** The data-modifying CTE's name. */
+  cte: string;
+  /** How many parameters the statement itself takes ($1 the tenant, $2 the integration, … up to this). */
+  ownParams: number;
   resourceType: 'User' | 'Group';
-  /** The userName or displayName, when known before the statement runs. */
-  name?: string;
-  /** A column of the data-modifying CTE holding the name (when it is only known there). */
-  nameColumn?: string;
-  status: number;
+  /** The CTE's column holding the resource's name (userName, displayName). */
+  nameColumn: string;
+  /** What the statement answers; every row of the CTE by default. */
+  select?: string;
 }
 
 export interface ScimFailure {
@@ -46,8 +50,38 @@ interface RefusalTally {
 }
 
 /**
- * Writes the sync activity log. A change's event is part of the very statement that makes the change
- * (`wrap`), so the log and the data can never disagree; failures are recorded on their own.
+ * Completes `withClause` — `WITH <cte> AS (<data-modifying statement> RETURNING id, <nameColumn>, …)`, whose
+ * parameters are $1 (the tenant), $2 (the integration) and the others up to `$<ownParams>` — with the insert of
+ * one activity event per row the CTE returns, in the same statement: the log and the data can never disagree.
+ * The event's own values ({@link eventValues}) follow the statement's. The text depends on nothing a request
+ * brings, so a service builds it once.
+ */
+export function withEvent(withClause: string, statement: ScimEventStatement): string {
+  const { cte, ownParams: n, resourceType, nameColumn } = statement;
+  return `${withClause},
+      scim_event AS (
+        INSERT INTO scim_events (tenant_id, integration_id, method, path, resource_type, resource_id, resource_name,
+                                 status, duration_ms, request_id)
+        SELECT $1::uuid, $2::uuid, $${n + 1}::text, $${n + 2}::text, '${resourceType}', ${cte}.id, ${cte}.${nameColumn},
+               $${n + 3}::smallint, $${n + 4}::int, $${n + 5}::text
+          FROM ${cte})
+      ${statement.select ?? `SELECT * FROM ${cte}`}`;
+}
+
+/** The values of the event of a {@link withEvent} statement, to append to the statement's own. */
+export function eventValues(ctx: ScimRequestContext, status: number): unknown[] {
+  return [
+    ctx.method,
+    ctx.path,
+    status,
+    Math.max(0, Math.round(performance.now() - ctx.startedAt)),
+    ctx.requestId,
+  ];
+}
+
+/**
+ * Writes the sync activity log: a change's event is written by the change's own statement ({@link withEvent});
+ * failures and refusals are recorded here, on their own.
  */
 @Injectable()
 export class ScimEventsService implements BeforeApplicationShutdown {
@@ -61,30 +95,6 @@ export class ScimEventsService implements BeforeApplicationShutdown {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     await this.flushTallies(Number.POSITIVE_INFINITY);
-  }
-
-  /**
-   * Completes `withClause` — a `WITH name AS (<data-modifying statement> RETURNING id, …)` — with the insert
-   * of one event per returned row, and selects the returned rows. Appends its parameters to `params`.
-   */
-  wrap(
-    withClause: string,
-    cte: string,
-    params: unknown[],
-    ctx: ScimRequestContext,
-    facts: ScimEventFacts,
-  ): string {
-    const p = (value: unknown): string => `$${params.push(value)}`;
-    const name = facts.nameColumn ? `${cte}.${facts.nameColumn}` : `${p(facts.name ?? null)}::text`;
-    return `${withClause},
-      scim_event AS (
-        INSERT INTO scim_events (tenant_id, integration_id, method, path, resource_type, resource_id, resource_name,
-                                 status, duration_ms, request_id)
-        SELECT ${p(ctx.caller.tenantId)}::uuid, ${p(ctx.caller.integrationId)}::uuid, ${p(ctx.method)}::text,
-               ${p(ctx.path)}::text, ${p(facts.resourceType)}::text, ${cte}.id, ${name}, ${p(facts.status)}::smallint,
-               ${p(Math.max(0, Math.round(performance.now() - ctx.startedAt)))}::int, ${p(ctx.requestId)}::text
-          FROM ${cte})
-      SELECT * FROM ${cte}`;
   }
 
   /** Records a failed request. Never throws: the client gets its error whatever happens here. */

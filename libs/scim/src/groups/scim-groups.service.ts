@@ -34,7 +34,7 @@ import {
   qualified,
   resourceNotFound,
 } from '../scim-query';
-import { ScimEventsService, type ScimRequestContext } from '../events/scim-events.service';
+import { eventValues, withEvent, type ScimRequestContext } from '../events/scim-events.service';
 
 interface GroupRow {
   id: string;
@@ -52,6 +52,29 @@ interface MemberRow {
 }
 
 const COLUMNS = 'id, name, resource, version, created_at, updated_at';
+/** What a write returns when the caller holds the resource it stored: it is never read back. */
+const WRITTEN = 'id, name, version, created_at, updated_at';
+
+/** $3 the name, $4 the externalId, $5 the resource. */
+const INSERT_GROUP = withEvent(
+  `WITH g AS (INSERT INTO groups (tenant_id, integration_id, name, external_id, resource)
+              VALUES ($1, $2, $3, $4, $5) RETURNING ${WRITTEN})`,
+  { cte: 'g', ownParams: 5, resourceType: 'Group', nameColumn: 'name' },
+);
+
+/** $3 the id, $4 the name, $5 the externalId, $6 the resource. */
+const UPDATE_GROUP = withEvent(
+  `WITH g AS (UPDATE groups SET name = $4, external_id = $5, resource = $6, version = version + 1, updated_at = now()
+               WHERE tenant_id = $1 AND integration_id = $2 AND id = $3 RETURNING ${WRITTEN})`,
+  { cte: 'g', ownParams: 6, resourceType: 'Group', nameColumn: 'name' },
+);
+
+/** $3 the id, $4 the version If-Match requires, or null. */
+const DELETE_GROUP = withEvent(
+  `WITH g AS (DELETE FROM groups WHERE tenant_id = $1 AND integration_id = $2 AND id = $3
+                AND ($4::int IS NULL OR version = $4) RETURNING id, name)`,
+  { cte: 'g', ownParams: 4, resourceType: 'Group', nameColumn: 'name' },
+);
 
 /** A row of a list page: how many groups the page had before GROUP_PAGE_MEMBERS cut it (a bigint, as text). */
 interface PageRow extends GroupRow {
@@ -77,7 +100,6 @@ export class ScimGroupsService {
 
   constructor(
     private readonly sql: SqlService,
-    private readonly events: ScimEventsService,
     private readonly statistics: StatisticsService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
@@ -93,25 +115,29 @@ export class ScimGroupsService {
   ): Promise<ScimResourceResult> {
     const { caller } = ctx;
     const projection = parseProjection(options, GROUP_RESOURCE);
-    const { resource, members } = normalizeGroup(body, 'create');
+    const { resource, json, members } = normalizeGroup(body, 'create');
     const { displayName, externalId } = columnsOf(resource);
-    const row = await this.inTransaction(async (tx) => {
-      const params: unknown[] = [caller.tenantId, caller.integrationId, displayName, externalId, resource];
-      const [created] = await tx.query<GroupRow>(
-        this.events.wrap(
-          `WITH g AS (INSERT INTO groups (tenant_id, integration_id, name, external_id, resource)
-                      VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS})`,
-          'g',
-          params,
-          ctx,
-          { resourceType: 'Group', name: displayName, status: 201 },
-        ),
-        params,
-      );
-      if (members !== undefined)
-        await this.applyMembers(tx, caller, created.id, { replaceAll: false, add: members, remove: [] });
-      return created;
-    }, displayName);
+    const params = [
+      caller.tenantId,
+      caller.integrationId,
+      displayName,
+      externalId,
+      json,
+      ...eventValues(ctx, 201),
+    ];
+    const create = async (db: SqlRunner): Promise<GroupRow> => {
+      const [created] = await db.query<GroupRow>(INSERT_GROUP, params);
+      return { ...created, resource };
+    };
+    // Without members (Okta pushes a group with `members: []`), one statement is the whole change.
+    const row =
+      members === undefined || members.length === 0
+        ? await this.inTransaction(displayName, create, false)
+        : await this.inTransaction(displayName, async (tx) => {
+            const created = await create(tx);
+            await this.applyMembers(tx, caller, created.id, { replaceAll: false, add: members, remove: [] });
+            return created;
+          });
     return this.result(caller, row, projection);
   }
 
@@ -178,16 +204,16 @@ export class ScimGroupsService {
     const { caller } = ctx;
     if (!isUuid(id)) throw notFound(id);
     const projection = parseProjection(options, GROUP_RESOURCE);
-    const { resource, members } = normalizeGroup(body, 'replace');
+    const { resource, json, members } = normalizeGroup(body, 'replace');
     const columns = columnsOf(resource);
-    const row = await this.inTransaction(async (tx) => {
+    const row = await this.inTransaction(columns.displayName, async (tx) => {
       const current = await this.find(tx, caller, id, true);
       if (!current) throw notFound(id);
       checkVersion(ifMatch, current.version);
       // PUT replaces the resource, members included: the members given, or none.
       await this.applyMembers(tx, caller, id, { replaceAll: true, add: members ?? [], remove: [] });
-      return this.write(tx, ctx, id, resource, columns);
-    }, columns.displayName);
+      return this.write(tx, ctx, id, resource, json, columns);
+    });
     return this.result(caller, row, projection);
   }
 
@@ -206,21 +232,21 @@ export class ScimGroupsService {
     // Validated before the row is locked; only applying the operations needs the stored group.
     const operations = parsePatchBody(body);
     const row = await this.inTransaction(
+      () => name,
       async (tx) => {
         const current = await this.find(tx, caller, id, true);
         if (!current) throw notFound(id);
         checkVersion(ifMatch, current.version);
         const patched = applyPatch(current.resource, operations, GROUP_RESOURCE, { resourceId: id });
-        if (patched.changed) checkGroupSize(patched.resource, this.maxResourceBytes);
+        const json = patched.changed ? checkGroupSize(patched.resource, this.maxResourceBytes) : undefined;
         const columns = columnsOf(patched.resource);
         name = columns.displayName;
         // A PATCH that changes nothing (a re-added member, a removed non-member) writes nothing: no new
         // version, no activity event.
         const membersChanged = patched.members ? await this.applyMembers(tx, caller, id, patched.members) : 0;
         if (!patched.changed && membersChanged === 0) return current;
-        return this.write(tx, ctx, id, patched.resource, columns, wantsBody ? 200 : 204);
+        return this.write(tx, ctx, id, patched.resource, json, columns, wantsBody ? 200 : 204);
       },
-      () => name,
     );
     return wantsBody ? this.result(caller, row, projection) : new ScimNoContent(row.version);
   }
@@ -228,19 +254,8 @@ export class ScimGroupsService {
   async delete(ctx: ScimRequestContext, id: string, ifMatch: number | undefined): Promise<void> {
     const { caller } = ctx;
     if (!isUuid(id)) throw notFound(id);
-    const params: unknown[] = [caller.tenantId, caller.integrationId, id, ifMatch ?? null];
-    const rows = await this.sql.query<{ id: string }>(
-      this.events.wrap(
-        `WITH g AS (DELETE FROM groups WHERE tenant_id = $1 AND integration_id = $2 AND id = $3
-                      AND ($4::int IS NULL OR version = $4) RETURNING id, name)`,
-        'g',
-        params,
-        ctx,
-        { resourceType: 'Group', nameColumn: 'name', status: 204 },
-      ),
-      params,
-      true,
-    );
+    const params = [caller.tenantId, caller.integrationId, id, ifMatch ?? null, ...eventValues(ctx, 204)];
+    const rows = await this.sql.query<{ id: string }>(DELETE_GROUP, params, true);
     if (rows.length === 0) {
       if (ifMatch !== undefined && (await this.find(this.sql, caller, id, false))) throw preconditionFailed();
       throw notFound(id);
@@ -303,42 +318,40 @@ export class ScimGroupsService {
     return { changed: gone + joined, added: joined, unknown };
   }
 
+  /** Stores a new state of the group; `json` is `resource` as JSON, when it was serialised already. */
   private async write(
     tx: SqlRunner,
     ctx: ScimRequestContext,
     id: string,
     resource: ScimResource,
+    json: string | undefined,
     { displayName, externalId }: GroupColumns,
     status = 200,
   ): Promise<GroupRow> {
-    const params: unknown[] = [
+    const params = [
       ctx.caller.tenantId,
       ctx.caller.integrationId,
       id,
       displayName,
       externalId,
-      resource,
+      json ?? resource,
+      ...eventValues(ctx, status),
     ];
-    const [row] = await tx.query<GroupRow>(
-      this.events.wrap(
-        `WITH g AS (UPDATE groups SET name = $4, external_id = $5, resource = $6, version = version + 1, updated_at = now()
-                     WHERE tenant_id = $1 AND integration_id = $2 AND id = $3 RETURNING ${COLUMNS})`,
-        'g',
-        params,
-        ctx,
-        { resourceType: 'Group', name: displayName, status },
-      ),
-      params,
-    );
-    return row;
+    const [row] = await tx.query<GroupRow>(UPDATE_GROUP, params);
+    return { ...row, resource };
   }
 
+  /**
+   * Runs `work` in one transaction — or without one when it is a single statement (`transaction` false) — and
+   * answers a displayName another group has with 409.
+   */
   private async inTransaction<T>(
-    work: (tx: SqlRunner) => Promise<T>,
     name: string | (() => string | undefined),
+    work: (db: SqlRunner) => Promise<T>,
+    transaction = true,
   ) {
     try {
-      return await this.sql.transaction(work);
+      return transaction ? await this.sql.transaction(work) : await work(this.sql);
     } catch (e) {
       if (isUniqueViolation(e, 'UQ_groups_integration_name')) {
         const taken = typeof name === 'function' ? name() : name;
@@ -430,12 +443,11 @@ export class ScimGroupsService {
 function normalizeGroup(
   body: unknown,
   mode: 'create' | 'replace',
-): { resource: ScimResource; members?: string[] } {
+): { resource: ScimResource; json: string; members?: string[] } {
   const key = isPlainObject(body) ? findKey(body, 'members') : undefined;
   if (!isPlainObject(body) || key === undefined) {
     const { resource } = normalizeResource(body, GROUP_RESOURCE, mode);
-    checkGroupSize(resource);
-    return { resource };
+    return { resource, json: checkGroupSize(resource) };
   }
   const { [key]: members, ...rest } = body;
   // As for any multi-valued attribute: a single member is a list of one, and null means none.
@@ -447,16 +459,19 @@ function normalizeGroup(
     );
   }
   const { resource } = normalizeResource(rest, GROUP_RESOURCE, mode);
-  checkGroupSize(resource);
-  return list ? { resource, members: memberIdsOf(list) } : { resource };
+  const json = checkGroupSize(resource);
+  return list ? { resource, json, members: memberIdsOf(list) } : { resource, json };
 }
 
-/** A group's own JSON within MAX_GROUP_RESOURCE_BYTES (and within the body limit, when that is smaller). */
-function checkGroupSize(resource: ScimResource, bodyLimitBytes = Number.POSITIVE_INFINITY): void {
+/**
+ * A group's own JSON within MAX_GROUP_RESOURCE_BYTES (and within the body limit, when that is smaller); returns
+ * the JSON.
+ */
+function checkGroupSize(resource: ScimResource, bodyLimitBytes = Number.POSITIVE_INFINITY): string {
   if (bodyLimitBytes < MAX_GROUP_RESOURCE_BYTES) {
-    checkResourceSize('Group', resource, bodyLimitBytes);
+    return checkResourceSize('Group', resource, bodyLimitBytes);
   } else {
-    checkResourceSize(
+    return checkResourceSize(
       'Group',
       resource,
       MAX_GROUP_RESOURCE_BYTES,

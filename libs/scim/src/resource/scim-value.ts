@@ -239,20 +239,23 @@ export function checkAttributeCount(what: string, obj: JsonObject): void {
 
 /**
  * Refuses a resource whose JSON would take more than `maxBytes` (the request body limit): one that could not be
- * sent back in a PUT, and that PATCH requests, each within the limits, could otherwise grow without end.
+ * sent back in a PUT, and that PATCH requests, each within the limits, could otherwise grow without end. Returns
+ * the JSON, so that the resource is serialised once: it is what the caller stores.
  */
 export function checkResourceSize(
   resourceType: string,
   resource: JsonObject,
   maxBytes: number,
   limitName = 'the request body limit',
-): void {
-  const bytes = Buffer.byteLength(JSON.stringify(resource));
+): string {
+  const json = JSON.stringify(resource);
+  const bytes = Buffer.byteLength(json);
   if (bytes > maxBytes) {
     throw limitExceeded(
       `The ${resourceType} would take ${bytes} bytes; the limit is ${maxBytes} bytes, ${limitName}.`,
     );
   }
+  return json;
 }
 
 /** Refuses more values of one multi-valued attribute than {@link MAX_VALUES_PER_ATTRIBUTE}. */

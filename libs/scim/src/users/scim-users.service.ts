@@ -3,9 +3,15 @@ import { APP_CONFIG, type AppConfig } from '@rollcall/common';
 import { isUniqueViolation, SqlService, StatisticsService, type SqlRunner } from '@rollcall/database';
 import type { ScimCaller } from '@rollcall/tokens';
 import { isUuid, USER_FILTER_TARGET } from '../filter';
-import { applyPatch, parsePatchBody } from '../patch';
+import { applyPatch, parsePatchBody, patchAssignments, type PatchOperation } from '../patch';
 import { parseProjection, type Projection, type ProjectionOptions } from '../projection';
-import { checkResourceSize, normalizeResource, type ScimResource } from '../resource';
+import {
+  checkResourceSize,
+  isPlainObject,
+  normalizeResource,
+  type JsonObject,
+  type ScimResource,
+} from '../resource';
 import { USER_RESOURCE } from '../schema';
 import { ScimException } from '../scim.exception';
 import { ScimResourceResult } from '../scim-http';
@@ -18,9 +24,9 @@ import {
   qualified,
   resourceNotFound,
 } from '../scim-query';
-import { checkIndexedText, USER_PAGE_BYTES } from '../scim-limits';
+import { checkIndexedText, MAX_ATTRIBUTES_PER_OBJECT, USER_PAGE_BYTES } from '../scim-limits';
 import { hashPassword } from '../scim-password';
-import { ScimEventsService, type ScimRequestContext } from '../events/scim-events.service';
+import { eventValues, withEvent, type ScimRequestContext } from '../events/scim-events.service';
 
 interface UserRow {
   id: string;
@@ -42,6 +48,8 @@ interface UserColumns {
 }
 
 const RETURNING = 'id, user_name, active, resource, version, created_at, updated_at';
+/** What a write returns when the caller holds the resource it stored: it is never read back. */
+const WRITTEN = 'id, user_name, active, version, created_at, updated_at';
 
 /** A row of a list page: how many ids the page had before USER_PAGE_BYTES cut it (a bigint, as text). */
 interface PageRow extends UserRow {
@@ -55,9 +63,124 @@ const GROUPS_OF = `(SELECT coalesce(json_agg(json_build_object('value', g.id, 'd
 
 const UPDATE_ATTEMPTS = 5;
 
-/** A user's next state, computed from its current one by a PUT or a PATCH. */
+/**
+ * A create, in one statement: the user, its membership of the integration's target group, and the activity
+ * event. $1 tenant, $2 integration, $3–$6 the indexed columns, $7 the resource, $8 the password hash, $9 the group.
+ */
+const INSERT_USER = withEvent(
+  `WITH u AS (
+     INSERT INTO scim_users (tenant_id, integration_id, user_name, external_id, display_name, active, resource, password_hash, resource_bytes)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, octet_length($7::jsonb::text)) RETURNING ${WRITTEN}),
+   gm AS (INSERT INTO group_members (tenant_id, group_id, user_id) SELECT $1, $9, id FROM u ON CONFLICT DO NOTHING)`,
+  { cte: 'u', ownParams: 9, resourceType: 'User', nameColumn: 'user_name' },
+);
+
+/**
+ * A PUT, in one statement: the resource replaced whole but for `active`, which, left out, keeps its value (a PUT
+ * does not reactivate a deactivated user). $3 the id, $4–$7 the indexed columns ($7 null: `active` left out),
+ * $8 the resource, $9 the password hash (null keeps the stored one), $10 the version If-Match requires, or null.
+ */
+const REPLACE_USER = withEvent(
+  `WITH u AS (
+     UPDATE scim_users u
+        SET user_name = $4, external_id = $5, display_name = $6, active = coalesce($7::boolean, u.active),
+            resource = $8::jsonb || jsonb_build_object('active', coalesce($7::boolean, u.active)),
+            resource_bytes = octet_length(($8::jsonb || jsonb_build_object('active', coalesce($7::boolean, u.active)))::text),
+            password_hash = coalesce($9, u.password_hash), version = u.version + 1, updated_at = now()
+      WHERE u.tenant_id = $1 AND u.integration_id = $2 AND u.id = $3 AND ($10::int IS NULL OR u.version = $10)
+      RETURNING ${qualified(WRITTEN, 'u')}, ${GROUPS_OF})`,
+  { cte: 'u', ownParams: 10, resourceType: 'User', nameColumn: 'user_name' },
+);
+
+/**
+ * A new state of a user computed from the one read at `version` ($4), written only if the user is still at that
+ * version. $5–$8 the indexed columns, $9 the resource, $10 the password hash (null keeps the stored one).
+ */
+const UPDATE_USER = withEvent(
+  `WITH u AS (
+     UPDATE scim_users u
+        SET user_name = $5, external_id = $6, display_name = $7, active = $8, resource = $9,
+            resource_bytes = octet_length($9::jsonb::text), password_hash = COALESCE($10, password_hash),
+            version = version + 1, updated_at = now()
+      WHERE tenant_id = $1 AND integration_id = $2 AND id = $3 AND version = $4
+      RETURNING ${WRITTEN}, ${GROUPS_OF})`,
+  { cte: 'u', ownParams: 10, resourceType: 'User', nameColumn: 'user_name' },
+);
+
+/**
+ * A PATCH that only assigns values (see patchAssignments), in one statement that never reads the user first: the
+ * database merges the assignments ($4; $7 their top-level names) into the stored resource when the user is at the
+ * version If-Match requires ($5, or null), they change something, and the result stays within the limits
+ * applyPatch checks — the size ($6: the request body limit; the stored size plus the assignments' is an upper
+ * bound of the result's, and PostgreSQL's JSON text never takes fewer bytes than JavaScript's) and the attribute
+ * counts. Otherwise nothing is written and the answer is the stored user as it was, and whether it already holds
+ * the assignments (`unchanged`).
+ *
+ * `merged` is the stored resource with the assignments merged in: with a plain `||` when they are all top-level
+ * values (ASSIGN_USER), one level down for an object (`name`, ASSIGN_USER_NESTED), whose count is checked too.
+ */
+function assignStatement(merged: string, nested: boolean): string {
+  return withEvent(
+    `WITH w AS (
+       UPDATE scim_users u
+          SET resource = ${merged}, resource_bytes = octet_length((${merged})::text),
+              user_name = coalesce($4::jsonb ->> 'userName', u.user_name),
+              external_id = CASE WHEN $4::jsonb ? 'externalId' THEN $4::jsonb ->> 'externalId' ELSE u.external_id END,
+              display_name = CASE WHEN $4::jsonb ? 'displayName' THEN $4::jsonb ->> 'displayName' ELSE u.display_name END,
+              active = coalesce(($4::jsonb ->> 'active')::boolean, u.active),
+              version = u.version + 1, updated_at = now()
+        WHERE u.tenant_id = $1 AND u.integration_id = $2 AND u.id = $3 AND ($5::int IS NULL OR u.version = $5)
+          AND NOT u.resource @> $4::jsonb
+          AND u.resource_bytes + octet_length($4::jsonb::text) <= $6
+          AND (u.resource ?& $7::text[]
+               OR (SELECT count(*) FROM jsonb_object_keys(u.resource)) + cardinality($7::text[]) <= ${MAX_ATTRIBUTES_PER_OBJECT})
+          ${
+            nested
+              ? `AND NOT EXISTS (SELECT 1 FROM jsonb_each($4::jsonb) d
+                                  WHERE jsonb_typeof(d.value) = 'object'
+                                    AND (SELECT count(*) FROM jsonb_object_keys(coalesce(u.resource -> d.key, '{}'::jsonb)))
+                                      + (SELECT count(*) FROM jsonb_object_keys(d.value)) > ${MAX_ATTRIBUTES_PER_OBJECT})`
+              : ''
+          }
+        RETURNING ${qualified(RETURNING, 'u')}, ${GROUPS_OF})`,
+    {
+      cte: 'w',
+      ownParams: 7,
+      resourceType: 'User',
+      nameColumn: 'user_name',
+      select: `SELECT true AS written, false AS unchanged, w.* FROM w
+               UNION ALL
+               SELECT false, u.resource @> $4::jsonb, ${qualified(RETURNING, 'u')}, ${GROUPS_OF}
+                 FROM scim_users u
+                WHERE u.tenant_id = $1 AND u.integration_id = $2 AND u.id = $3 AND NOT EXISTS (SELECT 1 FROM w)`,
+    },
+  );
+}
+
+const ASSIGN_USER = assignStatement('u.resource || $4::jsonb', false);
+const ASSIGN_USER_NESTED = assignStatement(
+  `u.resource || (SELECT jsonb_object_agg(d.key, CASE WHEN jsonb_typeof(d.value) = 'object'
+     THEN coalesce(u.resource -> d.key, '{}'::jsonb) || d.value ELSE d.value END) FROM jsonb_each($4::jsonb) d)`,
+  true,
+);
+
+const DELETE_USER = withEvent(
+  `WITH u AS (DELETE FROM scim_users WHERE tenant_id = $1 AND integration_id = $2 AND id = $3
+                AND ($4::int IS NULL OR version = $4) RETURNING id, user_name)`,
+  { cte: 'u', ownParams: 4, resourceType: 'User', nameColumn: 'user_name' },
+);
+
+/** A row of ASSIGN_USER(_NESTED). */
+interface AssignedRow extends UserRow {
+  written: boolean;
+  unchanged: boolean;
+}
+
+/** A user's next state, computed from its current one by a PATCH. */
 interface UserChange {
   resource: ScimResource;
+  /** `resource` as JSON, when it was serialised already (to check its size). */
+  json?: string;
   /** The cleartext password the request sets; it depends on the request only, never on the current state. */
   password?: string;
   changed: boolean;
@@ -72,7 +195,6 @@ export class ScimUsersService {
 
   constructor(
     private readonly sql: SqlService,
-    private readonly events: ScimEventsService,
     private readonly statistics: StatisticsService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
@@ -101,33 +223,18 @@ export class ScimUsersService {
       resource,
       passwordHash,
       caller.groupId,
+      ...eventValues(ctx, 201),
     ];
     let rows: UserRow[];
     try {
-      // One statement: the user, its membership of the integration's target group, and the activity event.
-      rows = await this.sql.query<UserRow>(
-        this.events.wrap(
-          `WITH u AS (
-             INSERT INTO scim_users (tenant_id, integration_id, user_name, external_id, display_name, active, resource, password_hash, resource_bytes)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, octet_length($7::jsonb::text)) RETURNING ${RETURNING}),
-           gm AS (INSERT INTO group_members (tenant_id, group_id, user_id) SELECT $1, $9, id FROM u ON CONFLICT DO NOTHING)`,
-          'u',
-          params,
-          ctx,
-          { resourceType: 'User', name: columns.userName, status: 201 },
-        ),
-        params,
-        true,
-      );
+      rows = await this.sql.query<UserRow>(INSERT_USER, params, true);
     } catch (e) {
-      if (isUniqueViolation(e, 'UQ_scim_users_user_name')) {
-        throw new ScimException(409, 'uniqueness', `userName "${columns.userName}" is already taken`);
-      }
+      if (isUniqueViolation(e, 'UQ_scim_users_user_name')) throw userNameTaken(columns.userName);
       throw e;
     }
     this.statistics.noteWrites('scim_users', 1);
     this.statistics.noteWrites('group_members', 1);
-    return this.result({ ...rows[0], groups: [] }, projection);
+    return this.result({ ...rows[0], resource, groups: [] }, projection);
   }
 
   async get(caller: ScimCaller, id: string, options: ProjectionOptions): Promise<ScimResourceResult> {
@@ -181,14 +288,41 @@ export class ScimUsersService {
     ifMatch: number | undefined,
     options: ProjectionOptions,
   ): Promise<ScimResourceResult> {
+    const { caller } = ctx;
     const projection = parseProjection(options, USER_RESOURCE);
     const { resource, password } = normalizeResource(body, USER_RESOURCE, 'replace');
-    return this.update(ctx, id, ifMatch, projection, (current) => ({
-      // PUT replaces the resource; `active` left out keeps its value rather than reactivating a deactivated user.
-      resource: resource.active === undefined ? { ...resource, active: current.active } : resource,
-      password,
-      changed: true,
-    }));
+    if (!isUuid(id)) throw notFound(id);
+    const keepsActive = resource.active === undefined;
+    const columns = columnsOf(resource);
+    // Hashed before the statement: scrypt takes tens of milliseconds, which no row lock should wait for.
+    const passwordHash = password === undefined ? null : await hashPassword(password);
+    const params = [
+      caller.tenantId,
+      caller.integrationId,
+      id,
+      columns.userName,
+      columns.externalId,
+      columns.displayName,
+      keepsActive ? null : columns.active,
+      resource,
+      passwordHash,
+      ifMatch ?? null,
+      ...eventValues(ctx, 200),
+    ];
+    let rows: UserRow[];
+    try {
+      rows = await this.sql.query<UserRow>(REPLACE_USER, params, true);
+    } catch (e) {
+      if (isUniqueViolation(e, 'UQ_scim_users_user_name')) throw userNameTaken(columns.userName);
+      throw e;
+    }
+    const [row] = rows;
+    if (!row) {
+      if (ifMatch !== undefined && (await this.find(caller, id, false))) throw preconditionFailed();
+      throw notFound(id);
+    }
+    resource.active = row.active;
+    return this.result({ ...row, resource }, projection);
   }
 
   async patch(
@@ -200,11 +334,57 @@ export class ScimUsersService {
   ): Promise<ScimResourceResult> {
     const projection = parseProjection(options, USER_RESOURCE);
     const operations = parsePatchBody(body);
+    if (!isUuid(id)) throw notFound(id);
+    const assignments = userAssignments(operations);
+    if (assignments) {
+      const row = await this.assign(ctx, id, assignments, ifMatch);
+      if (row) return this.result(row, projection);
+    }
     return this.update(ctx, id, ifMatch, projection, (current) => {
       const patched = applyPatch(current.resource, operations, USER_RESOURCE, { resourceId: id });
-      if (patched.changed) checkResourceSize('User', patched.resource, this.maxResourceBytes);
-      return { ...patched, changed: patched.changed || patched.password !== undefined };
+      const json = patched.changed
+        ? checkResourceSize('User', patched.resource, this.maxResourceBytes)
+        : undefined;
+      return { ...patched, json, changed: patched.changed || patched.password !== undefined };
     });
+  }
+
+  /**
+   * A PATCH that only assigns values, applied by the database in one statement (assignStatement). Undefined when it
+   * could not be applied so (a limit might be reached, or another writer came first): the caller then reads the
+   * user and applies the PATCH itself, which also answers its errors.
+   */
+  private async assign(
+    ctx: ScimRequestContext,
+    id: string,
+    assignments: JsonObject,
+    ifMatch: number | undefined,
+  ): Promise<UserRow | undefined> {
+    const { caller } = ctx;
+    const names = Object.keys(assignments);
+    const params = [
+      caller.tenantId,
+      caller.integrationId,
+      id,
+      assignments,
+      ifMatch ?? null,
+      this.maxResourceBytes,
+      names,
+      ...eventValues(ctx, 200),
+    ];
+    const nested = names.some((name) => isPlainObject(assignments[name]));
+    let rows: AssignedRow[];
+    try {
+      rows = await this.sql.query<AssignedRow>(nested ? ASSIGN_USER_NESTED : ASSIGN_USER, params, true);
+    } catch (e) {
+      if (isUniqueViolation(e, 'UQ_scim_users_user_name')) throw userNameTaken(String(assignments.userName));
+      throw e;
+    }
+    const [row] = rows;
+    if (!row) throw notFound(id);
+    if (row.written) return row;
+    checkVersion(ifMatch, row.version);
+    return row.unchanged ? row : undefined;
   }
 
   /**
@@ -222,7 +402,6 @@ export class ScimUsersService {
     change: (current: UserRow) => UserChange,
   ): Promise<ScimResourceResult> {
     const { caller } = ctx;
-    if (!isUuid(id)) throw notFound(id);
     let passwordHash: string | null | undefined;
     for (let attempt = 1; ; attempt++) {
       const current = await this.find(caller, id, false);
@@ -230,13 +409,14 @@ export class ScimUsersService {
       checkVersion(ifMatch, current.version);
       const next = change(current);
       if (!next.changed) return this.result(await this.withGroups(caller, current, projection), projection);
+      const json = jsonOf(next);
       const columns = columnsOf(next.resource);
       passwordHash ??= next.password === undefined ? null : await hashPassword(next.password);
       if (attempt === UPDATE_ATTEMPTS && ifMatch === undefined) {
         return this.updateLocked(ctx, id, projection, change, passwordHash);
       }
       try {
-        const written = await this.write(ctx, current, next.resource, columns, passwordHash, 200);
+        const written = await this.write(ctx, current, next.resource, json, columns, passwordHash);
         return this.result(written, projection);
       } catch (e) {
         if (!(e instanceof VersionConflict)) throw e;
@@ -266,13 +446,14 @@ export class ScimUsersService {
       if (!current) throw notFound(id);
       const next = change(current);
       if (!next.changed) return { row: current, changed: false };
+      const json = jsonOf(next);
       const written = await this.write(
         ctx,
         current,
         next.resource,
+        json,
         columnsOf(next.resource),
         passwordHash,
-        200,
         tx,
       );
       return { row: written, changed: true };
@@ -283,19 +464,8 @@ export class ScimUsersService {
   async delete(ctx: ScimRequestContext, id: string, ifMatch: number | undefined): Promise<void> {
     const { caller } = ctx;
     if (!isUuid(id)) throw notFound(id);
-    const params = [caller.tenantId, caller.integrationId, id, ifMatch ?? null];
-    const rows = await this.sql.query<{ id: string; user_name: string }>(
-      this.events.wrap(
-        `WITH u AS (DELETE FROM scim_users WHERE tenant_id = $1 AND integration_id = $2 AND id = $3
-                      AND ($4::int IS NULL OR version = $4) RETURNING id, user_name)`,
-        'u',
-        params,
-        ctx,
-        { resourceType: 'User', nameColumn: 'user_name', status: 204 },
-      ),
-      params,
-      true,
-    );
+    const params = [caller.tenantId, caller.integrationId, id, ifMatch ?? null, ...eventValues(ctx, 204)];
+    const rows = await this.sql.query<{ id: string; user_name: string }>(DELETE_USER, params, true);
     if (rows.length === 0) {
       if (ifMatch !== undefined && (await this.find(caller, id, false))) throw preconditionFailed();
       throw notFound(id);
@@ -303,16 +473,16 @@ export class ScimUsersService {
   }
 
   /**
-   * Stores a new state of the user, if nobody changed it since `current` was read. A null `passwordHash` keeps
-   * the stored one.
+   * Stores the next state of the user, if nobody changed it since `current` was read; `json` is `resource` as
+   * JSON, when it was serialised already. A null `passwordHash` keeps the stored one.
    */
   private async write(
     ctx: ScimRequestContext,
     current: UserRow,
     resource: ScimResource,
+    json: string | undefined,
     columns: UserColumns,
     passwordHash: string | null,
-    status: number,
     tx?: SqlRunner,
   ): Promise<UserRow> {
     const { caller } = ctx;
@@ -325,35 +495,21 @@ export class ScimUsersService {
       columns.externalId,
       columns.displayName,
       columns.active,
-      resource,
+      json ?? resource,
       passwordHash,
+      ...eventValues(ctx, 200),
     ];
-    // The event's parameters are appended to `params` by wrap(), before the statement runs.
-    const statement = this.events.wrap(
-      `WITH u AS (
-         UPDATE scim_users u
-            SET user_name = $5, external_id = $6, display_name = $7, active = $8, resource = $9,
-                resource_bytes = octet_length($9::jsonb::text), password_hash = COALESCE($10, password_hash), version = version + 1, updated_at = now()
-          WHERE tenant_id = $1 AND integration_id = $2 AND id = $3 AND version = $4
-          RETURNING ${RETURNING}, ${GROUPS_OF})`,
-      'u',
-      params,
-      ctx,
-      { resourceType: 'User', name: columns.userName, status },
-    );
     let rows: UserRow[];
     try {
       rows = tx
-        ? await tx.query<UserRow>(statement, params)
-        : await this.sql.query<UserRow>(statement, params, true);
+        ? await tx.query<UserRow>(UPDATE_USER, params)
+        : await this.sql.query<UserRow>(UPDATE_USER, params, true);
     } catch (e) {
-      if (isUniqueViolation(e, 'UQ_scim_users_user_name')) {
-        throw new ScimException(409, 'uniqueness', `userName "${columns.userName}" is already taken`);
-      }
+      if (isUniqueViolation(e, 'UQ_scim_users_user_name')) throw userNameTaken(columns.userName);
       throw e;
     }
     if (rows.length === 0) throw new VersionConflict();
-    return rows[0];
+    return { ...rows[0], resource };
   }
 
   private async find(caller: ScimCaller, id: string, withGroups: boolean): Promise<UserRow | undefined> {
@@ -419,6 +575,32 @@ function columnsOf(resource: ScimResource): UserColumns {
   if (externalId !== null) checkIndexedText('externalId', externalId);
   const displayName = typeof resource.displayName === 'string' ? resource.displayName : null;
   return { userName, externalId, displayName, active };
+}
+
+/**
+ * What a PATCH assigns when the database can apply it as it is (patchAssignments), with the indexed values
+ * within their limits; undefined otherwise.
+ */
+function userAssignments(operations: readonly PatchOperation[]): JsonObject | undefined {
+  const assignments = patchAssignments(operations, USER_RESOURCE);
+  if (!assignments) return undefined;
+  const { userName, externalId } = assignments;
+  try {
+    if (typeof userName === 'string') checkIndexedText('userName', userName);
+    if (typeof externalId === 'string') checkIndexedText('externalId', externalId);
+  } catch {
+    return undefined;
+  }
+  return assignments;
+}
+
+/** The JSON of a changed resource, unless columnsOf is about to give it the `active` it lacks. */
+function jsonOf(change: UserChange): string | undefined {
+  return change.resource.active === undefined ? undefined : change.json;
+}
+
+function userNameTaken(userName: string): ScimException {
+  return new ScimException(409, 'uniqueness', `userName "${userName}" is already taken`);
 }
 
 function notFound(id: string): ScimException {
