@@ -52,7 +52,12 @@ const LOG_BATCH_BYTES = 32 * 1024;
 export function createRootLogger(config: AppConfig, stream?: DestinationStream): Logger {
   if (stream)
     return pino({ level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[Redacted]' } }, stream);
-  const destination = pino.destination({ dest: 1, sync: false, minLength: LOG_BATCH_BYTES });
+  const destination = pino.destination({
+    dest: 1,
+    sync: false,
+    minLength: LOG_BATCH_BYTES,
+    maxWrite: 2 * LOG_BATCH_BYTES,
+  });
   if (destinations.length === 0) {
     process.once('exit', () => destinations.forEach((d) => d.flushSync()));
     // A quiet server still shows what it logged within a second.
