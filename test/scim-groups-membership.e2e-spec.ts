@@ -29,10 +29,12 @@ import {
   expectListResponse,
   expectScimError,
   type Json,
+  LOCATION_BASE,
   NO_SUCH_ID,
   patchBody,
   scimClient,
   type ScimClient,
+  userBody,
 } from './fixtures/scim';
 
 type U = { id: string; userName: string };
@@ -112,6 +114,39 @@ describe('SCIM /Groups membership PATCH, in every shape identity providers send'
       const g = await groupWith([]);
       const res = await patchGroup(scim, `/Groups/${g.id}`, oktaAddMembers(oktaMembers(users.slice(0, 2))));
       expect(expectGroupResponse(res, 200).members).toEqual(memberView(users.slice(0, 2)));
+    });
+  });
+
+  describe('reading members', () => {
+    it('gives the same members, display names of any text, whether the group is read whole or listed', async () => {
+      const names = ['Ann "the" Lee', 'back\\slash', 'Zoë 😀', 'tab\tnew\nline', '</script>'];
+      const created: U[] = [];
+      for (const [i, displayName] of names.entries()) {
+        const res = await scim.post('/Users', { ...userBody(`reading-${i}@example.com`), displayName });
+        expect(res.status).toBe(201);
+        created.push({ id: res.body.id, userName: res.body.userName });
+      }
+      const g = await groupWith(created);
+      const whole = expectGroupResponse(await scim.get(`/Groups/${g.id}`), 200);
+      const listed = expectListResponse(await scim.get(`/Groups?filter=id eq "${g.id}"`)).Resources[0];
+      const partial = await scim.get(`/Groups/${g.id}?attributes=members.value,members.display`);
+      expect(partial.status).toBe(200);
+      const subAttributes = partial.body as Json;
+      expect(whole.members).toHaveLength(names.length);
+      expect(whole.members).toEqual(listed.members);
+      expect(whole.members.map((m: Json) => m.display).sort()).toEqual([...names].sort());
+      expect(subAttributes.members).toEqual(
+        whole.members.map((m: Json) => ({ value: m.value, display: m.display })),
+      );
+      // Ordered by id, each in the one shape.
+      expect(whole.members.map((m: Json) => m.value)).toEqual(sortedIds(created));
+      for (const m of whole.members) {
+        expect(Object.keys(m)).toEqual(['value', 'display', '$ref', 'type']);
+        expect(m.$ref).toBe(`${LOCATION_BASE}/Users/${m.value}`);
+      }
+      // A group without members has no members attribute at all.
+      const empty = expectGroupResponse(await scim.get(`/Groups/${(await groupWith([])).id}`), 200);
+      expect(empty).not.toHaveProperty('members');
     });
   });
 

@@ -1,15 +1,31 @@
 import { ScimException } from './scim.exception';
 
+/** JSON text of one attribute's value as the database rendered it, to be sent without parsing it here. */
+export interface RawAttribute {
+  name: string;
+  json: string;
+}
+
 /** A single resource as a service returns it; the SCIM response interceptor sets ETag and Location. */
 export class ScimResourceResult {
   constructor(
     readonly body: Record<string, unknown>,
     readonly version: number,
     readonly location?: string,
+    /** An attribute whose value arrives as JSON text (a large group's members), appended to the body as it is. */
+    readonly raw?: RawAttribute,
   ) {}
 
   get etag(): string {
     return etagOf(this.version);
+  }
+
+  /** The resource as JSON text. */
+  toJson(): string {
+    const text = JSON.stringify(this.body);
+    if (!this.raw) return text;
+    const separator = text === '{}' ? '' : ',';
+    return `${text.slice(0, -1)}${separator}${JSON.stringify(this.raw.name)}:${this.raw.json}}`;
   }
 }
 

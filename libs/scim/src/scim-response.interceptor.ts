@@ -42,7 +42,7 @@ function shape(result: unknown, req: FastifyRequest, reply: FastifyReply): unkno
       reply.code(304);
       return undefined;
     }
-    return JSON.stringify(result.body);
+    return result.toJson();
   }
   return JSON.stringify(result);
 }

@@ -95,6 +95,7 @@ interface GroupColumns {
 @Injectable()
 export class ScimGroupsService {
   private readonly baseUrl: string;
+  private readonly userRefPrefix: string;
   private readonly maxResourceBytes: number;
   readonly maxResultsLimit: number;
 
@@ -104,6 +105,8 @@ export class ScimGroupsService {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.baseUrl = `${config.publicUrl}/scim/v2`;
+    // `"https://…/scim/v2/Users/` as JSON text, without its closing quote: a member's `$ref` is this, its id, `"`.
+    this.userRefPrefix = JSON.stringify(`${this.baseUrl}/Users/`).slice(0, -1);
     this.maxResourceBytes = config.bodyLimitBytes;
     this.maxResultsLimit = config.scimMaxResults;
   }
@@ -399,14 +402,33 @@ export class ScimGroupsService {
     row: GroupRow,
     projection: Projection,
   ): Promise<ScimResourceResult> {
+    const location = `${this.baseUrl}/Groups/${row.id}`;
+    if (projection.wantsWhole('members')) {
+      const json = await this.membersJson(caller, row.id);
+      const raw = json === null ? undefined : { name: 'members', json };
+      return new ScimResourceResult(this.render(row, undefined, projection), row.version, location, raw);
+    }
     const members = projection.wants('members')
       ? ((await this.members(caller, [row.id])).get(row.id) ?? [])
       : undefined;
-    return new ScimResourceResult(
-      this.render(row, members, projection),
-      row.version,
-      `${this.baseUrl}/Groups/${row.id}`,
+    return new ScimResourceResult(this.render(row, members, projection), row.version, location);
+  }
+
+  /**
+   * A group's whole member list as JSON text, rendered by PostgreSQL in the shape `render` gives it (same
+   * order, same attributes), or null when it has none: a group of 50,000 members is sent without one object
+   * per member ever existing here.
+   */
+  private async membersJson(caller: ScimCaller, groupId: string): Promise<string | null> {
+    const [row] = await this.sql.query<{ members: string | null }>(
+      `SELECT '[' || string_agg('{"value":"' || u.id || '","display":' || to_json(coalesce(u.display_name, u.user_name))::text
+                                || ',"$ref":' || $3 || u.id || '","type":"User"}', ',' ORDER BY m.user_id) || ']' AS members
+         FROM group_members m JOIN scim_users u ON u.id = m.user_id AND u.tenant_id = m.tenant_id
+        WHERE m.tenant_id = $1 AND m.group_id = $2`,
+      [caller.tenantId, groupId, this.userRefPrefix],
+      true,
     );
+    return row?.members ?? null;
   }
 
   private render(

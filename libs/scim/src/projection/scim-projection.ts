@@ -214,8 +214,18 @@ export class Projection {
    * service can skip loading it: with `excludedAttributes=members`, `wants('members')` is false.
    */
   wants(attribute: string): boolean {
+    return this.decideCore(attribute) !== undefined;
+  }
+
+  /** Whether the projection returns the top-level core attribute `attribute` whole, as it is stored. */
+  wantsWhole(attribute: string): boolean {
+    const decision = this.decideCore(attribute);
+    return decision?.include === 'all' && decision.exclude === undefined;
+  }
+
+  private decideCore(attribute: string): Decision | undefined {
     const def = findByName(this.coreAttributes, attribute);
-    return decide(this.definition.coreSchema.id, def?.name ?? attribute, def, this.ctx) !== undefined;
+    return decide(this.definition.coreSchema.id, def?.name ?? attribute, def, this.ctx);
   }
 }
 
