@@ -28,4 +28,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
 # The server applies pending migrations, then serves. On SIGTERM (docker stop) it stops taking connections,
 # answers the requests in flight, closes the database pool and stops the embedded PostgreSQL cleanly, then exits 0;
 # it gives up after 15 s (exit 1), so give `docker stop` more than that (`-t 20`, compose's stop_grace_period: 20s).
-CMD ["node", "--max-semi-space-size=4", "--max-old-space-size=160", "dist/apps/api/src/main.js"]
+CMD ["node", "--max-semi-space-size=4", "--max-old-space-size=128", "dist/apps/api/src/main.js"]

@@ -8,7 +8,7 @@ import ts from 'typescript';
 import { BARE_DATABASE_URL_ENV, BARE_TOKEN_ENV, READY_PREFIX } from './bare-server';
 
 /** The V8 flags `npm start` gives Rollcall: the bare server runs under the same ones. */
-export const SERVER_NODE_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=160'];
+export const SERVER_NODE_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=128'];
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 15_000;
 

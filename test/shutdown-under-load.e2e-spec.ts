@@ -72,7 +72,7 @@ async function startServer(): Promise<Server> {
     process.execPath,
     [
       '--max-semi-space-size=4',
-      '--max-old-space-size=160',
+      '--max-old-space-size=128',
       '-r',
       'tsconfig-paths/register',
       join(build, 'apps/api/src/main.js'),

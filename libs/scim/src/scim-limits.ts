@@ -42,7 +42,7 @@ export const MAX_GROUP_MEMBERS = MAX_MEMBERS_PER_REQUEST;
 /**
  * Stored resource JSON in one page of /Users (GET or `.search`): a page holds at most `count` users and at
  * most this many bytes of them, and always at least one. A user may take BODY_LIMIT_BYTES (1 MiB), so a full
- * page of SCIM_MAX_RESULTS users could otherwise be a gigabyte in a process whose heap is 160 MiB; parsed and
+ * page of SCIM_MAX_RESULTS users could otherwise be a gigabyte in a process whose heap is 128 MiB; parsed and
  * rendered, stored JSON takes several times its size in memory, so 4 MiB keeps a page within a few tens of
  * MiB. IdP users take 1 to 3 KB each: a page of 1,000 of them (≤ 3 MB) is never cut short. A shorter page is
  * allowed by RFC 7644 §3.4.2.4: `itemsPerPage` says how many came, and the client goes on from there.
