@@ -325,6 +325,10 @@ afterAll(async () => {
 describe('shutdown under load (the real server process)', () => {
   it('stops on SIGTERM mid-load: exit 0, only 2xx answers, every acknowledged user stored, no recovery', async () => {
     let server = await startServer();
+    // Listening on every IPv4 interface, as the README and the container expect, not on localhost only.
+    expect(server.lines.find((l) => l.msg === 'Rollcall is listening')).toMatchObject({
+      address: { address: '0.0.0.0', port: server.port },
+    });
     const operatorToken = readFileSync(join(dataDir, 'operator-token'), 'utf8').trim();
     const tenant = await call(server.port, 'POST', '/api/v1/tenants', operatorToken, { name: 'Shutdown' });
     expect(tenant.status).toBe(201);

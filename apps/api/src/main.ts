@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { Server as NetServer } from 'node:net';
+import { type AddressInfo, Server as NetServer } from 'node:net';
 import { resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import pino, { type Logger } from 'pino';
@@ -137,6 +137,7 @@ async function start(
   await running.app.listen(config.port, LISTEN_HOST);
   log.info(
     {
+      address: (running.app.getHttpServer() as Server).address() as AddressInfo,
       port: config.port,
       publicUrl: config.publicUrl,
       docs: `${config.publicUrl}/docs`,
