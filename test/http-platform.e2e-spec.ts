@@ -183,6 +183,23 @@ describe('HTTP platform', () => {
         expect(res.headers['x-request-id']).toEqual(expect.any(String));
       }
     });
+    it("answers a URL that cannot be decoded (%zz) with 400 in each API's error shape, headers included", async () => {
+      const integration = await createIntegration(t, tenant);
+      const api = await request(t.http).get('/api/v1/groups/%zz').set(auth());
+      expectApiError(api, 400, 'validation_failed');
+      expect(api.headers['x-frame-options']).toBe('SAMEORIGIN');
+      const scim = await request(t.http)
+        .get('/scim/v2/Users/%E0%A4%A')
+        .set('Authorization', `Bearer ${integration.token}`);
+      expect(scim.status).toBe(400);
+      expect(scim.headers['content-type']).toBe('application/scim+json; charset=utf-8');
+      expect(scim.headers['x-request-id']).toEqual(expect.any(String));
+      expect(scim.body).toMatchObject({
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+        status: '400',
+      });
+    });
+
     it('gives SCIM answers only the headers that matter to a JSON API, computed once', async () => {
       const integration = await createIntegration(t, tenant);
       const scim = (path: string) =>

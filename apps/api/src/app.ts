@@ -1,8 +1,8 @@
-import { Logger as NestLogger } from '@nestjs/common';
+import { BadRequestException, Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Server } from 'node:http';
 import type { DestinationStream } from 'pino';
 import {
@@ -12,9 +12,10 @@ import {
   logRequests,
   PinoNestLogger,
   requestIdFor,
+  sendApiError,
   useJsonBodies,
 } from '@rollcall/common';
-import { isScimRequest, ScimExceptionFilter, ScimModule } from '@rollcall/scim';
+import { isScimRequest, ScimExceptionFilter, ScimModule, sendScimError } from '@rollcall/scim';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './all-exceptions.filter';
 import { useLargeBodyGate, useSettingsApiAdmission } from './request-gates';
@@ -38,9 +39,23 @@ export async function createApp(
 ): Promise<NestFastifyApplication> {
   const root = createRootLogger(config, options.logStream);
   const logger = new PinoNestLogger(root);
+  const headers = securityHeaders();
+  /** What every answer carries, set first: its request id and the security headers (computed once). */
+  const firstHeaders = (request: FastifyRequest, reply: FastifyReply) => {
+    reply.header('X-Request-Id', request.id);
+    reply.headers(isScimRequest(request) ? SCIM_SECURITY_HEADERS : headers);
+  };
+  const httpLogger = new NestLogger('HTTP');
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     genReqId: requestIdFor,
+    // A URL the router cannot even decode (`%zz`) is answered before any hook, in the API's own error shape.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      firstHeaders(request, reply);
+      const answer = new BadRequestException(`The URL is not valid (${error.code})`);
+      if (isScimRequest(request)) sendScimError(answer, request, reply, httpLogger);
+      else sendApiError(answer, request, reply, httpLogger);
+    },
     requestTimeout: config.timeouts.httpRequestMs,
     keepAliveTimeout: config.timeouts.httpKeepAliveMs,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
@@ -55,12 +70,9 @@ export async function createApp(
   server.headersTimeout = config.timeouts.httpHeadersMs;
   const instance = adapter.getInstance();
 
-  // First of all: the request id (X-Request-Id), the security headers (computed once), and one JSON log
-  // line per request once it is answered.
-  const headers = securityHeaders();
+  // First of all: the request id and the security headers, and one JSON log line per request once answered.
   instance.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    reply.header('X-Request-Id', request.id);
-    reply.headers(isScimRequest(request) ? SCIM_SECURITY_HEADERS : headers);
+    firstHeaders(request, reply);
     done();
   });
   logRequests(instance, root);
@@ -73,7 +85,7 @@ export async function createApp(
   useJsonBodies(instance, config.bodyLimitBytes, ScimModule.checkBody);
 
   // Errors before a route's own filters (unknown routes, bodies refused while parsing) reach this one.
-  app.useGlobalFilters(new AllExceptionsFilter(new NestLogger('HTTP'), app.get(ScimExceptionFilter)));
+  app.useGlobalFilters(new AllExceptionsFilter(httpLogger, app.get(ScimExceptionFilter)));
   app.useGlobalPipes(createValidationPipe());
 
   const document = SwaggerModule.createDocument(

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiErrorBody, ApiErrorCode, ApiException, ApiFieldError } from './api-error';
 import { requestIdOf } from './request-id';
 import { isDatabaseTimeout } from './database-timeout';
-import { asBodyError, BodyError } from './json-body';
+import { BodyError } from './json-body';
 
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
@@ -21,13 +21,12 @@ const CODE_BY_STATUS: Record<number, ApiErrorCode> = {
 };
 
 /** Turns any error into the settings API's error shape: {status, code, message, requestId, errors?}. */
-export function toApiError(exception: unknown): {
+export function toApiError(e: unknown): {
   status: number;
   code: ApiErrorCode;
   message: string;
   errors?: ApiFieldError[];
 } {
-  const e = asBodyError(exception);
   if (e instanceof ApiException)
     return { status: e.status, code: e.code, message: e.message, errors: e.errors };
   if (isDatabaseTimeout(e)) {

@@ -83,21 +83,3 @@ function parseJson(buf: Buffer): unknown {
     throw new BodyError('entity.parse.failed', 400, 'The request body is not valid JSON');
   }
 }
-
-/** Fastify's own failures while reading a body, as the error mappers know them. */
-const FASTIFY_BODY_ERRORS: Record<string, [type: string, status: number, message: string]> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: ['entity.too.large', 413, 'The request body is too large'],
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['entity.unsupported.type', 415, 'Send the body as application/json'],
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [
-    'entity.verify.failed',
-    400,
-    'The request body does not match its Content-Length',
-  ],
-};
-
-/** A Fastify body-reading error as a BodyError; anything else as it is. */
-export function asBodyError(e: unknown): unknown {
-  const code = (e as { code?: unknown } | null)?.code;
-  const known = typeof code === 'string' ? FASTIFY_BODY_ERRORS[code] : undefined;
-  return known ? new BodyError(...known) : e;
-}

@@ -1,6 +1,6 @@
 import { HttpException, type Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiException, asBodyError, BodyError, isDatabaseTimeout, requestIdOf } from '@rollcall/common';
+import { ApiException, BodyError, isDatabaseTimeout, requestIdOf } from '@rollcall/common';
 import { SCIM_SCHEMAS, type ScimErrorType } from './schema/scim-schema.types';
 import { ScimException } from './scim.exception';
 
@@ -28,12 +28,11 @@ export interface ScimErrorBody {
 }
 
 /** Maps any error to an RFC 7644 §3.12 error. */
-export function toScimError(exception: unknown): {
+export function toScimError(e: unknown): {
   status: number;
   scimType?: ScimErrorType;
   detail: string;
 } {
-  const e = asBodyError(exception);
   if (e instanceof ScimException) return { status: e.status, scimType: e.scimType, detail: e.detail };
   if (isDatabaseTimeout(e)) {
     return { status: 503, detail: 'The request ran out of time; try again shortly' };
