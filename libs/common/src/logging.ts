@@ -40,10 +40,11 @@ export function logRequests(instance: FastifyInstance, logger: Logger): void {
 const destinations: ReturnType<typeof pino.destination>[] = [];
 
 /**
- * Log lines are written to stdout once this many bytes are waiting (about a hundred request lines), or
- * within a second: each write is a system call, and at 4 KiB batches they cost a few percent of a busy server.
+ * Log lines are written to stdout once this many bytes are waiting (a few dozen request lines), or within a
+ * second: each write is a system call. Larger batches cost more than they save: the destination measures the
+ * batch it appends to on every line (8 KiB: 4.1 µs of CPU a line; 4 KiB: 4.6; 32 KiB: 6.2).
  */
-const LOG_BATCH_BYTES = 32 * 1024;
+const LOG_BATCH_BYTES = 8 * 1024;
 
 /**
  * The process's logger: JSON lines on stdout, written in batches (a line per request would otherwise be a
@@ -56,7 +57,6 @@ export function createRootLogger(config: AppConfig, stream?: DestinationStream):
     dest: 1,
     sync: false,
     minLength: LOG_BATCH_BYTES,
-    maxWrite: 2 * LOG_BATCH_BYTES,
   });
   if (destinations.length === 0) {
     process.once('exit', () => destinations.forEach((d) => d.flushSync()));

@@ -167,6 +167,21 @@ function projectObject(
   return out;
 }
 
+const coreAttributes = new WeakMap<ScimResourceDefinition, readonly ScimAttribute[]>();
+
+/**
+ * A resource's core attributes and the common ones (`id`, `meta`, …), as one list made once per definition:
+ * `findByName` indexes a list the first time it sees it, so a new list per request would be indexed anew.
+ */
+function coreAttributesOf(definition: ScimResourceDefinition): readonly ScimAttribute[] {
+  let list = coreAttributes.get(definition);
+  if (!list) {
+    list = [...definition.coreSchema.attributes, ...COMMON_ATTRIBUTES];
+    coreAttributes.set(definition, list);
+  }
+  return list;
+}
+
 /**
  * `attributes` / `excludedAttributes` of one request, parsed once (a list page projects up to `maxResults`
  * resources with it, and a `.search` body may carry long lists).
@@ -183,7 +198,7 @@ export class Projection {
       include: parseSelection(options.attributes, definition),
       exclude: parseSelection(options.excludedAttributes, definition),
     };
-    this.coreAttributes = [...definition.coreSchema.attributes, ...COMMON_ATTRIBUTES];
+    this.coreAttributes = coreAttributesOf(definition);
   }
 
   /** Applies the projection to a resource (a plain JSON object in SCIM representation); returns a new object. */
