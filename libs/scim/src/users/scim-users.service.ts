@@ -225,13 +225,9 @@ export class ScimUsersService {
       caller.groupId,
       ...eventValues(ctx, 201),
     ];
-    let rows: UserRow[];
-    try {
-      rows = await this.sql.query<UserRow>(INSERT_USER, params, true);
-    } catch (e) {
-      if (isUniqueViolation(e, 'UQ_scim_users_user_name')) throw userNameTaken(columns.userName);
-      throw e;
-    }
+    const rows = await uniqueUserName(columns.userName, () =>
+      this.sql.query<UserRow>(INSERT_USER, params, true),
+    );
     this.statistics.noteWrites('scim_users', 1);
     this.statistics.noteWrites('group_members', 1);
     return this.result({ ...rows[0], resource, groups: [] }, projection);
@@ -309,13 +305,9 @@ export class ScimUsersService {
       ifMatch ?? null,
       ...eventValues(ctx, 200),
     ];
-    let rows: UserRow[];
-    try {
-      rows = await this.sql.query<UserRow>(REPLACE_USER, params, true);
-    } catch (e) {
-      if (isUniqueViolation(e, 'UQ_scim_users_user_name')) throw userNameTaken(columns.userName);
-      throw e;
-    }
+    const rows = await uniqueUserName(columns.userName, () =>
+      this.sql.query<UserRow>(REPLACE_USER, params, true),
+    );
     const [row] = rows;
     if (!row) {
       if (ifMatch !== undefined && (await this.find(caller, id, false))) throw preconditionFailed();
@@ -373,13 +365,9 @@ export class ScimUsersService {
       ...eventValues(ctx, 200),
     ];
     const nested = names.some((name) => isPlainObject(assignments[name]));
-    let rows: AssignedRow[];
-    try {
-      rows = await this.sql.query<AssignedRow>(nested ? ASSIGN_USER_NESTED : ASSIGN_USER, params, true);
-    } catch (e) {
-      if (isUniqueViolation(e, 'UQ_scim_users_user_name')) throw userNameTaken(String(assignments.userName));
-      throw e;
-    }
+    const rows = await uniqueUserName(String(assignments.userName), () =>
+      this.sql.query<AssignedRow>(nested ? ASSIGN_USER_NESTED : ASSIGN_USER, params, true),
+    );
     const [row] = rows;
     if (!row) throw notFound(id);
     if (row.written) return row;
@@ -499,15 +487,9 @@ export class ScimUsersService {
       passwordHash,
       ...eventValues(ctx, 200),
     ];
-    let rows: UserRow[];
-    try {
-      rows = tx
-        ? await tx.query<UserRow>(UPDATE_USER, params)
-        : await this.sql.query<UserRow>(UPDATE_USER, params, true);
-    } catch (e) {
-      if (isUniqueViolation(e, 'UQ_scim_users_user_name')) throw userNameTaken(columns.userName);
-      throw e;
-    }
+    const rows = await uniqueUserName(columns.userName, () =>
+      tx ? tx.query<UserRow>(UPDATE_USER, params) : this.sql.query<UserRow>(UPDATE_USER, params, true),
+    );
     if (rows.length === 0) throw new VersionConflict();
     return { ...rows[0], resource };
   }
@@ -601,6 +583,16 @@ function jsonOf(change: UserChange): string | undefined {
 
 function userNameTaken(userName: string): ScimException {
   return new ScimException(409, 'uniqueness', `userName "${userName}" is already taken`);
+}
+
+/** Runs a write that sets `userName`: a name another user of the directory has is a 409 `uniqueness`. */
+async function uniqueUserName<T>(userName: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (e) {
+    if (isUniqueViolation(e, 'UQ_scim_users_user_name')) throw userNameTaken(userName);
+    throw e;
+  }
 }
 
 function notFound(id: string): ScimException {
