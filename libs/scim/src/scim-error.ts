@@ -5,7 +5,6 @@ import { SCIM_SCHEMAS, type ScimErrorType } from './schema/scim-schema.types';
 import { ScimException } from './scim.exception';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
-export const SCIM_PREFIX = '/scim/v2';
 
 /** `/scim/v2` in any spelling: routes match whatever the case, so every early check must too. */
 export const SCIM_PATH = /^\/scim\/v2(?=[/?]|$)/i;
