@@ -214,7 +214,7 @@ describe(loadConfig.name, () => {
     });
 
     it('refuses more requests running at once than in flight', () => {
-      expect(errorOf({ SCIM_MAX_CONCURRENT: '65' }).message).toBe(
+      expect(errorOf({ SCIM_MAX_CONCURRENT: '64' }).message).toBe(
         'Invalid configuration: SCIM_MAX_CONCURRENT must not be larger than SCIM_MAX_IN_FLIGHT',
       );
     });
