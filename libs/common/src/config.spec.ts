@@ -31,7 +31,7 @@ describe(loadConfig.name, () => {
 
     it('has limits that the benchmark (16 in flight) and an Entra-paced client (25/s) never meet', () => {
       expect(config.limits).toEqual({
-        scim: { ratePerSecond: 100, burst: 200, maxConcurrent: 8, maxInFlight: 64 },
+        scim: { ratePerSecond: 100, burst: 200, maxConcurrent: 8, maxInFlight: 48 },
         admin: { ratePerSecond: 20, burst: 100, maxConcurrent: 4, maxInFlight: 16 },
         largeBodyConcurrency: 2,
       });

@@ -30,7 +30,7 @@ const schema = z.object({
   SCIM_RATE_LIMIT: integer(1, 1_000_000).default(100),
   SCIM_RATE_BURST: integer(1, 1_000_000).default(200),
   SCIM_MAX_CONCURRENT: integer(1, 1000).default(8),
-  SCIM_MAX_IN_FLIGHT: integer(1, 10_000).default(64),
+  SCIM_MAX_IN_FLIGHT: integer(1, 10_000).default(48),
   ADMIN_RATE_LIMIT: integer(1, 1_000_000).default(20),
   ADMIN_RATE_BURST: integer(1, 1_000_000).default(100),
   LARGE_BODY_CONCURRENCY: integer(1, 1000).default(2),
