@@ -22,7 +22,9 @@ describe('SCIM under concurrency', () => {
   let integration: { id: string; groupId: string };
 
   beforeAll(async () => {
-    t = await createTestApp();
+    // 50 requests at once are over the default in-flight cap (48), which test/limits.e2e-spec.ts covers: here
+    // every request must reach the database, so that the race is on the userName alone.
+    t = await createTestApp({ SCIM_MAX_IN_FLIGHT: '64' });
     const dir = await createScimDirectory(t, 'okta');
     integration = dir.integration;
     scim = scimClient(t, dir.integration.token);
