@@ -6,7 +6,12 @@ import { resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import pino, { type Logger } from 'pino';
 import { type AppConfig, ConfigError, loadConfig } from '@rollcall/common';
-import { type EmbeddedDatabase, startEmbeddedPostgres } from '@rollcall/database';
+import {
+  type EmbeddedDatabase,
+  pendingMigrations,
+  runMigrations,
+  startEmbeddedPostgres,
+} from '@rollcall/database';
 import { createApp } from './app';
 import { ensureOperatorTokenFile } from './operator-token';
 
@@ -130,6 +135,8 @@ async function start(
     log.warn('ROLLCALL_OPERATOR_TOKEN is not set: the operator API (/api/v1/tenants) is disabled');
   }
   if (stopRequested()) return;
+  await migrate(config, databaseUrl, log);
+  if (stopRequested()) return;
 
   running.app = await createApp(config, databaseUrl);
   running.requests = trackRequests(running.app.getHttpServer() as Server);
@@ -145,6 +152,31 @@ async function start(
     },
     'Rollcall is listening',
   );
+}
+
+/**
+ * Brings the schema up to date before serving, under an advisory lock, so that any number of instances starting
+ * together apply each migration once (MIGRATE_ON_START=true, the default). With MIGRATE_ON_START=false a deploy
+ * migrates first (`npm run migration:run`), and the server refuses to start on a schema that is behind.
+ */
+async function migrate(config: AppConfig, databaseUrl: string, log: Logger): Promise<void> {
+  const t = Date.now();
+  if (config.migrateOnStart) {
+    const applied = await runMigrations(databaseUrl);
+    log.info(
+      { applied, ms: Date.now() - t },
+      applied.length ? 'Migrations applied' : 'The schema is up to date',
+    );
+    return;
+  }
+  const pending = await pendingMigrations(databaseUrl);
+  if (pending.length > 0) {
+    throw new Error(
+      `${pending.length} migration(s) pending (${pending.join(', ')}) and MIGRATE_ON_START=false: run ` +
+        '`npm run migration:run` (or `node dist/libs/database/src/cli.js run` in the image) first',
+    );
+  }
+  log.info({ ms: Date.now() - t }, 'The schema is up to date (MIGRATE_ON_START=false)');
 }
 
 /** Takes down what is running: HTTP (answering what is in flight), then the application, then PostgreSQL. */

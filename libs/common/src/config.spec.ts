@@ -25,6 +25,7 @@ describe(loadConfig.name, () => {
       ['SCIM_MAX_RESULTS', 'scimMaxResults', 1000],
       ['EVENTS_RETENTION_DAYS', 'eventsRetentionDays', 30],
       ['DATABASE_POOL_SIZE', 'databasePoolSize', 20],
+      ['MIGRATE_ON_START', 'migrateOnStart', true],
     ] as const)('%s defaults to %s = %p', (_variable, key, value) => {
       expect(config[key]).toBe(value);
     });
@@ -107,6 +108,7 @@ describe(loadConfig.name, () => {
           HTTP_HEADERS_TIMEOUT_MS: '5000',
           HTTP_REQUEST_TIMEOUT_MS: '6000',
           HTTP_KEEP_ALIVE_TIMEOUT_MS: '7000',
+          MIGRATE_ON_START: 'false',
         }),
       ).toEqual({
         port: 8443,
@@ -133,6 +135,7 @@ describe(loadConfig.name, () => {
           httpKeepAliveMs: 7000,
         },
         databasePoolSize: 30,
+        migrateOnStart: false,
       });
     });
 
@@ -210,6 +213,12 @@ describe(loadConfig.name, () => {
     it('refuses a header timeout longer than the request timeout', () => {
       expect(errorOf({ HTTP_HEADERS_TIMEOUT_MS: '40000' }).message).toBe(
         'Invalid configuration: HTTP_HEADERS_TIMEOUT_MS must not be larger than HTTP_REQUEST_TIMEOUT_MS',
+      );
+    });
+
+    it('takes MIGRATE_ON_START as true or false only', () => {
+      expect(errorOf({ MIGRATE_ON_START: 'no' }).message).toBe(
+        'Invalid configuration: MIGRATE_ON_START must be true or false',
       );
     });
 

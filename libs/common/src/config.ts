@@ -42,6 +42,10 @@ const schema = z.object({
   HTTP_HEADERS_TIMEOUT_MS: integer(1000, 3_600_000).default(20_000),
   HTTP_REQUEST_TIMEOUT_MS: integer(1000, 3_600_000).default(30_000),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(1000, 3_600_000).default(65_000),
+  MIGRATE_ON_START: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .default('true')
+    .transform((v) => v === 'true'),
 });
 
 /** An admin token is one person or script: a few requests at once is plenty. */
@@ -52,6 +56,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** The validated configuration every module reads; built once at start-up. */
 export interface AppConfig {
+  /** Apply pending migrations at start (under an advisory lock); false: refuse to start while any is pending. */
+  migrateOnStart: boolean;
   port: number;
   publicUrl: string;
   databaseUrl: string | undefined;
@@ -155,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       httpKeepAliveMs: c.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     },
     databasePoolSize: c.DATABASE_POOL_SIZE,
+    migrateOnStart: c.MIGRATE_ON_START,
   };
 }
 

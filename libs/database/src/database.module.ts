@@ -6,7 +6,7 @@ import { StatisticsService } from './statistics.service';
 
 @Module({})
 export class DatabaseModule {
-  /** Connects to `url` and applies pending migrations before the app serves. */
+  /** Connects to `url`; the schema is migrated before (main.ts, or `npm run migration:run`). */
   static forRoot(url: string, pool: PoolSettings): DynamicModule {
     return {
       module: DatabaseModule,
@@ -16,7 +16,6 @@ export class DatabaseModule {
       imports: [
         TypeOrmModule.forRoot({
           ...dataSourceOptions(url, pool),
-          migrationsRun: true,
           retryAttempts: 3,
           retryDelay: 1000,
         }),
