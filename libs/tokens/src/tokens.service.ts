@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { timingSafeEqual } from 'node:crypto';
+import { Client } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '@rollcall/common';
 import { ApiTokenEntity, type ScimProvider, type TokenKind } from '@rollcall/database';
@@ -12,6 +13,10 @@ const CACHE_MS = 900;
 /** lastUsedAt is written at most this often per token. */
 const LAST_USED_EVERY_MS = 60_000;
 const CACHE_LIMIT = 10_000;
+/** The PostgreSQL channel on which an instance tells every instance to forget the tokens it verified. */
+const INVALIDATION_CHANNEL = 'rollcall_tokens';
+/** How soon a lost listening connection is opened again (meanwhile CACHE_MS still bounds what is stale). */
+const RELISTEN_MS = 1_000;
 
 export interface IssuedToken {
   id: string;
@@ -48,13 +53,17 @@ interface TokenRow {
 }
 
 @Injectable()
-export class TokensService {
+export class TokensService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(TokensService.name);
   private readonly operatorHash: Buffer | undefined;
   private readonly cache = new Map<string, Cached>();
   /** Bumped by every invalidation: a look-up that began before one must not cache what it read. */
   private generation = 0;
   private readonly lastUsedWritten = new Map<string, number>();
+  /** The connection that LISTENs on INVALIDATION_CHANNEL, when it is up. */
+  private listener: Client | undefined;
+  private relisten: NodeJS.Timeout | undefined;
+  private closing = false;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -128,8 +137,58 @@ export class TokensService {
    * delete) has committed; look-ups still in flight then do not put their answer back.
    */
   invalidate(): void {
+    this.forget();
+    // Every instance (this one too) hears it within milliseconds; one that does not (its listening connection
+    // is down) still trusts a verified token for under a second.
+    this.db.query('SELECT pg_notify($1, $2)', [INVALIDATION_CHANNEL, '']).catch((e: unknown) => {
+      this.logger.warn({ err: e }, 'Could not tell the other instances to forget verified tokens');
+    });
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.listen();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.closing = true;
+    clearTimeout(this.relisten);
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  private forget(): void {
     this.generation++;
     this.cache.clear();
+  }
+
+  /** Listens for other instances' invalidations on a connection of its own (LISTEN needs one that stays). */
+  private async listen(): Promise<void> {
+    const url = (this.db.options as { url?: string }).url;
+    if (!url || this.closing) return;
+    const client = new Client({ connectionString: url });
+    client.on('notification', () => this.forget());
+    client.on('error', () => this.listenAgain(client));
+    client.on('end', () => this.listenAgain(client));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${INVALIDATION_CHANNEL}`);
+      this.listener = client;
+      // Whatever was revoked while no connection listened is forgotten too.
+      this.forget();
+    } catch (e) {
+      this.logger.warn({ err: e }, 'Not listening for token invalidations yet; trying again');
+      this.listenAgain(client);
+    }
+  }
+
+  private listenAgain(client: Client): void {
+    if (this.listener === client) this.listener = undefined;
+    void client.end().catch(() => undefined);
+    if (this.closing || this.relisten) return;
+    this.relisten = setTimeout(() => {
+      this.relisten = undefined;
+      void this.listen();
+    }, RELISTEN_MS);
+    this.relisten.unref();
   }
 
   private touch(tokenId: string, now: number): void {

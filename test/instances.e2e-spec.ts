@@ -1,0 +1,68 @@
+import request from 'supertest';
+import { createIntegration, createTenant, createTestApp, type TestApp } from '@rollcall/testing';
+
+/**
+ * Two instances of the server on one database, as behind a load balancer: what one revokes stops working on
+ * the other within a second (each trusts a verified token for under a second, and hears the other's
+ * revocations through PostgreSQL LISTEN/NOTIFY at once).
+ */
+describe('two instances on one database', () => {
+  let a: TestApp;
+  let b: TestApp;
+
+  beforeAll(async () => {
+    [a, b] = await Promise.all([createTestApp(), createTestApp()]);
+  });
+  afterAll(async () => {
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  /** Calls `send` until it answers 401; how long after `since` that took (at most `limitMs` + one call). */
+  async function msUntil401(send: () => Promise<number>, since: number, limitMs = 3_000): Promise<number> {
+    for (;;) {
+      const status = await send();
+      const elapsed = performance.now() - since;
+      if (status === 401) return elapsed;
+      expect(status).toBe(200);
+      if (elapsed > limitMs) return elapsed;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  it('a SCIM token of an integration disabled through one stops working on the other within 1 s', async () => {
+    const tenant = await createTenant(a);
+    const integration = await createIntegration(a, tenant);
+    const onB = async () =>
+      (await request(b.http).get('/scim/v2/Users?count=1').auth(integration.token, { type: 'bearer' }))
+        .status;
+    // Verified (and cached) on B first.
+    expect(await onB()).toBe(200);
+    await request(a.http)
+      .patch(`/api/v1/scim-integrations/${integration.id}`)
+      .auth(tenant.adminToken, { type: 'bearer' })
+      .send({ enabled: false })
+      .expect(200);
+    // Well within the second: B hears of it through NOTIFY at once (its cache alone would take ~900 ms here,
+    // having just verified the token).
+    expect(await msUntil401(onB, performance.now())).toBeLessThan(500);
+  });
+
+  it('an admin token revoked through one stops working on the other within 1 s', async () => {
+    const tenant = await createTenant(a);
+    const created = await request(a.http)
+      .post('/api/v1/admin-tokens')
+      .auth(tenant.adminToken, { type: 'bearer' })
+      .send({ name: 'second' })
+      .expect(201);
+    const onB = async () =>
+      (await request(b.http).get('/api/v1/groups').auth(created.body.token, { type: 'bearer' })).status;
+    expect(await onB()).toBe(200);
+    await request(a.http)
+      .delete(`/api/v1/admin-tokens/${created.body.id}`)
+      .auth(tenant.adminToken, { type: 'bearer' })
+      .expect(204);
+    // Well within the second: B hears of it through NOTIFY at once (its cache alone would take ~900 ms here,
+    // having just verified the token).
+    expect(await msUntil401(onB, performance.now())).toBeLessThan(500);
+  });
+});
