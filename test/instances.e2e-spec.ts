@@ -29,6 +29,29 @@ describe('two instances on one database', () => {
     }
   }
 
+  it('50 parallel creates of one userName split across both: one 201, 49 × 409 uniqueness, one row', async () => {
+    const tenant = await createTenant(a);
+    const integration = await createIntegration(a, tenant);
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        request((i % 2 === 0 ? a : b).http)
+          .post('/scim/v2/Users')
+          .auth(integration.token, { type: 'bearer' })
+          .set('Content-Type', 'application/scim+json')
+          .send({
+            schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+            userName: i % 3 === 0 ? 'Split.Race@Example.com' : 'split.race@example.com',
+          }),
+      ),
+    );
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(49);
+    for (const r of responses.filter((x) => x.status === 409)) expect(r.body.scimType).toBe('uniqueness');
+    const rows = await a.sql(`SELECT id FROM scim_users WHERE integration_id = $1`, [integration.id]);
+    expect(rows).toHaveLength(1);
+  });
+
   it('a SCIM token of an integration disabled through one stops working on the other within 1 s', async () => {
     const tenant = await createTenant(a);
     const integration = await createIntegration(a, tenant);
