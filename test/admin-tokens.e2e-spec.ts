@@ -245,3 +245,90 @@ describe('admin tokens', () => {
     expect(row.expires_at.toISOString()).toBe(expiresAt.toISOString());
   });
 });
+
+describe("the operator's help with a tenant's admin tokens", () => {
+  let t: TestApp;
+  let tenant: TestTenant;
+  const operator = () => ({ Authorization: `Bearer ${t.operatorToken}` });
+  const path = (tenantId = tenant.id) => `/api/v1/tenants/${tenantId}/admin-tokens`;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  beforeEach(async () => {
+    tenant = await createTenant(t);
+  });
+  afterAll(() => t.close());
+
+  it('issues a new admin token for a tenant that lost its own: shown once, works, stored only as a hash', async () => {
+    const res = await request(t.http).post(path()).set(operator()).send({ name: 'recovery' }).expect(201);
+    expect(res.body).toMatchObject({
+      id: expect.stringMatching(UUID),
+      name: 'recovery',
+      token: expect.stringMatching(/^rc_adm_[0-9A-Za-z]{49}$/),
+      revokedAt: null,
+    });
+    const stored = await t.sql<{ token_hash: Buffer; tenant_id: string; kind: string }>(
+      'SELECT token_hash, tenant_id, kind FROM api_tokens WHERE id = $1',
+      [res.body.id],
+    );
+    expect(stored).toEqual([{ token_hash: sha256(res.body.token), tenant_id: tenant.id, kind: 'admin' }]);
+    await request(t.http)
+      .get('/api/v1/groups')
+      .set({ Authorization: `Bearer ${res.body.token}` })
+      .expect(200);
+  });
+
+  it("lists a tenant's admin tokens with hints, never the tokens", async () => {
+    const issued = await request(t.http).post(path()).set(operator()).send({ name: 'second' }).expect(201);
+    const res = await request(t.http).get(path()).set(operator()).expect(200);
+    expect(res.body.map((x: { name: string }) => x.name)).toEqual(['second', 'initial']);
+    expect(JSON.stringify(res.body)).not.toContain(issued.body.token);
+    expect(JSON.stringify(res.body)).not.toContain(tenant.adminToken);
+    expect(res.body[0]).toMatchObject({ id: issued.body.id, hint: issued.body.hint });
+  });
+
+  it("revokes a tenant's admin token: 204, then 401 with it; the list shows it revoked", async () => {
+    const [initial] = (await request(t.http).get(path()).set(operator()).expect(200)).body as {
+      id: string;
+    }[];
+    await request(t.http).delete(`${path()}/${initial.id}`).set(operator()).expect(204);
+    expectApiError(
+      await request(t.http)
+        .get('/api/v1/groups')
+        .set({ Authorization: `Bearer ${tenant.adminToken}` }),
+      401,
+      'unauthorized',
+    );
+    const after = await request(t.http).get(path()).set(operator()).expect(200);
+    expect(after.body[0]).toMatchObject({ id: initial.id, revokedAt: expect.any(String) });
+  });
+
+  it('answers 404 for an unknown tenant, and for a token of another tenant (which keeps working)', async () => {
+    const other = await createTenant(t);
+    const [othersToken] = (await request(t.http).get(path(other.id)).set(operator()).expect(200)).body as {
+      id: string;
+    }[];
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    expectApiError(await request(t.http).get(path(unknown)).set(operator()), 404, 'not_found');
+    expectApiError(await request(t.http).post(path(unknown)).set(operator()).send({}), 404, 'not_found');
+    expectApiError(
+      await request(t.http).delete(`${path()}/${othersToken.id}`).set(operator()),
+      404,
+      'not_found',
+    );
+    await request(t.http)
+      .get('/api/v1/groups')
+      .set({ Authorization: `Bearer ${other.adminToken}` })
+      .expect(200);
+    expectApiError(await request(t.http).delete(`${path()}/nope`).set(operator()), 400, 'validation_failed');
+  });
+
+  it("is the operator's alone: an admin token cannot call it, even for its own tenant", async () => {
+    const res = await request(t.http)
+      .get(path())
+      .set({ Authorization: `Bearer ${tenant.adminToken}` });
+    expectApiError(res, 401, 'unauthorized');
+    expect(res.body.message).toContain('operator');
+  });
+});

@@ -6,3 +6,4 @@ export * from './auth.decorators';
 export { BearerGuard, KindGuard } from './auth.guards';
 export * from './admission';
 export * from './admission.service';
+export { AdminTokenDto, CreateAdminTokenDto, CreatedAdminTokenDto } from './admin-token.dto';
