@@ -1,5 +1,7 @@
 import request from 'supertest';
 import { createIntegration, createTenant, createTestApp, type TestApp } from '@rollcall/testing';
+import { AdmissionService } from '@rollcall/tokens';
+import { listen, openRequest, waitFor } from './fixtures/http';
 
 /**
  * Two instances of the server on one database, as behind a load balancer: what one revokes stops working on
@@ -87,5 +89,45 @@ describe('two instances on one database', () => {
     // Well within the second: B hears of it through NOTIFY at once (its cache alone would take ~900 ms here,
     // having just verified the token).
     expect(await msUntil401(onB, performance.now())).toBeLessThan(500);
+  });
+});
+
+describe('limits with two instances', () => {
+  let a: TestApp;
+  let b: TestApp;
+  let portA: number;
+
+  beforeAll(async () => {
+    const env = { SCIM_MAX_CONCURRENT: '1', SCIM_MAX_IN_FLIGHT: '1' };
+    [a, b] = await Promise.all([createTestApp(env), createTestApp(env)]);
+    portA = await listen(a);
+  });
+  afterAll(async () => {
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('holds each instance to its own in-flight cap, as the README says: the integration gets one per instance', async () => {
+    const tenant = await createTenant(a);
+    const integration = await createIntegration(a, tenant);
+    const body = JSON.stringify({
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      userName: 'held@example.com',
+    });
+    const held = openRequest(portA, 'POST', '/scim/v2/Users', {
+      authorization: `Bearer ${integration.token}`,
+      'content-type': 'application/scim+json',
+      'content-length': Buffer.byteLength(body),
+    });
+    await waitFor(() => a.app.get(AdmissionService).integrationInFlight(integration.id) === 1);
+    const list = (t: TestApp) =>
+      request(t.http).get('/scim/v2/Users?count=1').auth(integration.token, { type: 'bearer' });
+    // A is at its cap for this integration; B is not.
+    const refused = await list(a);
+    expect(refused.status).toBe(429);
+    expect(refused.headers['retry-after']).toMatch(/^\d+$/);
+    expect((await list(b)).status).toBe(200);
+    held.finish(body);
+    expect((await held.response).status).toBe(201);
+    expect((await list(a)).status).toBe(200);
   });
 });

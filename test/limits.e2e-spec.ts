@@ -1,5 +1,4 @@
-import { request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { Client } from 'pg';
 import request from 'supertest';
 import {
@@ -12,49 +11,11 @@ import {
   type TestApp,
 } from '@rollcall/testing';
 import { AdmissionService } from '@rollcall/tokens';
+import { listen, openRequest, waitFor } from './fixtures/http';
 import { SCIM_ERROR, USER_SCHEMA } from './fixtures/scim';
-
-interface RawResponse {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-  /** ms from sending the headers to the end of the answer. */
-  ms: number;
-}
-
-/**
- * A request whose headers go out now and whose body (if any) only when `finish` is called: it stays in
- * flight on the server meanwhile, as a slow client's does.
- */
-function openRequest(
-  port: number,
-  method: string,
-  path: string,
-  headers: Record<string, string | number>,
-): { response: Promise<RawResponse>; finish(body?: string): void; abort(): void } {
-  const started = performance.now();
-  const req = httpRequest({ host: '127.0.0.1', port, method, path, headers });
-  const response = new Promise<RawResponse>((resolve, reject) => {
-    req.on('response', (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, ms: performance.now() - started }),
-      );
-    });
-    req.on('error', reject);
-  });
-  req.flushHeaders();
-  return { response, finish: (body) => req.end(body), abort: () => req.destroy() };
-}
 
 function userBody(userName: string): string {
   return JSON.stringify({ schemas: [USER_SCHEMA], userName });
-}
-
-async function listen(t: TestApp): Promise<number> {
-  await t.app.listen(0, '127.0.0.1');
-  return (t.app.getHttpServer().address() as AddressInfo).port;
 }
 
 /** Reads the activity log straight from the database (the app's own pool may be closed by then). */
@@ -256,14 +217,6 @@ describe('limits before the body', () => {
 
 function inFlight(t: TestApp, integrationId: string): number {
   return t.app.get(AdmissionService).integrationInFlight(integrationId);
-}
-
-async function waitFor(condition: () => boolean): Promise<void> {
-  const until = Date.now() + 5000;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error('condition not met within 5 s');
-    await new Promise((r) => setImmediate(r));
-  }
 }
 
 describe('rate limits', () => {
