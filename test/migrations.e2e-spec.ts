@@ -1,6 +1,10 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import request from 'supertest';
 import { MIGRATIONS, pendingMigrations, runMigrations } from '@rollcall/database';
 import { testDatabaseUrl } from '@rollcall/testing';
+import { freePort } from './fixtures/http';
 
 /** A new, empty database on the test server; dropped after the test. */
 async function freshDatabase(name: string): Promise<{ url: string; drop: () => Promise<void> }> {
@@ -48,4 +52,83 @@ describe('migrations for many instances', () => {
       await db.drop();
     }
   }, 60_000);
+
+  it('two server processes started together on a new database: one migrates, both come up and serve', async () => {
+    const db = await freshDatabase(`rollcall_starts_${process.pid}_${Date.now()}`);
+    const operatorToken = randomBytes(24).toString('hex');
+    const servers = await Promise.all([
+      startServer(db.url, operatorToken),
+      startServer(db.url, operatorToken),
+    ]);
+    try {
+      const started = await Promise.all(servers.map((s) => s.listening));
+      const messages = started.map((lines) => lines.map((l) => l.msg));
+      // Exactly one of them applied every migration; the other found the schema up to date.
+      const applied = started.flatMap((lines) => lines.filter((l) => l.msg === 'Migrations applied'));
+      expect(applied).toHaveLength(1);
+      expect(applied[0].applied).toEqual(NAMES);
+      expect(messages.filter((m) => m.includes('The schema is up to date'))).toHaveLength(1);
+      for (const lines of started) {
+        const address = lines.find((l) => l.msg === 'Rollcall is listening')!.address as { port: number };
+        await request(`http://127.0.0.1:${address.port}`).get('/health').expect(200);
+        await request(`http://127.0.0.1:${address.port}`)
+          .post('/api/v1/tenants')
+          .auth(operatorToken, { type: 'bearer' })
+          .send({ name: `Started ${address.port}` })
+          .expect(201);
+      }
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
+      await db.drop();
+    }
+  }, 120_000);
 });
+
+type LogLine = Record<string, unknown> & { msg: string };
+
+/** The server as `npm start` runs it (from source, transpiled on the fly), on a port of its own. */
+async function startServer(databaseUrl: string, operatorToken: string) {
+  const port = await freePort();
+  const proc: ChildProcess = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/api/src/main.ts'],
+    {
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        ROLLCALL_OPERATOR_TOKEN: operatorToken,
+        PORT: String(port),
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const lines: LogLine[] = [];
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const listening = new Promise<LogLine[]>((resolve, reject) => {
+    let partial = '';
+    proc.stdout!.on('data', (chunk: Buffer) => {
+      const parts = (partial + chunk.toString('utf8')).split('\n');
+      partial = parts.pop() ?? '';
+      for (const part of parts) {
+        try {
+          const line = JSON.parse(part) as LogLine;
+          lines.push(line);
+          if (line.msg === 'Rollcall is listening') resolve(lines);
+        } catch {
+          // not a log line
+        }
+      }
+    });
+    proc.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    void exited.then((code) => reject(new Error(`the server exited with ${code}: ${stderr}`)));
+  });
+  return {
+    listening,
+    stop: async () => {
+      if (proc.exitCode === null) proc.kill('SIGTERM');
+      expect({ code: await exited, stderr }).toEqual({ code: 0, stderr: '' });
+    },
+  };
+}

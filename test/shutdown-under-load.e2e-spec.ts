@@ -1,15 +1,16 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { freePort } from './fixtures/http';
 
 /**
  * The real server process (compiled as `npm start` compiles it) stops cleanly on SIGTERM and SIGINT while
  * 16 clients create users as fast as it answers: it exits 0, every answer is a 2xx, every acknowledged user
  * is stored, and the embedded PostgreSQL was shut down properly (the next start needs no recovery).
  */
+
 const REPO = process.cwd();
 const CLIENTS = 16;
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -38,18 +39,6 @@ let dataDir: string;
 let scimToken: string;
 const spawned: Server[] = [];
 
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => ok(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-/** Starts main.js as `npm start` does (same Node flags), on DATA_DIR, and waits until it listens. */
 async function startServer(): Promise<Server> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
