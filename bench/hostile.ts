@@ -6,7 +6,15 @@ import { performance } from 'node:perf_hooks';
 import { HttpClient, type HttpResult, type Method, isOk, parseJson } from './http';
 import { Probe, type ProbeWindow, jsonBody, knownUsers, politely, serverRoot } from './probe';
 import { sleep } from './runner';
-import { GROUP_SCHEMA, PATCH_SCHEMA, SCIM_CONTENT_TYPE, USER_SCHEMA, newUserBody } from './scim';
+import {
+  ENTERPRISE_SCHEMA,
+  GROUP_SCHEMA,
+  PATCH_SCHEMA,
+  SCIM_CONTENT_TYPE,
+  SEARCH_SCHEMA,
+  USER_SCHEMA,
+  newUserBody,
+} from './scim';
 import { type WorkloadReport, fmt, goal, summarise } from './stats';
 import { type Workload, report } from './workloads';
 
@@ -31,8 +39,6 @@ const MEMBER_USERS = 500;
 /** Bisection steps for the largest accepted size when the server refuses the largest that fits. */
 const BISECT_STEPS = 20;
 const UNKNOWN_IDS = 32_768;
-const SEARCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
-const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
 interface HostileCase {
   name: string;
@@ -118,7 +124,7 @@ const ATTRIBUTE_NAMES = [
   'userName',
   'emails.value',
   'name.givenName',
-  `${ENTERPRISE}:department`,
+  `${ENTERPRISE_SCHEMA}:department`,
   'groups',
   'meta.lastModified',
 ];
@@ -203,7 +209,7 @@ function hostileCases(t: Targets): HostileCase[] {
       unit: 'attributes',
       method: 'POST',
       path: () => '/Users',
-      body: (n) => newUser(`"${ENTERPRISE}":{${join(n, ',', (i) => `"k${i}":"v"`)}}`),
+      body: (n) => newUser(`"${ENTERPRISE_SCHEMA}":{${join(n, ',', (i) => `"k${i}":"v"`)}}`),
       creates: 'Users',
     },
     {

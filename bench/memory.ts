@@ -6,7 +6,7 @@ import { HttpClient, type HttpResult, parseJson } from './http';
 import { readRssKb, readStatusKb } from './monitor';
 import { Probe, politely, serverRoot } from './probe';
 import { runCount, sleep } from './runner';
-import { SCIM_CONTENT_TYPE, USER_SCHEMA } from './scim';
+import { ENTERPRISE_SCHEMA, SCIM_CONTENT_TYPE, USER_SCHEMA } from './scim';
 import { fmt, goal, percentile, summarise } from './stats';
 import { type Workload, report } from './workloads';
 
@@ -17,7 +17,6 @@ const RSS_SAMPLE_MS = 10;
 const RSS_GOAL_MB = 350;
 const PAUSE_MS = 500;
 const REQUEST_TIMEOUT_MS = 60_000;
-const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
 /** A body shape: a per-request head (it carries the userName) and a shared tail that fills the body limit. */
 interface Shape {
@@ -88,7 +87,7 @@ export const m1Memory: Workload = async (ctx) => {
       'enterprise extension attributes',
       bodyLimit,
       nameLength,
-      `"${ENTERPRISE}":{`,
+      `"${ENTERPRISE_SCHEMA}":{`,
       (i) => `"k${i}":"v${i}"`,
       '}}',
     ),

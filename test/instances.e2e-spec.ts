@@ -2,6 +2,7 @@ import request from 'supertest';
 import { createIntegration, createTenant, createTestApp, type TestApp } from '@rollcall/testing';
 import { AdmissionService } from '@rollcall/tokens';
 import { listen, openRequest, waitFor } from './fixtures/http';
+import { userBody } from './fixtures/scim';
 
 /**
  * Two instances of the server on one database, as behind a load balancer: what one revokes stops working on
@@ -40,10 +41,7 @@ describe('two instances on one database', () => {
           .post('/scim/v2/Users')
           .auth(integration.token, { type: 'bearer' })
           .set('Content-Type', 'application/scim+json')
-          .send({
-            schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
-            userName: i % 3 === 0 ? 'Split.Race@Example.com' : 'split.race@example.com',
-          }),
+          .send(userBody(i % 3 === 0 ? 'Split.Race@Example.com' : 'split.race@example.com')),
       ),
     );
     const statuses = responses.map((r) => r.status);
@@ -109,10 +107,7 @@ describe('limits with two instances', () => {
   it('holds each instance to its own in-flight cap, as the README says: the integration gets one per instance', async () => {
     const tenant = await createTenant(a);
     const integration = await createIntegration(a, tenant);
-    const body = JSON.stringify({
-      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
-      userName: 'held@example.com',
-    });
+    const body = JSON.stringify(userBody('held@example.com'));
     const held = openRequest(portA, 'POST', '/scim/v2/Users', {
       authorization: `Bearer ${integration.token}`,
       'content-type': 'application/scim+json',

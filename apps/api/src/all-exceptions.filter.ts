@@ -16,8 +16,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
   ) {}
 
   async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
-    const req = host.switchToHttp().getRequest<FastifyRequest>();
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    await this.send(
+      exception,
+      host.switchToHttp().getRequest<FastifyRequest>(),
+      host.switchToHttp().getResponse<FastifyReply>(),
+    );
+  }
+
+  async send(exception: unknown, req: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (isScimRequest(req)) await this.scim.handle(exception, req, reply);
     else sendApiError(exception, req, reply, this.logger);
   }

@@ -12,10 +12,9 @@ import {
   logRequests,
   PinoNestLogger,
   requestIdFor,
-  sendApiError,
   useJsonBodies,
 } from '@rollcall/common';
-import { isScimRequest, ScimExceptionFilter, ScimModule, sendScimError } from '@rollcall/scim';
+import { isScimRequest, ScimExceptionFilter, ScimModule } from '@rollcall/scim';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './all-exceptions.filter';
 import { useLargeBodyGate, useSettingsApiAdmission } from './request-gates';
@@ -45,16 +44,15 @@ export async function createApp(
     reply.header('X-Request-Id', request.id);
     reply.headers(isScimRequest(request) ? SCIM_SECURITY_HEADERS : headers);
   };
-  const httpLogger = new NestLogger('HTTP');
+  // The last-resort filter, set once the application exists (requests only arrive after that).
+  const late: { errors?: AllExceptionsFilter } = {};
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     genReqId: requestIdFor,
     // A URL the router cannot even decode (`%zz`) is answered before any hook, in the API's own error shape.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       firstHeaders(request, reply);
-      const answer = new BadRequestException(`The URL is not valid (${error.code})`);
-      if (isScimRequest(request)) sendScimError(answer, request, reply, httpLogger);
-      else sendApiError(answer, request, reply, httpLogger);
+      void late.errors!.send(new BadRequestException(`The URL is not valid (${error.code})`), request, reply);
     },
     requestTimeout: config.timeouts.httpRequestMs,
     keepAliveTimeout: config.timeouts.httpKeepAliveMs,
@@ -85,7 +83,8 @@ export async function createApp(
   useJsonBodies(instance, config.bodyLimitBytes, ScimModule.checkBody);
 
   // Errors before a route's own filters (unknown routes, bodies refused while parsing) reach this one.
-  app.useGlobalFilters(new AllExceptionsFilter(httpLogger, app.get(ScimExceptionFilter)));
+  late.errors = new AllExceptionsFilter(new NestLogger('HTTP'), app.get(ScimExceptionFilter));
+  app.useGlobalFilters(late.errors);
   app.useGlobalPipes(createValidationPipe());
 
   const document = SwaggerModule.createDocument(

@@ -23,7 +23,7 @@ const CODES: Record<number, ApiErrorCode> = {
 type Done = (err?: Error) => void;
 
 /** The paths whose requests pass an admission step (a known caller within its limits): the only ones with bodies. */
-export function isApiRequest(request: FastifyRequest): boolean {
+function isApiRequest(request: FastifyRequest): boolean {
   return SETTINGS_API.test(request.url) || isScimRequest(request);
 }
 

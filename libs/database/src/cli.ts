@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres';
-import { revertLastMigration, runMigrations, schemaDiff } from './schema-diff';
+import { revertLastMigration, runMigrations } from './migrate';
+import { schemaDiff } from './schema-diff';
 
 async function database(throwaway: boolean): Promise<{ url: string; db?: EmbeddedDatabase; dir?: string }> {
   if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL };

@@ -63,7 +63,9 @@ export function sendScimError(
 ): void {
   let error = toScimError(exception);
   const allowed = allowedMethods(scimPathOf(req));
-  if (error.status === 404 && exception instanceof HttpException && allowed) {
+  const method = req.method === 'HEAD' ? 'GET' : req.method;
+  // A route of a known endpoint that the method did not find: the method is wrong (405), not the path.
+  if (error.status === 404 && exception instanceof HttpException && allowed && !allowed.includes(method)) {
     error = { status: 405, detail: `${req.method} is not allowed here; use ${allowed.join(', ')}` };
   }
   if (error.status === 405 && allowed) reply.header('Allow', allowed.join(', '));
