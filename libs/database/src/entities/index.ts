@@ -5,7 +5,9 @@ export * from './group.entity';
 export * from './scim-user.entity';
 export * from './group-member.entity';
 export * from './scim-event.entity';
+export * from './audit-event.entity';
 import { ApiTokenEntity } from './api-token.entity';
+import { AuditEventEntity } from './audit-event.entity';
 import { GroupMemberEntity } from './group-member.entity';
 import { GroupEntity } from './group.entity';
 import { ScimIntegrationEntity } from './scim-integration.entity';
@@ -21,4 +23,5 @@ export const ENTITIES = [
   ScimUserEntity,
   GroupMemberEntity,
   ScimEventEntity,
+  AuditEventEntity,
 ];
