@@ -3,6 +3,7 @@ export * from './api-error';
 export * from './api-exception.filter';
 export * from './request-id';
 export * from './pagination';
+export * from './time-cursor';
 export * from './validation';
 export * from './common.module';
 export * from './logging';

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, type AppConfig, ApiException } from '@rollcall/common';
+import { APP_CONFIG, type AppConfig, decodeTimeCursor, encodeTimeCursor } from '@rollcall/common';
 import type { ActivityEventDto, ActivityPageDto, EventQuery } from './activity.dto';
 
 interface EventRow {
@@ -82,7 +82,7 @@ export class ActivityService implements OnApplicationBootstrap, OnApplicationShu
     if (q.resourceType) where.push(`resource_type = $${params.push(q.resourceType)}`);
     if (q.since) where.push(`created_at >= $${params.push(q.since)}`);
     if (q.cursor) {
-      const [time, id] = decodeCursor(q.cursor);
+      const [time, id] = decodeTimeCursor(q.cursor);
       where.push(`(created_at, id) < ($${params.push(time)}::timestamptz, $${params.push(id)}::bigint)`);
     }
     const rows: EventRow[] = await this.db.query(
@@ -96,7 +96,7 @@ export class ActivityService implements OnApplicationBootstrap, OnApplicationShu
     const last = page.at(-1);
     return {
       items: page.map(toDto),
-      nextCursor: rows.length > q.limit && last ? encodeCursor(last) : null,
+      nextCursor: rows.length > q.limit && last ? encodeTimeCursor(last.created_text, last.id) : null,
     };
   }
 
@@ -119,35 +119,6 @@ export class ActivityService implements OnApplicationBootstrap, OnApplicationShu
       rows.map((r) => [r.integration_id, { lastEventAt: r.last_event_at, failed24h: Number(r.failed) }]),
     );
   }
-}
-
-function encodeCursor(row: EventRow): string {
-  return Buffer.from(`${row.created_text}|${row.id}`).toString('base64url');
-}
-
-/** PostgreSQL's timestamptz text as this API writes it into a cursor: `2026-12-02 04:15:58.123456+00`. */
-const CURSOR_TIME =
-  /^([1-9]\d{3})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?[+-](0\d|1[0-4])(:[0-5]\d)?$/;
-const MAX_BIGINT = 2n ** 63n - 1n;
-
-/** A calendar date that exists (no 31 February), as PostgreSQL would insist. */
-function isRealDate(year: string, month: string, day: string): boolean {
-  const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
-  return date.getUTCDate() === Number(day);
-}
-
-/** A cursor this API returned, or a 400 — never a value the database would refuse (a 500). */
-function decodeCursor(cursor: string): [string, string] {
-  const [time, id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const date = CURSOR_TIME.exec(time ?? '');
-  const valid =
-    rest.length === 0 &&
-    date !== null &&
-    isRealDate(date[1], date[2], date[3]) &&
-    /^\d{1,19}$/.test(id ?? '') &&
-    BigInt(id) <= MAX_BIGINT;
-  if (!valid) throw ApiException.validation('cursor', 'cursor is not a cursor this API returned');
-  return [time, id];
 }
 
 function toDto(r: EventRow): ActivityEventDto {
