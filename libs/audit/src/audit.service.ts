@@ -1,0 +1,107 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { decodeTimeCursor, encodeTimeCursor } from '@rollcall/common';
+import { type AuditActor, type AuditEventInput, targetTypeOf } from './audit-event';
+import type { AuditEventDto, AuditLogPageDto, AuditLogQuery } from './audit-event.dto';
+
+interface AuditRow {
+  id: string;
+  created_at: Date;
+  /** created_at with its microseconds, for the cursor. */
+  created_text: string;
+  actor_kind: 'admin' | 'operator';
+  actor_token_id: string | null;
+  actor_hint: string | null;
+  action: AuditEventDto['action'];
+  target_type: AuditEventDto['target']['type'];
+  target_id: string;
+  target_name: string | null;
+  changes: AuditEventDto['changes'];
+  request_id: string;
+}
+
+/**
+ * The tenant audit log: the one writer and reader of `audit_events`. Every settings-API change records its
+ * events here, in the change's own transaction, so that the log and the data cannot disagree.
+ */
+@Injectable()
+export class AuditService {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /**
+   * Writes `events` (none: the request changed nothing, and nothing is written) in one statement, through
+   * `manager`, which must be the change's transaction: if the change rolls back, so do its events, and if
+   * they cannot be written, the change rolls back.
+   */
+  async record(
+    manager: EntityManager,
+    tenantId: string,
+    actor: AuditActor,
+    events: AuditEventInput[],
+  ): Promise<void> {
+    if (events.length === 0) return;
+    if (!manager.queryRunner?.isTransactionActive) {
+      throw new Error('Audit events are written only in the transaction of the change they record');
+    }
+    const rows = events.map((e) => ({
+      action: e.action,
+      target_type: targetTypeOf(e.action),
+      target_id: e.targetId,
+      target_name: e.targetName,
+      changes: e.changes ?? {},
+    }));
+    await manager.query(
+      `INSERT INTO audit_events
+              (tenant_id, actor_kind, actor_token_id, actor_hint, request_id, action, target_type, target_id, target_name, changes)
+       SELECT $1, $2, $3, $4, $5, e->>'action', e->>'target_type', (e->>'target_id')::uuid, e->>'target_name', e->'changes'
+         FROM jsonb_array_elements($6::jsonb) WITH ORDINALITY AS x(e, n)
+        ORDER BY x.n`,
+      [
+        tenantId,
+        actor.kind,
+        actor.kind === 'admin' ? actor.tokenId : null,
+        actor.kind === 'admin' ? actor.tokenHint : null,
+        actor.requestId,
+        JSON.stringify(rows),
+      ],
+    );
+  }
+
+  /** The tenant's events, newest first, keyset-paginated on (time, id); filters by action and target. */
+  async list(tenantId: string, q: AuditLogQuery): Promise<AuditLogPageDto> {
+    const params: unknown[] = [tenantId];
+    const where = ['tenant_id = $1'];
+    if (q.action) where.push(`action = $${params.push(q.action)}`);
+    if (q.targetId) where.push(`target_id = $${params.push(q.targetId)}::uuid`);
+    if (q.cursor) {
+      const [time, id] = decodeTimeCursor(q.cursor);
+      where.push(`(created_at, id) < ($${params.push(time)}::timestamptz, $${params.push(id)}::bigint)`);
+    }
+    const rows: AuditRow[] = await this.db.query(
+      `SELECT id, created_at, created_at::text AS created_text, actor_kind, actor_token_id, actor_hint, action,
+              target_type, target_id, target_name, changes, request_id
+         FROM audit_events WHERE ${where.join(' AND ')}
+        ORDER BY created_at DESC, id DESC LIMIT ${q.limit + 1}`,
+      params,
+    );
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(toDto),
+      nextCursor: rows.length > q.limit && last ? encodeTimeCursor(last.created_text, last.id) : null,
+    };
+  }
+}
+
+function toDto(r: AuditRow): AuditEventDto {
+  return {
+    id: String(r.id),
+    time: r.created_at,
+    actor: { kind: r.actor_kind, tokenId: r.actor_token_id, tokenHint: r.actor_hint },
+    action: r.action,
+    target: { type: r.target_type, id: r.target_id, name: r.target_name },
+    changes: r.changes,
+    requestId: r.request_id,
+  };
+}
