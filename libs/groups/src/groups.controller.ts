@@ -9,8 +9,9 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import type { AuditActor } from '@rollcall/audit';
 import { ApiErrorBody, UuidParam } from '@rollcall/common';
-import { Admin, AdminAuth, type AdminCaller } from '@rollcall/tokens';
+import { Actor, Admin, AdminAuth, type AdminCaller } from '@rollcall/tokens';
 import {
   CreateGroupDto,
   DirectoryUserPageDto,
@@ -34,8 +35,12 @@ export class GroupsController {
   @ApiOperation({ summary: 'Create a group (names are unique in the tenant, ignoring case)' })
   @ApiCreatedResponse({ type: GroupDto })
   @ApiConflictResponse({ type: ApiErrorBody, description: 'The name is taken' })
-  create(@Admin() caller: AdminCaller, @Body() body: CreateGroupDto): Promise<GroupDto> {
-    return this.groups.create(caller.tenantId, body.name);
+  create(
+    @Admin() caller: AdminCaller,
+    @Actor() actor: AuditActor,
+    @Body() body: CreateGroupDto,
+  ): Promise<GroupDto> {
+    return this.groups.create(caller.tenantId, body.name, actor);
   }
 
   @Get()
@@ -63,10 +68,11 @@ export class GroupsController {
   })
   update(
     @Admin() caller: AdminCaller,
+    @Actor() actor: AuditActor,
     @UuidParam() id: string,
     @Body() body: UpdateGroupDto,
   ): Promise<GroupDto> {
-    return this.groups.rename(caller.tenantId, id, body.name);
+    return this.groups.rename(caller.tenantId, id, body.name, actor);
   }
 
   @Delete(':id')
@@ -75,8 +81,8 @@ export class GroupsController {
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ type: ApiErrorBody })
   @ApiConflictResponse({ type: ApiErrorBody })
-  delete(@Admin() caller: AdminCaller, @UuidParam() id: string): Promise<void> {
-    return this.groups.delete(caller.tenantId, id);
+  delete(@Admin() caller: AdminCaller, @Actor() actor: AuditActor, @UuidParam() id: string): Promise<void> {
+    return this.groups.delete(caller.tenantId, id, actor);
   }
 
   @Get(':id/members')

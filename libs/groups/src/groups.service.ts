@@ -1,6 +1,7 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { type AuditActor, AuditService } from '@rollcall/audit';
 import { ApiErrorCode, ApiException, likeEscape, offsetOf, type Page } from '@rollcall/common';
 import { isForeignKeyViolation, isUniqueViolation } from '@rollcall/database';
 import type { DirectoryUserDto, GroupDto, GroupQuery, MemberQuery, UserQuery } from './group.dto';
@@ -26,20 +27,37 @@ const USER_COLUMNS = `u.id, u.integration_id AS "integrationId", u.user_name AS 
 /** The tenant's groups and memberships: groups created by admins and groups pushed by identity providers. */
 @Injectable()
 export class GroupsService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly audit: AuditService,
+  ) {}
 
-  /** Creates an admin-owned group; a name taken in the tenant (ignoring case) is a 409. */
-  async create(tenantId: string, name: string, manager: EntityManager = this.db.manager): Promise<GroupDto> {
+  /**
+   * Creates an admin-owned group, with its audit event, in `manager`'s transaction or a new one; a name taken
+   * in the tenant (ignoring case) is a 409.
+   */
+  async create(
+    tenantId: string,
+    name: string,
+    actor: AuditActor,
+    manager?: EntityManager,
+  ): Promise<GroupDto> {
+    if (!manager) return this.db.transaction((m) => this.create(tenantId, name, actor, m));
+    let id: string;
     try {
       const rows: { id: string }[] = await manager.query(
         `INSERT INTO groups (tenant_id, name) VALUES ($1, $2) RETURNING id`,
         [tenantId, name],
       );
-      return await this.get(tenantId, rows[0].id, manager);
+      id = rows[0].id;
     } catch (e) {
       if (isUniqueViolation(e)) throw ApiException.conflict(`A group named "${name}" already exists`);
       throw e;
     }
+    await this.audit.record(manager, tenantId, actor, [
+      { action: 'group.created', targetId: id, targetName: name, changes: { name: { to: name } } },
+    ]);
+    return this.get(tenantId, id, manager);
   }
 
   async list(tenantId: string, q: GroupQuery): Promise<Page<GroupDto>> {
@@ -71,35 +89,63 @@ export class GroupsService {
     return toGroupDto(rows[0]);
   }
 
-  async rename(tenantId: string, id: string, name: string): Promise<GroupDto> {
-    const group = await this.get(tenantId, id);
-    this.assertAdminOwned(group);
-    try {
-      await this.db.query(
-        `UPDATE groups SET name = $3, updated_at = now(), version = version + 1 WHERE tenant_id = $1 AND id = $2`,
-        [tenantId, id, name],
-      );
-    } catch (e) {
-      if (isUniqueViolation(e)) throw ApiException.conflict(`A group named "${name}" already exists`);
-      throw e;
-    }
+  /** Renames an admin-owned group, with its audit event (none when the name is the same). */
+  async rename(tenantId: string, id: string, name: string, actor: AuditActor): Promise<GroupDto> {
+    await this.db.transaction(async (manager) => {
+      const group = await this.lockAdminOwned(tenantId, id, manager);
+      try {
+        await manager.query(
+          `UPDATE groups SET name = $3, updated_at = now(), version = version + 1 WHERE tenant_id = $1 AND id = $2`,
+          [tenantId, id, name],
+        );
+      } catch (e) {
+        if (isUniqueViolation(e)) throw ApiException.conflict(`A group named "${name}" already exists`);
+        throw e;
+      }
+      if (name === group.name) return;
+      await this.audit.record(manager, tenantId, actor, [
+        {
+          action: 'group.renamed',
+          targetId: id,
+          targetName: name,
+          changes: { name: { from: group.name, to: name } },
+        },
+      ]);
+    });
     return this.get(tenantId, id);
   }
 
-  /** Deletes an admin-owned group; refused (409) while an integration targets it. */
-  async delete(tenantId: string, id: string): Promise<void> {
-    const group = await this.get(tenantId, id);
-    this.assertAdminOwned(group);
-    try {
-      await this.db.query(`DELETE FROM groups WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
-    } catch (e) {
-      if (isForeignKeyViolation(e)) {
-        throw ApiException.conflict(
-          'This group is the target group of a SCIM integration; change or delete the integration first',
-        );
+  /** Deletes an admin-owned group, with its audit event; refused (409) while an integration targets it. */
+  async delete(tenantId: string, id: string, actor: AuditActor): Promise<void> {
+    await this.db.transaction(async (manager) => {
+      const group = await this.lockAdminOwned(tenantId, id, manager);
+      try {
+        await manager.query(`DELETE FROM groups WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+      } catch (e) {
+        if (isForeignKeyViolation(e)) {
+          throw ApiException.conflict(
+            'This group is the target group of a SCIM integration; change or delete the integration first',
+          );
+        }
+        throw e;
       }
-      throw e;
-    }
+      await this.audit.record(manager, tenantId, actor, [
+        {
+          action: 'group.deleted',
+          targetId: id,
+          targetName: group.name,
+          changes: { name: { from: group.name } },
+        },
+      ]);
+    });
+  }
+
+  /** The group, locked until the transaction ends (so its audit event's `from` stays true); 404 or 409. */
+  private async lockAdminOwned(tenantId: string, id: string, manager: EntityManager): Promise<GroupDto> {
+    await manager.query(`SELECT 1 FROM groups WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tenantId, id]);
+    const group = await this.get(tenantId, id, manager);
+    this.assertAdminOwned(group);
+    return group;
   }
 
   /** A group that an integration may target: one of the tenant's admin-owned groups. */

@@ -9,8 +9,9 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import type { AuditActor } from '@rollcall/audit';
 import { ApiErrorBody, UuidParam } from '@rollcall/common';
-import { Admin, AdminAuth, type AdminCaller } from '@rollcall/tokens';
+import { Actor, Admin, AdminAuth, type AdminCaller } from '@rollcall/tokens';
 import { ActivityPageDto, EventQuery } from './activity.dto';
 import {
   CreatedIntegrationDto,
@@ -38,8 +39,12 @@ export class IntegrationsController {
   @ApiCreatedResponse({ type: CreatedIntegrationDto })
   @ApiNotFoundResponse({ type: ApiErrorBody, description: 'groupId names no group of yours' })
   @ApiConflictResponse({ type: ApiErrorBody, description: 'newGroupName is taken' })
-  create(@Admin() caller: AdminCaller, @Body() body: CreateIntegrationDto): Promise<CreatedIntegrationDto> {
-    return this.integrations.create(caller.tenantId, body);
+  create(
+    @Admin() caller: AdminCaller,
+    @Actor() actor: AuditActor,
+    @Body() body: CreateIntegrationDto,
+  ): Promise<CreatedIntegrationDto> {
+    return this.integrations.create(caller.tenantId, body, actor);
   }
 
   @Get()
@@ -63,10 +68,11 @@ export class IntegrationsController {
   @ApiNotFoundResponse({ type: ApiErrorBody })
   update(
     @Admin() caller: AdminCaller,
+    @Actor() actor: AuditActor,
     @UuidParam() id: string,
     @Body() body: UpdateIntegrationDto,
   ): Promise<IntegrationDto> {
-    return this.integrations.update(caller.tenantId, id, body);
+    return this.integrations.update(caller.tenantId, id, body, actor);
   }
 
   @Delete(':id')
@@ -78,8 +84,8 @@ export class IntegrationsController {
   })
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ type: ApiErrorBody })
-  delete(@Admin() caller: AdminCaller, @UuidParam() id: string): Promise<void> {
-    return this.integrations.delete(caller.tenantId, id);
+  delete(@Admin() caller: AdminCaller, @Actor() actor: AuditActor, @UuidParam() id: string): Promise<void> {
+    return this.integrations.delete(caller.tenantId, id, actor);
   }
 
   @Post(':id/token')
@@ -92,10 +98,11 @@ export class IntegrationsController {
   @ApiNotFoundResponse({ type: ApiErrorBody })
   rotate(
     @Admin() caller: AdminCaller,
+    @Actor() actor: AuditActor,
     @UuidParam() id: string,
     @Body() body: RotateTokenDto,
   ): Promise<RotatedTokenDto> {
-    return this.integrations.rotateToken(caller.tenantId, id, body?.graceSeconds ?? 0);
+    return this.integrations.rotateToken(caller.tenantId, id, body?.graceSeconds ?? 0, actor);
   }
 
   @Get(':id/events')

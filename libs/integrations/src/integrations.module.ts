@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '@rollcall/audit';
 import { GroupsModule } from '@rollcall/groups';
 import { TokensModule } from '@rollcall/tokens';
 import { ActivityService } from './activity.service';
@@ -6,7 +7,7 @@ import { IntegrationsController } from './integrations.controller';
 import { IntegrationsService } from './integrations.service';
 
 @Module({
-  imports: [TokensModule, GroupsModule],
+  imports: [TokensModule, GroupsModule, AuditModule],
   controllers: [IntegrationsController],
   providers: [IntegrationsService, ActivityService],
   exports: [IntegrationsService],

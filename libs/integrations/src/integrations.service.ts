@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { type AuditActor, type AuditEventInput, AuditService } from '@rollcall/audit';
 import { APP_CONFIG, type AppConfig, ApiException } from '@rollcall/common';
 import type { ScimProvider } from '@rollcall/database';
-import { GroupsService } from '@rollcall/groups';
+import { type GroupDto, GroupsService } from '@rollcall/groups';
 import { type TokenInfo, TokensService } from '@rollcall/tokens';
 import { ActivityService } from './activity.service';
 import type { ActivityPageDto, EventQuery } from './activity.dto';
@@ -42,6 +43,7 @@ export class IntegrationsService {
     private readonly groups: GroupsService,
     private readonly tokens: TokensService,
     private readonly activity: ActivityService,
+    private readonly audit: AuditService,
   ) {}
 
   /** The SCIM base URL an admin pastes into the identity provider. */
@@ -51,7 +53,11 @@ export class IntegrationsService {
     return provider === 'entra' ? `${base}?aadOptscim062020` : base;
   }
 
-  async create(tenantId: string, body: CreateIntegrationDto): Promise<CreatedIntegrationDto> {
+  async create(
+    tenantId: string,
+    body: CreateIntegrationDto,
+    actor: AuditActor,
+  ): Promise<CreatedIntegrationDto> {
     if ((body.groupId === undefined) === (body.newGroupName === undefined)) {
       throw ApiException.validation(
         'groupId',
@@ -62,12 +68,26 @@ export class IntegrationsService {
       const group =
         body.groupId !== undefined
           ? await this.groups.assertTargetable(tenantId, body.groupId, manager)
-          : await this.groups.create(tenantId, body.newGroupName!, manager);
+          : await this.groups.create(tenantId, body.newGroupName!, actor, manager);
       const rows: { id: string }[] = await manager.query(
         `INSERT INTO scim_integrations (tenant_id, name, provider, group_id) VALUES ($1, $2, $3, $4) RETURNING id`,
         [tenantId, body.name, body.provider, group.id],
       );
       const token = await this.tokens.issueScimToken(tenantId, rows[0].id, manager);
+      await this.audit.record(manager, tenantId, actor, [
+        {
+          action: 'integration.created',
+          targetId: rows[0].id,
+          targetName: body.name,
+          changes: {
+            name: { to: body.name },
+            provider: { to: body.provider },
+            enabled: { to: true },
+            group: { to: { id: group.id, name: group.name } },
+            tokenHint: { to: token.hint },
+          },
+        },
+      ]);
       const created = await this.get(tenantId, rows[0].id, manager, {
         ...token,
         name: null,
@@ -109,18 +129,29 @@ export class IntegrationsService {
 
   /**
    * Renames, enables or disables an integration, or points it at another target group: its users then
-   * leave the old target group and join the new one, in the same transaction.
+   * leave the old target group and join the new one, in the same transaction. Each of these that changes
+   * something is an audit event.
    */
-  async update(tenantId: string, id: string, patch: UpdateIntegrationDto): Promise<IntegrationDto> {
+  async update(
+    tenantId: string,
+    id: string,
+    patch: UpdateIntegrationDto,
+    actor: AuditActor,
+  ): Promise<IntegrationDto> {
     await this.db.transaction(async (manager) => {
-      const rows: { group_id: string }[] = await manager.query(
-        `SELECT group_id FROM scim_integrations WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
-        [tenantId, id],
-      );
+      const rows: { name: string; enabled: boolean; group_id: string; group_name: string }[] =
+        await manager.query(
+          `SELECT i.name, i.enabled, i.group_id, g.name AS group_name
+             FROM scim_integrations i JOIN groups g ON g.id = i.group_id AND g.tenant_id = i.tenant_id
+            WHERE i.tenant_id = $1 AND i.id = $2 FOR UPDATE OF i`,
+          [tenantId, id],
+        );
       if (!rows[0]) throw ApiException.notFound('SCIM integration');
-      const oldGroupId = rows[0].group_id;
-      if (patch.groupId !== undefined && patch.groupId !== oldGroupId) {
-        await this.groups.assertTargetable(tenantId, patch.groupId, manager);
+      const old = rows[0];
+      const oldGroupId = old.group_id;
+      let newGroup: GroupDto | undefined;
+      if (patch.groupId !== undefined && patch.groupId.toLowerCase() !== oldGroupId) {
+        newGroup = await this.groups.assertTargetable(tenantId, patch.groupId, manager);
         await manager.query(
           `DELETE FROM group_members m USING scim_users u
             WHERE m.tenant_id = $1 AND m.group_id = $3 AND u.id = m.user_id AND u.tenant_id = $1 AND u.integration_id = $2`,
@@ -140,6 +171,38 @@ export class IntegrationsService {
           WHERE tenant_id = $1 AND id = $2`,
         [tenantId, id, patch.name ?? null, patch.enabled ?? null, patch.groupId ?? null],
       );
+      const name = patch.name ?? old.name;
+      const events: AuditEventInput[] = [];
+      if (name !== old.name) {
+        events.push({
+          action: 'integration.renamed',
+          targetId: id,
+          targetName: name,
+          changes: { name: { from: old.name, to: name } },
+        });
+      }
+      if (patch.enabled !== undefined && patch.enabled !== old.enabled) {
+        events.push({
+          action: patch.enabled ? 'integration.enabled' : 'integration.disabled',
+          targetId: id,
+          targetName: name,
+          changes: { enabled: { from: old.enabled, to: patch.enabled } },
+        });
+      }
+      if (newGroup) {
+        events.push({
+          action: 'integration.target_group_changed',
+          targetId: id,
+          targetName: name,
+          changes: {
+            group: {
+              from: { id: oldGroupId, name: old.group_name },
+              to: { id: newGroup.id, name: newGroup.name },
+            },
+          },
+        });
+      }
+      await this.audit.record(manager, tenantId, actor, events);
     });
     // Disabling stops the token at once; a new target group must reach cached callers too.
     this.tokens.invalidate();
@@ -150,23 +213,60 @@ export class IntegrationsService {
    * Deletes the integration and its SCIM directory: its tokens stop at once; the users it provisioned
    * and the groups it pushed are deleted (with their memberships). Its target group stays.
    */
-  async delete(tenantId: string, id: string): Promise<void> {
-    const result: [unknown[], number] = await this.db.query(
-      `DELETE FROM scim_integrations WHERE tenant_id = $1 AND id = $2 RETURNING id`,
-      [tenantId, id],
-    );
+  async delete(tenantId: string, id: string, actor: AuditActor): Promise<void> {
+    await this.db.transaction(async (manager) => {
+      const [deleted]: [
+        { name: string; provider: ScimProvider; group_id: string; group_name: string }[],
+        number,
+      ] = await manager.query(
+        `DELETE FROM scim_integrations i USING groups g
+            WHERE i.tenant_id = $1 AND i.id = $2 AND g.tenant_id = i.tenant_id AND g.id = i.group_id
+            RETURNING i.name, i.provider, i.group_id, g.name AS group_name`,
+        [tenantId, id],
+      );
+      const gone = deleted[0];
+      if (!gone) throw ApiException.notFound('SCIM integration');
+      await this.audit.record(manager, tenantId, actor, [
+        {
+          action: 'integration.deleted',
+          targetId: id,
+          targetName: gone.name,
+          changes: {
+            name: { from: gone.name },
+            provider: { from: gone.provider },
+            group: { from: { id: gone.group_id, name: gone.group_name } },
+          },
+        },
+      ]);
+    });
     this.tokens.invalidate();
-    if (result[1] === 0) throw ApiException.notFound('SCIM integration');
   }
 
-  async rotateToken(tenantId: string, id: string, graceSeconds: number): Promise<RotatedTokenDto> {
+  async rotateToken(
+    tenantId: string,
+    id: string,
+    graceSeconds: number,
+    actor: AuditActor,
+  ): Promise<RotatedTokenDto> {
     const rotated = await this.db.transaction(async (manager) => {
-      const rows: unknown[] = await manager.query(
-        `SELECT id FROM scim_integrations WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+      const rows: { name: string }[] = await manager.query(
+        `SELECT name FROM scim_integrations WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
         [tenantId, id],
       );
       if (!rows[0]) throw ApiException.notFound('SCIM integration');
       const t = await this.tokens.rotateScimToken(tenantId, id, graceSeconds, manager);
+      // The hints only, never the tokens; graceSeconds says how long the previous one keeps working.
+      await this.audit.record(manager, tenantId, actor, [
+        {
+          action: 'integration.token_rotated',
+          targetId: id,
+          targetName: rows[0].name,
+          changes: {
+            tokenHint: { from: t.previousTokenHint, to: t.hint },
+            graceSeconds: { to: graceSeconds },
+          },
+        },
+      ]);
       return {
         token: t.token,
         tokenHint: t.hint,

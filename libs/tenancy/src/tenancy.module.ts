@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '@rollcall/audit';
 import { TokensModule } from '@rollcall/tokens';
 import { TenantAdminTokensController } from './tenant-admin-tokens.controller';
 import { TenantsController } from './tenants.controller';
 import { TenantsService } from './tenants.service';
 
 @Module({
-  imports: [TokensModule],
+  imports: [TokensModule, AuditModule],
   controllers: [TenantsController, TenantAdminTokensController],
   providers: [TenantsService],
   exports: [TenantsService],

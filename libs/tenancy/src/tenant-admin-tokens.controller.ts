@@ -8,8 +8,10 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import type { AuditActor } from '@rollcall/audit';
 import { ApiErrorBody, ApiException, UuidParam } from '@rollcall/common';
 import {
+  Actor,
   AdminTokenDto,
   CreateAdminTokenDto,
   CreatedAdminTokenDto,
@@ -36,9 +38,13 @@ export class TenantAdminTokensController {
   @Post()
   @ApiOperation({ summary: 'Issue an admin token for a tenant (the token is shown only in this response)' })
   @ApiCreatedResponse({ type: CreatedAdminTokenDto })
-  async create(@UuidParam() id: string, @Body() body: CreateAdminTokenDto): Promise<CreatedAdminTokenDto> {
+  async create(
+    @Actor() actor: AuditActor,
+    @UuidParam() id: string,
+    @Body() body: CreateAdminTokenDto,
+  ): Promise<CreatedAdminTokenDto> {
     await this.tenants.get(id);
-    const t = await this.tokens.issueAdminToken(id, { name: body.name, expiresAt: body.expiresAt });
+    const t = await this.tokens.issueAdminToken(id, { name: body.name, expiresAt: body.expiresAt }, actor);
     return { ...t, lastUsedAt: null, revokedAt: null };
   }
 
@@ -54,8 +60,12 @@ export class TenantAdminTokensController {
   @HttpCode(204)
   @ApiOperation({ summary: "Revoke one of a tenant's admin tokens; it stops working on the next request" })
   @ApiNoContentResponse()
-  async revoke(@UuidParam() id: string, @UuidParam('tokenId') tokenId: string): Promise<void> {
+  async revoke(
+    @Actor() actor: AuditActor,
+    @UuidParam() id: string,
+    @UuidParam('tokenId') tokenId: string,
+  ): Promise<void> {
     await this.tenants.get(id);
-    if (!(await this.tokens.revokeAdminToken(id, tokenId))) throw ApiException.notFound('Admin token');
+    if (!(await this.tokens.revokeAdminToken(id, tokenId, actor))) throw ApiException.notFound('Admin token');
   }
 }

@@ -7,8 +7,9 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import type { AuditActor } from '@rollcall/audit';
 import { ApiErrorBody, PageQuery, UuidParam } from '@rollcall/common';
-import { OperatorAuth } from '@rollcall/tokens';
+import { Actor, OperatorAuth } from '@rollcall/tokens';
 import { CreatedTenantDto, CreateTenantDto, TenantDto, TenantPageDto, UpdateTenantDto } from './tenant.dto';
 import { TenantsService } from './tenants.service';
 
@@ -22,8 +23,8 @@ export class TenantsController {
   @Post()
   @ApiOperation({ summary: 'Create a tenant and its first admin token (shown only in this response)' })
   @ApiCreatedResponse({ type: CreatedTenantDto })
-  create(@Body() body: CreateTenantDto): Promise<CreatedTenantDto> {
-    return this.tenants.create(body.name);
+  create(@Actor() actor: AuditActor, @Body() body: CreateTenantDto): Promise<CreatedTenantDto> {
+    return this.tenants.create(body.name, actor);
   }
 
   @Get()
@@ -47,7 +48,11 @@ export class TenantsController {
   })
   @ApiOkResponse({ type: TenantDto })
   @ApiNotFoundResponse({ type: ApiErrorBody })
-  update(@UuidParam() id: string, @Body() body: UpdateTenantDto): Promise<TenantDto> {
-    return this.tenants.update(id, body);
+  update(
+    @Actor() actor: AuditActor,
+    @UuidParam() id: string,
+    @Body() body: UpdateTenantDto,
+  ): Promise<TenantDto> {
+    return this.tenants.update(id, body, actor);
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { type AuditActor, type AuditEventInput, AuditService } from '@rollcall/audit';
 import { ApiException, offsetOf, type Page, PageQuery } from '@rollcall/common';
 import { TenantEntity } from '@rollcall/database';
 import { TokensService } from '@rollcall/tokens';
@@ -11,13 +12,22 @@ export class TenantsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly tokens: TokensService,
+    private readonly audit: AuditService,
   ) {}
 
-  /** Creates a tenant and its first admin token in one transaction. */
-  async create(name: string): Promise<CreatedTenantDto> {
+  /** Creates a tenant and its first admin token in one transaction, with their audit events. */
+  async create(name: string, actor: AuditActor): Promise<CreatedTenantDto> {
     return this.db.transaction(async (manager) => {
       const tenant = await manager.getRepository(TenantEntity).save({ name, enabled: true });
-      const token = await this.tokens.issueAdminToken(tenant.id, { name: 'initial' }, manager);
+      await this.audit.record(manager, tenant.id, actor, [
+        {
+          action: 'tenant.created',
+          targetId: tenant.id,
+          targetName: name,
+          changes: { name: { to: name }, enabled: { to: true } },
+        },
+      ]);
+      const token = await this.tokens.issueAdminToken(tenant.id, { name: 'initial' }, actor, manager);
       return { ...toDto(tenant), adminToken: token.token };
     });
   }
@@ -37,13 +47,36 @@ export class TenantsService {
     return toDto(tenant);
   }
 
-  async update(id: string, patch: UpdateTenantDto): Promise<TenantDto> {
-    const repo = this.db.getRepository(TenantEntity);
-    const tenant = await repo.findOneBy({ id });
-    if (!tenant) throw ApiException.notFound('Tenant');
-    if (patch.name !== undefined) tenant.name = patch.name;
-    if (patch.enabled !== undefined) tenant.enabled = patch.enabled;
-    const saved = await repo.save(tenant);
+  /** Renames, disables or enables a tenant, with an audit event for each of these that changes something. */
+  async update(id: string, patch: UpdateTenantDto, actor: AuditActor): Promise<TenantDto> {
+    const saved = await this.db.transaction(async (manager) => {
+      const repo = manager.getRepository(TenantEntity);
+      const tenant = await repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!tenant) throw ApiException.notFound('Tenant');
+      const name = patch.name ?? tenant.name;
+      const events: AuditEventInput[] = [];
+      if (name !== tenant.name) {
+        events.push({
+          action: 'tenant.renamed',
+          targetId: id,
+          targetName: name,
+          changes: { name: { from: tenant.name, to: name } },
+        });
+      }
+      if (patch.enabled !== undefined && patch.enabled !== tenant.enabled) {
+        events.push({
+          action: patch.enabled ? 'tenant.enabled' : 'tenant.disabled',
+          targetId: id,
+          targetName: name,
+          changes: { enabled: { from: tenant.enabled, to: patch.enabled } },
+        });
+      }
+      tenant.name = name;
+      if (patch.enabled !== undefined) tenant.enabled = patch.enabled;
+      const result = await repo.save(tenant);
+      await this.audit.record(manager, id, actor, events);
+      return result;
+    });
     if (patch.enabled === false) this.tokens.invalidate();
     return toDto(saved);
   }

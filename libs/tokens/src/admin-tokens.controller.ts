@@ -9,7 +9,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { ApiErrorBody, ApiException, UuidParam } from '@rollcall/common';
-import { Admin, AdminAuth } from './auth.decorators';
+import type { AuditActor } from '@rollcall/audit';
+import { Actor, Admin, AdminAuth } from './auth.decorators';
 import type { AdminCaller } from './caller';
 import { AdminTokenDto, CreateAdminTokenDto, CreatedAdminTokenDto } from './admin-token.dto';
 import { TokensService } from './tokens.service';
@@ -28,12 +29,14 @@ export class AdminTokensController {
   @ApiCreatedResponse({ type: CreatedAdminTokenDto })
   async create(
     @Admin() caller: AdminCaller,
+    @Actor() actor: AuditActor,
     @Body() body: CreateAdminTokenDto,
   ): Promise<CreatedAdminTokenDto> {
-    const t = await this.tokens.issueAdminToken(caller.tenantId, {
-      name: body.name,
-      expiresAt: body.expiresAt,
-    });
+    const t = await this.tokens.issueAdminToken(
+      caller.tenantId,
+      { name: body.name, expiresAt: body.expiresAt },
+      actor,
+    );
     return { ...t, lastUsedAt: null, revokedAt: null };
   }
 
@@ -49,8 +52,12 @@ export class AdminTokensController {
   @ApiOperation({ summary: 'Revoke an admin token; it stops working on the next request' })
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ type: ApiErrorBody })
-  async revoke(@Admin() caller: AdminCaller, @UuidParam() id: string): Promise<void> {
-    if (!(await this.tokens.revokeAdminToken(caller.tenantId, id)))
+  async revoke(
+    @Admin() caller: AdminCaller,
+    @Actor() actor: AuditActor,
+    @UuidParam() id: string,
+  ): Promise<void> {
+    if (!(await this.tokens.revokeAdminToken(caller.tenantId, id, actor)))
       throw ApiException.notFound('Admin token');
   }
 }

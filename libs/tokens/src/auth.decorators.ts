@@ -5,7 +5,8 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { ApiErrorBody } from '@rollcall/common';
+import type { AuditActor } from '@rollcall/audit';
+import { ApiErrorBody, requestIdOf } from '@rollcall/common';
 import { BearerGuard, KindGuard } from './auth.guards';
 import type { AdminCaller, Caller, ScimCaller } from './caller';
 
@@ -50,4 +51,18 @@ export const Admin = createParamDecorator((_: unknown, ctx: ExecutionContext): A
 
 export const Scim = createParamDecorator((_: unknown, ctx: ExecutionContext): ScimCaller => {
   return callerOf(ctx) as ScimCaller;
+});
+
+/** Who makes a settings-API change, for the audit log: the admin token or the operator, and the request id. */
+export const Actor = createParamDecorator((_: unknown, ctx: ExecutionContext): AuditActor => {
+  const caller = callerOf(ctx);
+  const requestId = requestIdOf(ctx.switchToHttp().getRequest());
+  switch (caller.kind) {
+    case 'admin':
+      return { kind: 'admin', tokenId: caller.tokenId, tokenHint: caller.tokenHint, requestId };
+    case 'operator':
+      return { kind: 'operator', requestId };
+    case 'scim':
+      throw new Error('A SCIM token makes no settings-API change');
+  }
 });

@@ -8,6 +8,8 @@ export interface AdminCaller {
   kind: 'admin';
   tenantId: string;
   tokenId: string;
+  /** The token's stored hint (`rc_adm_…x9Qa`): how the audit log names the admin who made a change. */
+  tokenHint: string;
 }
 
 export interface ScimCaller {

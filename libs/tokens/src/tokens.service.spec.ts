@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { AuditService } from '@rollcall/audit';
 import { loadConfig } from '@rollcall/common';
 import { generateToken } from './token-format';
 import { TokensService } from './tokens.service';
@@ -6,6 +7,7 @@ import { TokensService } from './tokens.service';
 const ROW = {
   id: 'token-1',
   kind: 'admin',
+  hint: 'rc_adm_…x9Qa',
   tenant_id: 'tenant-1',
   integration_id: null,
   provider: null,
@@ -35,22 +37,28 @@ function slowDatabase() {
 describe(TokensService.name, () => {
   it('trusts a verified token for a moment without asking the database again', async () => {
     const { db, answer, lookups } = slowDatabase();
-    const tokens = new TokensService(db, loadConfig({}));
+    const tokens = new TokensService(db, loadConfig({}), new AuditService(db));
     const token = generateToken('admin');
     const first = tokens.authenticate(token);
     answer([ROW]);
-    expect(await first).toEqual({ kind: 'admin', tenantId: 'tenant-1', tokenId: 'token-1' });
+    expect(await first).toEqual({
+      kind: 'admin',
+      tenantId: 'tenant-1',
+      tokenId: 'token-1',
+      tokenHint: 'rc_adm_…x9Qa',
+    });
     expect(await tokens.authenticate(token)).toEqual({
       kind: 'admin',
       tenantId: 'tenant-1',
       tokenId: 'token-1',
+      tokenHint: 'rc_adm_…x9Qa',
     });
     expect(lookups()).toBe(1);
   });
 
   it('does not cache the answer of a look-up that was in flight when the cache was invalidated', async () => {
     const { db, answer, lookups } = slowDatabase();
-    const tokens = new TokensService(db, loadConfig({}));
+    const tokens = new TokensService(db, loadConfig({}), new AuditService(db));
     const token = generateToken('admin');
     const inFlight = tokens.authenticate(token);
     // The revocation commits and invalidates while the look-up is still reading the old row.

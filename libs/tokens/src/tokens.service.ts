@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { timingSafeEqual } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
+import { type AuditActor, AuditService } from '@rollcall/audit';
 import { APP_CONFIG, type AppConfig } from '@rollcall/common';
 import { ApiTokenEntity, type ScimProvider, type TokenKind } from '@rollcall/database';
 import type { AdminCaller, Caller, ScimCaller } from './caller';
@@ -44,6 +45,7 @@ interface Cached {
 interface TokenRow {
   id: string;
   kind: TokenKind;
+  hint: string;
   tenant_id: string;
   integration_id: string | null;
   provider: ScimProvider | null;
@@ -68,6 +70,7 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(APP_CONFIG) config: AppConfig,
+    private readonly audit: AuditService,
   ) {
     this.operatorHash = config.operatorToken ? hashToken(config.operatorToken) : undefined;
   }
@@ -95,7 +98,7 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
     if (!parseToken(raw)) return undefined;
     const generation = this.generation;
     const rows: TokenRow[] = await this.db.query(
-      `SELECT t.id, t.kind, t.tenant_id, t.integration_id, t.expires_at, t.revoked_at, i.provider, i.group_id
+      `SELECT t.id, t.kind, t.hint, t.tenant_id, t.integration_id, t.expires_at, t.revoked_at, i.provider, i.group_id
          FROM api_tokens t
          JOIN tenants tn ON tn.id = t.tenant_id AND tn.enabled
          LEFT JOIN scim_integrations i ON i.id = t.integration_id AND i.tenant_id = t.tenant_id
@@ -112,7 +115,7 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
     }
     const caller: AdminCaller | ScimCaller =
       row.kind === 'admin'
-        ? { kind: 'admin', tenantId: row.tenant_id, tokenId: row.id }
+        ? { kind: 'admin', tenantId: row.tenant_id, tokenId: row.id, tokenHint: row.hint }
         : {
             kind: 'scim',
             tenantId: row.tenant_id,
@@ -205,20 +208,25 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
       .catch((e: unknown) => this.logger.warn({ err: e }, 'Could not record a token use'));
   }
 
+  /** Issues an admin token of the tenant, in `manager`'s transaction or a new one, with its audit event. */
   async issueAdminToken(
     tenantId: string,
-    options: { name?: string | null; expiresAt?: Date | null } = {},
-    manager: EntityManager = this.db.manager,
+    options: { name?: string | null; expiresAt?: Date | null },
+    actor: AuditActor,
+    manager?: EntityManager,
   ): Promise<IssuedToken & { name: string | null }> {
-    const issued = await this.insert(
-      manager,
-      tenantId,
-      'admin',
-      null,
-      options.name ?? null,
-      options.expiresAt ?? null,
-    );
-    return { ...issued, name: options.name ?? null };
+    if (!manager) return this.db.transaction((m) => this.issueAdminToken(tenantId, options, actor, m));
+    const name = options.name ?? null;
+    const issued = await this.insert(manager, tenantId, 'admin', null, name, options.expiresAt ?? null);
+    await this.audit.record(manager, tenantId, actor, [
+      {
+        action: 'admin_token.created',
+        targetId: issued.id,
+        targetName: issued.hint,
+        changes: { name: { to: name }, expiresAt: { to: issued.expiresAt?.toISOString() ?? null } },
+      },
+    ]);
+    return { ...issued, name };
   }
 
   async listAdminTokens(tenantId: string): Promise<TokenInfo[]> {
@@ -229,21 +237,30 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
     return rows.map(toInfo);
   }
 
-  /** Revokes an admin token of the tenant; false when it does not exist (or belongs to another tenant). */
-  async revokeAdminToken(tenantId: string, id: string): Promise<boolean> {
-    const result: [unknown[], number] = await this.db.query(
-      `UPDATE api_tokens SET revoked_at = now()
-        WHERE tenant_id = $1 AND id = $2 AND kind = 'admin' AND (revoked_at IS NULL OR revoked_at > now())
-        RETURNING id`,
-      [tenantId, id],
-    );
-    const exists = result[1] > 0 || (await this.adminTokenExists(tenantId, id));
+  /**
+   * Revokes an admin token of the tenant, with its audit event; false when it does not exist (or belongs to
+   * another tenant). Revoking a revoked token changes nothing and records nothing.
+   */
+  async revokeAdminToken(tenantId: string, id: string, actor: AuditActor): Promise<boolean> {
+    const exists = await this.db.transaction(async (manager) => {
+      const [revoked]: [{ hint: string }[], number] = await manager.query(
+        `UPDATE api_tokens SET revoked_at = now()
+          WHERE tenant_id = $1 AND id = $2 AND kind = 'admin' AND (revoked_at IS NULL OR revoked_at > now())
+          RETURNING hint`,
+        [tenantId, id],
+      );
+      if (!revoked[0]) return this.adminTokenExists(tenantId, id, manager);
+      await this.audit.record(manager, tenantId, actor, [
+        { action: 'admin_token.revoked', targetId: id, targetName: revoked[0].hint },
+      ]);
+      return true;
+    });
     this.invalidate();
     return exists;
   }
 
-  private async adminTokenExists(tenantId: string, id: string): Promise<boolean> {
-    return this.db.getRepository(ApiTokenEntity).exists({ where: { tenantId, id, kind: 'admin' } });
+  private async adminTokenExists(tenantId: string, id: string, manager: EntityManager): Promise<boolean> {
+    return manager.getRepository(ApiTokenEntity).exists({ where: { tenantId, id, kind: 'admin' } });
   }
 
   async issueScimToken(
@@ -264,22 +281,31 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
     integrationId: string,
     graceSeconds: number,
     manager: EntityManager,
-  ): Promise<IssuedToken & { previousTokenValidUntil: Date | null }> {
-    const ended: { until: Date }[] = await manager
+  ): Promise<IssuedToken & { previousTokenValidUntil: Date | null; previousTokenHint: string | null }> {
+    const ended: { until: Date; hint: string; created_at: Date }[] = await manager
       .query(
         `UPDATE api_tokens
           SET revoked_at = LEAST(COALESCE(revoked_at, 'infinity'::timestamptz), now() + make_interval(secs => $3))
         WHERE tenant_id = $1 AND integration_id = $2 AND kind = 'scim' AND (revoked_at IS NULL OR revoked_at > now())
-        RETURNING revoked_at AS until`,
+        RETURNING revoked_at AS until, hint, created_at`,
         [tenantId, integrationId, graceSeconds],
       )
-      .then((r: [{ until: Date }[], number]) => r[0]);
+      .then((r: [{ until: Date; hint: string; created_at: Date }[], number]) => r[0]);
     const issued = await this.insert(manager, tenantId, 'scim', integrationId, null, null);
     const latest = ended.reduce<Date | null>(
       (max, r) => (max === null || r.until > max ? r.until : max),
       null,
     );
-    return { ...issued, previousTokenValidUntil: graceSeconds > 0 ? latest : null };
+    // The token being replaced: the newest of those still working.
+    const previous = ended.reduce<(typeof ended)[number] | null>(
+      (newest, r) => (newest === null || r.created_at > newest.created_at ? r : newest),
+      null,
+    );
+    return {
+      ...issued,
+      previousTokenValidUntil: graceSeconds > 0 ? latest : null,
+      previousTokenHint: previous?.hint ?? null,
+    };
   }
 
   /** The integration's current token (the newest one not revoked), for its details page. */
