@@ -345,6 +345,8 @@ describe('HTTP platform', () => {
             'PATCH /api/v1/scim-integrations/{id}',
             'DELETE /api/v1/scim-integrations/{id}',
             'POST /api/v1/scim-integrations/{id}/token',
+            'GET /api/v1/audit-log',
+            'GET /api/v1/tenants/{id}/audit-log',
           ]),
         );
       });
