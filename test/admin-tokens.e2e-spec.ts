@@ -36,7 +36,7 @@ describe('admin tokens', () => {
     expect(res.body).toEqual({
       id: expect.stringMatching(UUID),
       name: 'ci deploy',
-      token: expect.stringMatching(/^rc_adm_[0-9A-Za-z]{49}$/),
+      token: expect.stringMatching(/^rc_adm_[0-9A-Za-z]{71}$/),
       hint: expect.any(String),
       createdAt: expect.any(String),
       lastUsedAt: null,
@@ -265,7 +265,7 @@ describe("the operator's help with a tenant's admin tokens", () => {
     expect(res.body).toMatchObject({
       id: expect.stringMatching(UUID),
       name: 'recovery',
-      token: expect.stringMatching(/^rc_adm_[0-9A-Za-z]{49}$/),
+      token: expect.stringMatching(/^rc_adm_[0-9A-Za-z]{71}$/),
       revokedAt: null,
     });
     const stored = await t.sql<{ token_hash: Buffer; tenant_id: string; kind: string }>(

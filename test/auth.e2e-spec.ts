@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { generateToken } from '@rollcall/tokens';
+import { generateToken, hashToken, parseToken, tokenHint } from '@rollcall/tokens';
 import {
   createIntegration,
   createTenant,
@@ -9,6 +9,7 @@ import {
   type TestTenant,
   expectApiError,
 } from '@rollcall/testing';
+import { legacyToken, rechecksum } from './fixtures/tokens';
 
 const SCIM_ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
@@ -32,7 +33,6 @@ function badChecksum(token: string): string {
 }
 
 const NO_SUCH_ID = '00000000-0000-4000-8000-000000000000';
-
 describe('authentication and tenant isolation', () => {
   let t: TestApp;
   let tenant: TestTenant;
@@ -68,7 +68,11 @@ describe('authentication and tenant isolation', () => {
       ['a malformed token', () => 'Bearer not-a-token'],
       ['an empty bearer', () => 'Bearer '],
       ['a token with a bad checksum', () => `Bearer ${badChecksum(tenant.adminToken)}`],
-      ['a well-formed but unknown admin token', () => `Bearer ${generateToken('admin')}`],
+      ['a well-formed but unknown admin token', () => `Bearer ${generateToken('admin', tenant.id)}`],
+      [
+        'a well-formed admin token naming an unknown tenant',
+        () => `Bearer ${generateToken('admin', NO_SUCH_ID)}`,
+      ],
       ['a SCIM token', () => `Bearer ${scimToken}`],
       ['the operator token', () => `Bearer ${t.operatorToken}`],
     ])('refuses an admin route with %s', async (_case, header) => {
@@ -96,6 +100,36 @@ describe('authentication and tenant isolation', () => {
         .get('/api/v1/groups')
         .set('Authorization', `bearer ${tenant.adminToken}`)
         .expect(200);
+    });
+
+    it('names its tenant in every token it issues, and a token moved to another tenant is refused', async () => {
+      const other = await createTenant(t);
+      const [first, second] = [parseToken(tenant.adminToken), parseToken(other.adminToken)];
+      expect(first).toEqual({ kind: 'admin', tenantId: tenant.id });
+      expect(second).toEqual({ kind: 'admin', tenantId: other.id });
+      expect(parseToken(scimToken)).toEqual({ kind: 'scim', tenantId: tenant.id });
+      // The same secret under the other tenant's id, with a checksum that matches: not a token of either.
+      const tenantPart = (token: string) => token.slice('rc_adm_'.length, 'rc_adm_'.length + 22);
+      const moved = rechecksum(
+        tenant.adminToken.replace(tenantPart(tenant.adminToken), tenantPart(other.adminToken)),
+      );
+      expect(parseToken(moved)).toEqual({ kind: 'admin', tenantId: other.id });
+      expectApi401(await request(t.http).get('/api/v1/groups').auth(moved, { type: 'bearer' }));
+    });
+
+    it('still accepts an admin token issued before tokens named their tenant', async () => {
+      const legacy = legacyToken('rc_adm_');
+      await t.sql(`INSERT INTO api_tokens (tenant_id, kind, token_hash, hint) VALUES ($1, 'admin', $2, $3)`, [
+        tenant.id,
+        hashToken(legacy),
+        tokenHint(legacy),
+      ]);
+      expect(parseToken(legacy)).toEqual({ kind: 'admin', tenantId: undefined });
+      const res = await request(t.http)
+        .get('/api/v1/admin-tokens')
+        .auth(legacy, { type: 'bearer' })
+        .expect(200);
+      expect((res.body as { hint: string }[]).map((i) => i.hint)).toContain(tokenHint(legacy));
     });
 
     it.each([
@@ -296,7 +330,7 @@ describe('authentication and tenant isolation', () => {
       ['a Basic scheme', () => `Basic ${Buffer.from(`scim:${scimToken}`).toString('base64')}`],
       ['a malformed token', () => 'Bearer not-a-token'],
       ['a token with a bad checksum', () => `Bearer ${badChecksum(scimToken)}`],
-      ['a well-formed but unknown SCIM token', () => `Bearer ${generateToken('scim')}`],
+      ['a well-formed but unknown SCIM token', () => `Bearer ${generateToken('scim', tenant.id)}`],
       ['an admin token', () => `Bearer ${tenant.adminToken}`],
       ['the operator token', () => `Bearer ${t.operatorToken}`],
     ])('refuses %s with a SCIM 401', async (_case, header) => {

@@ -12,7 +12,7 @@ import {
 } from '@rollcall/testing';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const SCIM_TOKEN = /^rc_scim_[0-9A-Za-z]{49}$/;
+const SCIM_TOKEN = /^rc_scim_[0-9A-Za-z]{71}$/;
 const NO_SUCH_ID = '00000000-0000-4000-8000-000000000000';
 const PROVIDERS = ['okta', 'entra', 'onelogin', 'jumpcloud', 'google', 'generic'];
 

@@ -3,24 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import request from 'supertest';
 import { MIGRATIONS, pendingMigrations, runMigrations } from '@rollcall/database';
-import { testDatabaseUrl } from '@rollcall/testing';
+import { freshDatabase } from './fixtures/database';
 import { freePort } from './fixtures/http';
-
-/** A new, empty database on the test server; dropped after the test. */
-async function freshDatabase(name: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const admin = new Client({ connectionString: testDatabaseUrl() });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const u = new URL(testDatabaseUrl());
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    drop: async () => {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
-    },
-  };
-}
 
 const NAMES = MIGRATIONS.map((m) => new m().name as string);
 

@@ -9,7 +9,7 @@ import {
 } from '@rollcall/testing';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const ADMIN_TOKEN = /^rc_adm_[0-9A-Za-z]{49}$/;
+const ADMIN_TOKEN = /^rc_adm_[0-9A-Za-z]{71}$/;
 
 describe('tenants (operator API)', () => {
   let t: TestApp;

@@ -72,7 +72,7 @@ export class GroupsService {
       params,
     );
     const rows: GroupRow[] = await this.db.query(
-      `SELECT ${GROUP_COLUMNS} FROM groups g LEFT JOIN scim_integrations i ON i.id = g.integration_id
+      `SELECT ${GROUP_COLUMNS} FROM groups g LEFT JOIN scim_integrations i ON i.tenant_id = g.tenant_id AND i.id = g.integration_id
         WHERE ${where} ORDER BY lower(g.name), g.id LIMIT ${q.pageSize} OFFSET ${offsetOf(q)}`,
       params,
     );
@@ -81,7 +81,7 @@ export class GroupsService {
 
   async get(tenantId: string, id: string, manager: EntityManager = this.db.manager): Promise<GroupDto> {
     const rows: GroupRow[] = await manager.query(
-      `SELECT ${GROUP_COLUMNS} FROM groups g LEFT JOIN scim_integrations i ON i.id = g.integration_id
+      `SELECT ${GROUP_COLUMNS} FROM groups g LEFT JOIN scim_integrations i ON i.tenant_id = g.tenant_id AND i.id = g.integration_id
         WHERE g.tenant_id = $1 AND g.id = $2`,
       [tenantId, id],
     );
@@ -155,7 +155,7 @@ export class GroupsService {
     manager: EntityManager = this.db.manager,
   ): Promise<GroupDto> {
     const rows: GroupRow[] = await manager.query(
-      `SELECT ${GROUP_COLUMNS} FROM groups g LEFT JOIN scim_integrations i ON i.id = g.integration_id
+      `SELECT ${GROUP_COLUMNS} FROM groups g LEFT JOIN scim_integrations i ON i.tenant_id = g.tenant_id AND i.id = g.integration_id
         WHERE g.tenant_id = $1 AND g.id = $2 FOR SHARE OF g`,
       [tenantId, id],
     );

@@ -24,6 +24,13 @@ export function distinctUuids(values: string[]): { ids: string[]; invalid: strin
  */
 export const memberships = {
   /**
+   * A CTE that makes every row of the data-modifying CTE `users` (new users: `id`) a member of group `$<group>`,
+   * for a caller's one-statement create. $1 is the tenant.
+   */
+  joinGroupCte: (users: string, group: number) =>
+    `gm AS (INSERT INTO group_members (tenant_id, group_id, user_id) SELECT $1, $${group}, id FROM ${users} ON CONFLICT DO NOTHING)`,
+
+  /**
    * Adds users of the scope's directory to a group (re-adding a member is not an error). Returns how many
    * members were added, and the ids that name no user of the directory, so the caller can refuse the change.
    */

@@ -60,8 +60,8 @@ export class ActivityService implements OnApplicationBootstrap, OnApplicationShu
     try {
       for (;;) {
         const result: [unknown[], number] = await this.db.query(
-          `DELETE FROM scim_events WHERE id IN (
-             SELECT id FROM scim_events WHERE created_at < now() - make_interval(days => $1) LIMIT ${SWEEP_BATCH})`,
+          `DELETE FROM scim_events WHERE (tenant_id, id) IN (
+             SELECT tenant_id, id FROM scim_events WHERE created_at < now() - make_interval(days => $1) LIMIT ${SWEEP_BATCH})`,
           [this.config.eventsRetentionDays],
         );
         removed += result[1];

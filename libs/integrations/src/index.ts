@@ -1,3 +1,11 @@
 export * from './integrations.module';
 export * from './integrations.service';
 export { ActivityService } from './activity.service';
+export {
+  eventValues,
+  ScimEventsService,
+  withEvent,
+  type ScimEventStatement,
+  type ScimFailure,
+  type ScimRequestContext,
+} from './scim-events.service';

@@ -1,7 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { isUuid } from './filter';
-import { ScimEventsService } from './events/scim-events.service';
+import { ScimEventsService } from '@rollcall/integrations';
 import { sendScimError, toScimError } from './scim-error';
 import { scimContextOf, type ScimHttpRequest } from './scim-request.decorator';
 

@@ -2,7 +2,7 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { requestIdOf } from '@rollcall/common';
 import type { ScimCaller } from '@rollcall/tokens';
-import type { ScimRequestContext } from './events/scim-events.service';
+import type { ScimRequestContext } from '@rollcall/integrations';
 import { scimPathOf } from './scim-error';
 
 export interface ScimHttpRequest extends FastifyRequest {

@@ -2,7 +2,7 @@ import { type INestApplication, Module } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OTHER_CHARSET } from '@rollcall/common';
 import { AdmissionService, answerRejection, type Rejection, TokensModule } from '@rollcall/tokens';
-import { ScimEventsService } from './events/scim-events.service';
+import { IntegrationsModule, ScimEventsService } from '@rollcall/integrations';
 import { ScimDiscoveryController } from './scim-discovery.controller';
 import { allowedMethods, isScimRequest, scimPathOf, sendScimError } from './scim-error';
 import { ScimExceptionFilter } from './scim-exception.filter';
@@ -42,9 +42,9 @@ function unstorableTextIn(body: unknown): string | undefined {
 
 /** The SCIM 2.0 protocol under /scim/v2. */
 @Module({
-  imports: [TokensModule],
+  imports: [TokensModule, IntegrationsModule],
   controllers: [ScimUsersController, ScimGroupsController, ScimDiscoveryController],
-  providers: [ScimUsersService, ScimGroupsService, ScimEventsService, ScimExceptionFilter],
+  providers: [ScimUsersService, ScimGroupsService, ScimExceptionFilter],
 })
 export class ScimModule {
   /**

@@ -2,8 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
 /**
- * Token format: `<prefix><body><checksum>`.
+ * Token format: `<prefix><tenant><body><checksum>`.
  * - prefix: `rc_adm_` (admin) or `rc_scim_` (SCIM), so a leaked token is recognisable by secret scanners;
+ * - tenant: the tenant's id (128 bits) in base62, 22 characters, so the look-up of a token is a look-up in
+ *   one tenant (one shard, when the tables are distributed by tenant). Not a secret: the body is. Tokens
+ *   issued before tokens carried their tenant have no such part and are still accepted;
  * - body: 32 bytes from the CSPRNG (256 bits) in base62, 43 characters;
  * - checksum: CRC32 of prefix + body in base62, 6 characters, so a token can be checked offline
  *   (a typo or a random string is refused without a database look-up).
@@ -12,9 +15,17 @@ export const TOKEN_PREFIXES = { admin: 'rc_adm_', scim: 'rc_scim_' } as const;
 export type IssuedTokenKind = keyof typeof TOKEN_PREFIXES;
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const TENANT_LENGTH = 22;
 const BODY_LENGTH = 43;
 const CHECKSUM_LENGTH = 6;
-const TOKEN_PATTERN = /^(rc_adm_|rc_scim_)([0-9A-Za-z]{43})([0-9A-Za-z]{6})$/;
+const TOKEN_PATTERN = /^(rc_adm_|rc_scim_)((?:[0-9A-Za-z]{22})?)([0-9A-Za-z]{43})([0-9A-Za-z]{6})$/;
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface ParsedToken {
+  kind: IssuedTokenKind;
+  /** The tenant the token was issued for; undefined for a token issued before tokens carried it. */
+  tenantId: string | undefined;
+}
 
 function base62(value: bigint, length: number): string {
   let out = '';
@@ -30,19 +41,35 @@ function checksum(prefixAndBody: string): string {
   return base62(BigInt(crc32(prefixAndBody)), CHECKSUM_LENGTH);
 }
 
-export function generateToken(kind: IssuedTokenKind): string {
-  const prefix = TOKEN_PREFIXES[kind];
-  const body = base62(BigInt('0x' + randomBytes(32).toString('hex')), BODY_LENGTH);
-  return prefix + body + checksum(prefix + body);
+function unbase62(text: string): bigint {
+  let n = 0n;
+  for (const c of text) n = n * 62n + BigInt(ALPHABET.indexOf(c));
+  return n;
 }
 
-/** The kind of a well-formed token whose checksum matches, or undefined. */
-export function parseToken(token: string): IssuedTokenKind | undefined {
+export function generateToken(kind: IssuedTokenKind, tenantId: string): string {
+  if (!UUID_PATTERN.test(tenantId)) throw new Error('A token is issued for a tenant id (a UUID)');
+  const prefix = TOKEN_PREFIXES[kind];
+  const tenant = base62(BigInt('0x' + tenantId.replace(/-/g, '')), TENANT_LENGTH);
+  const body = base62(BigInt('0x' + randomBytes(32).toString('hex')), BODY_LENGTH);
+  return prefix + tenant + body + checksum(prefix + tenant + body);
+}
+
+/** The kind and tenant of a well-formed token whose checksum matches, or undefined. */
+export function parseToken(token: string): ParsedToken | undefined {
   const m = TOKEN_PATTERN.exec(token);
   if (!m) return undefined;
-  const [, prefix, body, sum] = m;
-  if (checksum(prefix + body) !== sum) return undefined;
-  return prefix === TOKEN_PREFIXES.admin ? 'admin' : 'scim';
+  const [, prefix, tenant, body, sum] = m;
+  if (checksum(prefix + tenant + body) !== sum) return undefined;
+  const kind = prefix === TOKEN_PREFIXES.admin ? 'admin' : 'scim';
+  if (!tenant) return { kind, tenantId: undefined };
+  const value = unbase62(tenant);
+  if (value >= 1n << 128n) return undefined;
+  const hex = value.toString(16).padStart(32, '0');
+  return {
+    kind,
+    tenantId: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`,
+  };
 }
 
 export function hashToken(token: string): Buffer {

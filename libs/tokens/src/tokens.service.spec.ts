@@ -38,7 +38,7 @@ describe(TokensService.name, () => {
   it('trusts a verified token for a moment without asking the database again', async () => {
     const { db, answer, lookups } = slowDatabase();
     const tokens = new TokensService(db, loadConfig({}), new AuditService(db));
-    const token = generateToken('admin');
+    const token = generateToken('admin', '0f8fad5b-d9cb-469f-a165-70867728950e');
     const first = tokens.authenticate(token);
     answer([ROW]);
     expect(await first).toEqual({
@@ -59,7 +59,7 @@ describe(TokensService.name, () => {
   it('does not cache the answer of a look-up that was in flight when the cache was invalidated', async () => {
     const { db, answer, lookups } = slowDatabase();
     const tokens = new TokensService(db, loadConfig({}), new AuditService(db));
-    const token = generateToken('admin');
+    const token = generateToken('admin', '0f8fad5b-d9cb-469f-a165-70867728950e');
     const inFlight = tokens.authenticate(token);
     // The revocation commits and invalidates while the look-up is still reading the old row.
     tokens.invalidate();

@@ -19,6 +19,16 @@ const INVALIDATION_CHANNEL = 'rollcall_tokens';
 /** How soon a lost listening connection is opened again (meanwhile CACHE_MS still bounds what is stale). */
 const RELISTEN_MS = 1_000;
 
+const LOOKUP_BY_HASH = `SELECT t.id, t.kind, t.hint, t.tenant_id, t.integration_id, t.expires_at, t.revoked_at, i.provider, i.group_id
+    FROM api_tokens t
+    JOIN tenants tn ON tn.id = t.tenant_id AND tn.enabled
+    LEFT JOIN scim_integrations i ON i.tenant_id = t.tenant_id AND i.id = t.integration_id
+   WHERE t.token_hash = $1
+     AND (t.revoked_at IS NULL OR t.revoked_at > now())
+     AND (t.expires_at IS NULL OR t.expires_at > now())
+     AND (t.kind = 'admin' OR i.enabled)`;
+const LOOKUP_IN_TENANT = `${LOOKUP_BY_HASH} AND t.tenant_id = $2`;
+
 export interface IssuedToken {
   id: string;
   token: string;
@@ -90,23 +100,19 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
     const now = Date.now();
     const hit = this.cache.get(raw);
     if (hit && hit.until > now) {
-      this.touch(hit.caller.tokenId, now);
+      this.touch(hit.caller, now);
       return hit.caller;
     }
     const hash = hashToken(raw);
     if (this.operatorHash && timingSafeEqual(hash, this.operatorHash)) return { kind: 'operator' };
-    if (!parseToken(raw)) return undefined;
+    const parsed = parseToken(raw);
+    if (!parsed) return undefined;
     const generation = this.generation;
+    // A token names its tenant, so the look-up stays in that tenant (one shard when distributed by tenant).
+    // A token issued before tokens carried their tenant is looked up by its hash alone.
     const rows: TokenRow[] = await this.db.query(
-      `SELECT t.id, t.kind, t.hint, t.tenant_id, t.integration_id, t.expires_at, t.revoked_at, i.provider, i.group_id
-         FROM api_tokens t
-         JOIN tenants tn ON tn.id = t.tenant_id AND tn.enabled
-         LEFT JOIN scim_integrations i ON i.id = t.integration_id AND i.tenant_id = t.tenant_id
-        WHERE t.token_hash = $1
-          AND (t.revoked_at IS NULL OR t.revoked_at > now())
-          AND (t.expires_at IS NULL OR t.expires_at > now())
-          AND (t.kind = 'admin' OR i.enabled)`,
-      [hash],
+      parsed.tenantId ? LOOKUP_IN_TENANT : LOOKUP_BY_HASH,
+      parsed.tenantId ? [hash, parsed.tenantId] : [hash],
     );
     const row = rows[0];
     if (!row) {
@@ -131,7 +137,7 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
       if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
       this.cache.set(raw, { caller, until: Math.min(...limits) });
     }
-    this.touch(row.id, now);
+    this.touch(caller, now);
     return caller;
   }
 
@@ -194,7 +200,7 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
     this.relisten.unref();
   }
 
-  private touch(tokenId: string, now: number): void {
+  private touch({ tenantId, tokenId }: AdminCaller | ScimCaller, now: number): void {
     const last = this.lastUsedWritten.get(tokenId);
     if (last !== undefined && now - last < LAST_USED_EVERY_MS) return;
     if (this.lastUsedWritten.size >= CACHE_LIMIT) this.lastUsedWritten.clear();
@@ -202,8 +208,8 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
     this.db
       .query(
         `UPDATE api_tokens SET last_used_at = now()
-          WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
-        [tokenId],
+          WHERE tenant_id = $1 AND id = $2 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
+        [tenantId, tokenId],
       )
       .catch((e: unknown) => this.logger.warn({ err: e }, 'Could not record a token use'));
   }
@@ -330,7 +336,7 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
     name: string | null,
     expiresAt: Date | null,
   ): Promise<IssuedToken> {
-    const token = generateToken(kind);
+    const token = generateToken(kind, tenantId);
     const hint = tokenHint(token);
     const rows: { id: string; created_at: Date }[] = await manager.query(
       `INSERT INTO api_tokens (tenant_id, kind, integration_id, name, token_hash, hint, expires_at)

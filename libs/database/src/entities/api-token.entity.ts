@@ -5,6 +5,7 @@ import {
   Index,
   JoinColumn,
   ManyToOne,
+  PrimaryColumn,
   PrimaryGeneratedColumn,
 } from 'typeorm';
 import { ScimIntegrationEntity } from './scim-integration.entity';
@@ -15,20 +16,24 @@ export type TokenKind = 'admin' | 'scim';
 /** An admin or SCIM token. Only its SHA-256 hash is stored. */
 @Entity('api_tokens')
 @Index('IDX_api_tokens_tenant_kind', ['tenantId', 'kind', 'createdAt'])
-@Index('IDX_api_tokens_integration', ['integrationId'])
+@Index('IDX_api_tokens_integration', ['tenantId', 'integrationId'])
+@Index('UQ_api_tokens_tenant_hash', ['tenantId', 'tokenHash'], { unique: true })
 export class ApiTokenEntity {
+  @PrimaryColumn({ name: 'tenant_id', type: 'uuid' }) tenantId!: string;
   @PrimaryGeneratedColumn('uuid') id!: string;
-  @Column({ name: 'tenant_id', type: 'uuid' }) tenantId!: string;
   @ManyToOne(() => TenantEntity, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'tenant_id' })
   tenant?: TenantEntity;
   @Column({ type: 'text' }) kind!: TokenKind;
   @Column({ name: 'integration_id', type: 'uuid', nullable: true }) integrationId!: string | null;
   @ManyToOne(() => ScimIntegrationEntity, { onDelete: 'CASCADE', nullable: true })
-  @JoinColumn({ name: 'integration_id' })
+  @JoinColumn([
+    { name: 'tenant_id', referencedColumnName: 'tenantId' },
+    { name: 'integration_id', referencedColumnName: 'id' },
+  ])
   integration?: ScimIntegrationEntity;
   @Column({ type: 'text', nullable: true }) name!: string | null;
-  @Index('UQ_api_tokens_hash', { unique: true })
+  @Index('IDX_api_tokens_hash')
   @Column({ name: 'token_hash', type: 'bytea' })
   tokenHash!: Buffer;
   @Column({ type: 'text' }) hint!: string;

@@ -10,10 +10,16 @@ export class GroupMemberEntity {
   @PrimaryColumn({ name: 'group_id', type: 'uuid' }) groupId!: string;
   @PrimaryColumn({ name: 'user_id', type: 'uuid' }) userId!: string;
   @ManyToOne(() => GroupEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'group_id' })
+  @JoinColumn([
+    { name: 'tenant_id', referencedColumnName: 'tenantId' },
+    { name: 'group_id', referencedColumnName: 'id' },
+  ])
   group?: GroupEntity;
   @ManyToOne(() => ScimUserEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'user_id' })
+  @JoinColumn([
+    { name: 'tenant_id', referencedColumnName: 'tenantId' },
+    { name: 'user_id', referencedColumnName: 'id' },
+  ])
   user?: ScimUserEntity;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }

@@ -5,6 +5,7 @@ import {
   Index,
   JoinColumn,
   ManyToOne,
+  PrimaryColumn,
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
@@ -22,14 +23,17 @@ import { TenantEntity } from './tenant.entity';
 @Index('IDX_groups_integration_external_id', ['tenantId', 'integrationId', 'externalId'])
 @Index('IDX_groups_integration_created', ['tenantId', 'integrationId', 'createdAt', 'id'])
 export class GroupEntity {
+  @PrimaryColumn({ name: 'tenant_id', type: 'uuid' }) tenantId!: string;
   @PrimaryGeneratedColumn('uuid') id!: string;
-  @Column({ name: 'tenant_id', type: 'uuid' }) tenantId!: string;
   @ManyToOne(() => TenantEntity, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'tenant_id' })
   tenant?: TenantEntity;
   @Column({ name: 'integration_id', type: 'uuid', nullable: true }) integrationId!: string | null;
   @ManyToOne('ScimIntegrationEntity', { onDelete: 'CASCADE', nullable: true })
-  @JoinColumn({ name: 'integration_id' })
+  @JoinColumn([
+    { name: 'tenant_id', referencedColumnName: 'tenantId' },
+    { name: 'integration_id', referencedColumnName: 'id' },
+  ])
   integration?: ScimIntegrationEntity;
   @Column({ type: 'text' }) name!: string;
   @Column({ name: 'external_id', type: 'text', nullable: true }) externalId!: string | null;

@@ -5,6 +5,7 @@ import {
   Index,
   JoinColumn,
   ManyToOne,
+  PrimaryColumn,
   PrimaryGeneratedColumn,
 } from 'typeorm';
 import { ScimIntegrationEntity } from './scim-integration.entity';
@@ -19,14 +20,17 @@ import { TenantEntity } from './tenant.entity';
 @Index('IDX_scim_events_failed', { synchronize: false })
 @Index('IDX_scim_events_created', ['createdAt'])
 export class ScimEventEntity {
+  @PrimaryColumn({ name: 'tenant_id', type: 'uuid' }) tenantId!: string;
   @PrimaryGeneratedColumn('increment', { type: 'bigint' }) id!: string;
-  @Column({ name: 'tenant_id', type: 'uuid' }) tenantId!: string;
   @ManyToOne(() => TenantEntity, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'tenant_id' })
   tenant?: TenantEntity;
   @Column({ name: 'integration_id', type: 'uuid' }) integrationId!: string;
   @ManyToOne(() => ScimIntegrationEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'integration_id' })
+  @JoinColumn([
+    { name: 'tenant_id', referencedColumnName: 'tenantId' },
+    { name: 'integration_id', referencedColumnName: 'id' },
+  ])
   integration?: ScimIntegrationEntity;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @Column({ type: 'text' }) method!: string;

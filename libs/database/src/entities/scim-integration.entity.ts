@@ -5,6 +5,7 @@ import {
   Index,
   JoinColumn,
   ManyToOne,
+  PrimaryColumn,
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
@@ -18,8 +19,8 @@ export type ScimProvider = (typeof SCIM_PROVIDERS)[number];
 @Entity('scim_integrations')
 @Index('IDX_scim_integrations_tenant', ['tenantId', 'createdAt'])
 export class ScimIntegrationEntity {
+  @PrimaryColumn({ name: 'tenant_id', type: 'uuid' }) tenantId!: string;
   @PrimaryGeneratedColumn('uuid') id!: string;
-  @Column({ name: 'tenant_id', type: 'uuid' }) tenantId!: string;
   @ManyToOne(() => TenantEntity, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'tenant_id' })
   tenant?: TenantEntity;
@@ -28,7 +29,10 @@ export class ScimIntegrationEntity {
   @Column({ type: 'boolean', default: true }) enabled!: boolean;
   @Column({ name: 'group_id', type: 'uuid' }) groupId!: string;
   @ManyToOne(() => GroupEntity, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'group_id' })
+  @JoinColumn([
+    { name: 'tenant_id', referencedColumnName: 'tenantId' },
+    { name: 'group_id', referencedColumnName: 'id' },
+  ])
   group?: GroupEntity;
   @Column({ name: 'last_request_at', type: 'timestamptz', nullable: true }) lastRequestAt!: Date | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;

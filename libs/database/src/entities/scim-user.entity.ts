@@ -5,6 +5,7 @@ import {
   Index,
   JoinColumn,
   ManyToOne,
+  PrimaryColumn,
   PrimaryGeneratedColumn,
   UpdateDateColumn,
 } from 'typeorm';
@@ -21,14 +22,17 @@ import { TenantEntity } from './tenant.entity';
 @Index('IDX_scim_users_external_id', ['tenantId', 'integrationId', 'externalId'])
 @Index('IDX_scim_users_created', ['tenantId', 'integrationId', 'createdAt', 'id'])
 export class ScimUserEntity {
+  @PrimaryColumn({ name: 'tenant_id', type: 'uuid' }) tenantId!: string;
   @PrimaryGeneratedColumn('uuid') id!: string;
-  @Column({ name: 'tenant_id', type: 'uuid' }) tenantId!: string;
   @ManyToOne(() => TenantEntity, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'tenant_id' })
   tenant?: TenantEntity;
   @Column({ name: 'integration_id', type: 'uuid' }) integrationId!: string;
   @ManyToOne(() => ScimIntegrationEntity, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'integration_id' })
+  @JoinColumn([
+    { name: 'tenant_id', referencedColumnName: 'tenantId' },
+    { name: 'integration_id', referencedColumnName: 'id' },
+  ])
   integration?: ScimIntegrationEntity;
   @Column({ name: 'user_name', type: 'text' }) userName!: string;
   @Column({ name: 'external_id', type: 'text', nullable: true }) externalId!: string | null;

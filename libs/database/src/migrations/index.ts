@@ -3,6 +3,7 @@ import { InitialSchema1795929467838 } from './1795929467838-initial-schema';
 import { ScimEvents1795929975940 } from './1795929975940-scim-events';
 import { ScimEventCount1796188800000 } from './1796188800000-scim-event-count';
 import { ScimUserResourceBytes1796275200000 } from './1796275200000-scim-user-resource-bytes';
+import { TenantCompositeKeys1796400000000 } from './1796400000000-tenant-composite-keys';
 import { AuditLog1796486400000 } from './1796486400000-audit-log';
 
 /** Every migration, oldest first. A committed migration is never edited: add a new one. */
@@ -11,5 +12,6 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   ScimEvents1795929975940,
   ScimEventCount1796188800000,
   ScimUserResourceBytes1796275200000,
+  TenantCompositeKeys1796400000000,
   AuditLog1796486400000,
 ];

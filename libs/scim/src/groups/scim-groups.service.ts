@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@rollcall/common';
 import { isUniqueViolation, SqlService, StatisticsService, type SqlRunner } from '@rollcall/database';
-import { distinctUuids, memberships, type MemberScope } from '@rollcall/groups';
+import { distinctUuids, memberships, pushedGroupWrites, type MemberScope } from '@rollcall/groups';
 import type { ScimCaller } from '@rollcall/tokens';
 import { GROUP_FILTER_TARGET, isUuid } from '../filter';
 import { applyPatch, parsePatchBody, type MembersChange } from '../patch';
@@ -34,7 +34,7 @@ import {
   qualified,
   resourceNotFound,
 } from '../scim-query';
-import { eventValues, withEvent, type ScimRequestContext } from '../events/scim-events.service';
+import { eventValues, withEvent, type ScimRequestContext } from '@rollcall/integrations';
 
 interface GroupRow {
   id: string;
@@ -55,26 +55,24 @@ const COLUMNS = 'id, name, resource, version, created_at, updated_at';
 /** What a write returns when the caller holds the resource it stored: it is never read back. */
 const WRITTEN = 'id, name, version, created_at, updated_at';
 
-/** $3 the name, $4 the externalId, $5 the resource. */
-const INSERT_GROUP = withEvent(
-  `WITH g AS (INSERT INTO groups (tenant_id, integration_id, name, external_id, resource)
-              VALUES ($1, $2, $3, $4, $5) RETURNING ${WRITTEN})`,
-  { cte: 'g', ownParams: 5, resourceType: 'Group', nameColumn: 'name' },
-);
-
-/** $3 the id, $4 the name, $5 the externalId, $6 the resource. */
-const UPDATE_GROUP = withEvent(
-  `WITH g AS (UPDATE groups SET name = $4, external_id = $5, resource = $6, version = version + 1, updated_at = now()
-               WHERE tenant_id = $1 AND integration_id = $2 AND id = $3 RETURNING ${WRITTEN})`,
-  { cte: 'g', ownParams: 6, resourceType: 'Group', nameColumn: 'name' },
-);
-
-/** $3 the id, $4 the version If-Match requires, or null. */
-const DELETE_GROUP = withEvent(
-  `WITH g AS (DELETE FROM groups WHERE tenant_id = $1 AND integration_id = $2 AND id = $3
-                AND ($4::int IS NULL OR version = $4) RETURNING id, name)`,
-  { cte: 'g', ownParams: 4, resourceType: 'Group', nameColumn: 'name' },
-);
+const INSERT_GROUP = withEvent(pushedGroupWrites.insert(WRITTEN), {
+  cte: 'g',
+  ownParams: 5,
+  resourceType: 'Group',
+  nameColumn: 'name',
+});
+const UPDATE_GROUP = withEvent(pushedGroupWrites.update(WRITTEN), {
+  cte: 'g',
+  ownParams: 6,
+  resourceType: 'Group',
+  nameColumn: 'name',
+});
+const DELETE_GROUP = withEvent(pushedGroupWrites.delete('id, name'), {
+  cte: 'g',
+  ownParams: 4,
+  resourceType: 'Group',
+  nameColumn: 'name',
+});
 
 /** A row of a list page: how many groups the page had before GROUP_PAGE_MEMBERS cut it (a bigint, as text). */
 interface PageRow extends GroupRow {

@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, Headers, HttpCode, Patch, Post, Put } from '@nestjs/common';
 import { ScimAuth } from '@rollcall/tokens';
-import type { ScimRequestContext } from '../events/scim-events.service';
+import type { ScimRequestContext } from '@rollcall/integrations';
 import { parseIfMatch } from '../scim-http';
 import { parseListQuery, parseSearchRequest } from '../scim-list';
 import {

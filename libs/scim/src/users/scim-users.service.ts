@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@rollcall/common';
 import { isUniqueViolation, SqlService, StatisticsService, type SqlRunner } from '@rollcall/database';
+import { memberships } from '@rollcall/groups';
 import type { ScimCaller } from '@rollcall/tokens';
 import { isUuid, USER_FILTER_TARGET } from '../filter';
 import { applyPatch, parsePatchBody, patchAssignments, type PatchOperation } from '../patch';
@@ -26,7 +27,7 @@ import {
 } from '../scim-query';
 import { checkIndexedText, MAX_ATTRIBUTES_PER_OBJECT, USER_PAGE_BYTES } from '../scim-limits';
 import { hashPassword } from '../scim-password';
-import { eventValues, withEvent, type ScimRequestContext } from '../events/scim-events.service';
+import { eventValues, withEvent, type ScimRequestContext } from '@rollcall/integrations';
 
 interface UserRow {
   id: string;
@@ -71,7 +72,7 @@ const INSERT_USER = withEvent(
   `WITH u AS (
      INSERT INTO scim_users (tenant_id, integration_id, user_name, external_id, display_name, active, resource, password_hash, resource_bytes)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, octet_length($7::jsonb::text)) RETURNING ${WRITTEN}),
-   gm AS (INSERT INTO group_members (tenant_id, group_id, user_id) SELECT $1, $9, id FROM u ON CONFLICT DO NOTHING)`,
+   ${memberships.joinGroupCte('u', 9)}`,
   { cte: 'u', ownParams: 9, resourceType: 'User', nameColumn: 'user_name' },
 );
 
