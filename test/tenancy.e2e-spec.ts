@@ -268,6 +268,14 @@ describe('every SCIM and settings-API query is pinned to one tenant', () => {
         `/api/v1/scim-integrations/${integration.id}/events?limit=2&cursor=${encodeURIComponent(page.nextCursor)}`,
       ),
     ).expect(200);
+    // The audit log of the settings changes above, as the admin and the operator read it.
+    const audit = (await admin(http().get('/api/v1/audit-log?limit=2')).expect(200)).body;
+    const next = `limit=2&cursor=${encodeURIComponent(audit.nextCursor)}`;
+    await admin(http().get(`/api/v1/audit-log?${next}`)).expect(200);
+    await admin(http().get(`/api/v1/audit-log?action=integration.renamed&targetId=${existing.id}`)).expect(
+      200,
+    );
+    await op(http().get(`/api/v1/tenants/${tenant.id}/audit-log?${next}`)).expect(200);
     await admin(http().post(`/api/v1/scim-integrations/${integration.id}/token`))
       .send({ graceSeconds: 60 })
       .expect(201);
