@@ -21,7 +21,10 @@ import { patchBody, scimClient, userBody, type Json } from './fixtures/scim';
  */
 const CROSS_TENANT: [RegExp, string][] = [
   [/WHERE t\.token_hash = \$1\s+AND \(t\.revoked_at/, 'a token issued before tokens named their tenant'],
-  [/^DELETE FROM scim_events WHERE \(tenant_id, id\) IN/, 'the retention sweep of old activity events'],
+  [
+    /^WITH gone AS \(DELETE FROM scim_events WHERE \(tenant_id, id\) IN/,
+    'the retention sweep of old activity events',
+  ],
 ];
 
 describe('the database enforces tenancy', () => {

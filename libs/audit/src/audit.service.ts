@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
 import { decodeTimeCursor, encodeTimeCursor } from '@rollcall/common';
+import { SqlService, type SqlTransaction } from '@rollcall/database';
 import { type AuditActor, type AuditEventInput, targetTypeOf } from './audit-event';
 import type { AuditEventDto, AuditLogPageDto, AuditLogQuery } from './audit-event.dto';
 
@@ -27,21 +26,21 @@ interface AuditRow {
  */
 @Injectable()
 export class AuditService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(private readonly sql: SqlService) {}
 
   /**
    * Writes `events` (none: the request changed nothing, and nothing is written) in one statement, through
-   * `manager`, which must be the change's transaction: if the change rolls back, so do its events, and if
+   * `tx`, which must be the change's transaction: if the change rolls back, so do its events, and if
    * they cannot be written, the change rolls back.
    */
   async record(
-    manager: EntityManager,
+    tx: SqlTransaction,
     tenantId: string,
     actor: AuditActor,
     events: AuditEventInput[],
   ): Promise<void> {
     if (events.length === 0) return;
-    if (!manager.queryRunner?.isTransactionActive) {
+    if (tx.inTransaction !== true) {
       throw new Error('Audit events are written only in the transaction of the change they record');
     }
     const rows = events.map((e) => ({
@@ -51,7 +50,7 @@ export class AuditService {
       target_name: e.targetName,
       changes: e.changes ?? {},
     }));
-    await manager.query(
+    await tx.query(
       `INSERT INTO audit_events
               (tenant_id, actor_kind, actor_token_id, actor_hint, request_id, action, target_type, target_id, target_name, changes)
        SELECT $1, $2, $3, $4, $5, e->>'action', e->>'target_type', (e->>'target_id')::uuid, e->>'target_name', e->'changes'
@@ -78,7 +77,7 @@ export class AuditService {
       const [time, id] = decodeTimeCursor(q.cursor);
       where.push(`(created_at, id) < ($${params.push(time)}::timestamptz, $${params.push(id)}::bigint)`);
     }
-    const rows: AuditRow[] = await this.db.query(
+    const rows = await this.sql.query<AuditRow>(
       `SELECT id, created_at, created_at::text AS created_text, actor_kind, actor_token_id, actor_hint, action,
               target_type, target_id, target_name, changes, request_id
          FROM audit_events WHERE ${where.join(' AND ')}

@@ -9,6 +9,11 @@ export interface SqlRunner {
   query<T extends QueryResultRow>(sql: string, params?: unknown[]): Promise<T[]>;
 }
 
+/** The runner of one open transaction (from {@link SqlService.transaction}): what must be written together. */
+export interface SqlTransaction extends SqlRunner {
+  readonly inTransaction: true;
+}
+
 /** At most this many statement texts are prepared (per connection), so odd filters cannot grow it forever. */
 const MAX_PREPARED = 256;
 /** A statement text seen this often is prepared from then on. */
@@ -26,6 +31,11 @@ export class SqlService implements SqlRunner {
   private readonly seen = new Map<string, number>();
 
   constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** The database's URL, for a connection of one's own (LISTEN). */
+  get url(): string | undefined {
+    return (this.db.options as { url?: string }).url;
+  }
 
   private get pool(): Pool {
     return (this.db.driver as PostgresDriver).master as Pool;
@@ -66,11 +76,12 @@ export class SqlService implements SqlRunner {
    * Runs `work` in one transaction on one connection; rolls back if it throws. Its statements are prepared as
    * `query`'s are, once they recur.
    */
-  async transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (tx: SqlTransaction) => Promise<T>): Promise<T> {
     const client: PoolClient = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const tx: SqlRunner = {
+      const tx: SqlTransaction = {
+        inTransaction: true,
         query: async <R extends QueryResultRow>(sql: string, params: unknown[] = []) =>
           (await this.run<R>(client, sql, params, false)).rows,
       };

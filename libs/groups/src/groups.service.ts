@@ -1,9 +1,13 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
 import { type AuditActor, AuditService } from '@rollcall/audit';
 import { ApiErrorCode, ApiException, likeEscape, offsetOf, type Page } from '@rollcall/common';
-import { isForeignKeyViolation, isUniqueViolation } from '@rollcall/database';
+import {
+  isForeignKeyViolation,
+  isUniqueViolation,
+  SqlService,
+  type SqlRunner,
+  type SqlTransaction,
+} from '@rollcall/database';
 import type { DirectoryUserDto, GroupDto, GroupQuery, MemberQuery, UserQuery } from './group.dto';
 
 /** SQLSTATE restrict_violation: deleting a row that an ON DELETE RESTRICT foreign key still references. */
@@ -28,24 +32,19 @@ const USER_COLUMNS = `u.id, u.integration_id AS "integrationId", u.user_name AS 
 @Injectable()
 export class GroupsService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly sql: SqlService,
     private readonly audit: AuditService,
   ) {}
 
   /**
-   * Creates an admin-owned group, with its audit event, in `manager`'s transaction or a new one; a name taken
+   * Creates an admin-owned group, with its audit event, in transaction `tx` or a new one; a name taken
    * in the tenant (ignoring case) is a 409.
    */
-  async create(
-    tenantId: string,
-    name: string,
-    actor: AuditActor,
-    manager?: EntityManager,
-  ): Promise<GroupDto> {
-    if (!manager) return this.db.transaction((m) => this.create(tenantId, name, actor, m));
+  async create(tenantId: string, name: string, actor: AuditActor, tx?: SqlTransaction): Promise<GroupDto> {
+    if (!tx) return this.sql.transaction((t) => this.create(tenantId, name, actor, t));
     let id: string;
     try {
-      const rows: { id: string }[] = await manager.query(
+      const rows: { id: string }[] = await tx.query(
         `INSERT INTO groups (tenant_id, name) VALUES ($1, $2) RETURNING id`,
         [tenantId, name],
       );
@@ -54,10 +53,10 @@ export class GroupsService {
       if (isUniqueViolation(e)) throw ApiException.conflict(`A group named "${name}" already exists`);
       throw e;
     }
-    await this.audit.record(manager, tenantId, actor, [
+    await this.audit.record(tx, tenantId, actor, [
       { action: 'group.created', targetId: id, targetName: name, changes: { name: { to: name } } },
     ]);
-    return this.get(tenantId, id, manager);
+    return this.get(tenantId, id, tx);
   }
 
   async list(tenantId: string, q: GroupQuery): Promise<Page<GroupDto>> {
@@ -67,11 +66,11 @@ export class GroupsService {
       params.push(`%${likeEscape(q.q.toLowerCase())}%`);
       where += ` AND lower(g.name) LIKE $${params.length}`;
     }
-    const [{ total }]: { total: string }[] = await this.db.query(
+    const [{ total }]: { total: string }[] = await this.sql.query(
       `SELECT count(*) AS total FROM groups g WHERE ${where}`,
       params,
     );
-    const rows: GroupRow[] = await this.db.query(
+    const rows: GroupRow[] = await this.sql.query(
       `SELECT ${GROUP_COLUMNS} FROM groups g LEFT JOIN scim_integrations i ON i.tenant_id = g.tenant_id AND i.id = g.integration_id
         WHERE ${where} ORDER BY lower(g.name), g.id LIMIT ${q.pageSize} OFFSET ${offsetOf(q)}`,
       params,
@@ -79,8 +78,8 @@ export class GroupsService {
     return { items: rows.map(toGroupDto), total: Number(total), page: q.page, pageSize: q.pageSize };
   }
 
-  async get(tenantId: string, id: string, manager: EntityManager = this.db.manager): Promise<GroupDto> {
-    const rows: GroupRow[] = await manager.query(
+  async get(tenantId: string, id: string, db: SqlRunner = this.sql): Promise<GroupDto> {
+    const rows: GroupRow[] = await db.query(
       `SELECT ${GROUP_COLUMNS} FROM groups g LEFT JOIN scim_integrations i ON i.tenant_id = g.tenant_id AND i.id = g.integration_id
         WHERE g.tenant_id = $1 AND g.id = $2`,
       [tenantId, id],
@@ -91,10 +90,10 @@ export class GroupsService {
 
   /** Renames an admin-owned group, with its audit event (none when the name is the same). */
   async rename(tenantId: string, id: string, name: string, actor: AuditActor): Promise<GroupDto> {
-    await this.db.transaction(async (manager) => {
-      const group = await this.lockAdminOwned(tenantId, id, manager);
+    await this.sql.transaction(async (tx) => {
+      const group = await this.lockAdminOwned(tenantId, id, tx);
       try {
-        await manager.query(
+        await tx.query(
           `UPDATE groups SET name = $3, updated_at = now(), version = version + 1 WHERE tenant_id = $1 AND id = $2`,
           [tenantId, id, name],
         );
@@ -103,7 +102,7 @@ export class GroupsService {
         throw e;
       }
       if (name === group.name) return;
-      await this.audit.record(manager, tenantId, actor, [
+      await this.audit.record(tx, tenantId, actor, [
         {
           action: 'group.renamed',
           targetId: id,
@@ -117,10 +116,10 @@ export class GroupsService {
 
   /** Deletes an admin-owned group, with its audit event; refused (409) while an integration targets it. */
   async delete(tenantId: string, id: string, actor: AuditActor): Promise<void> {
-    await this.db.transaction(async (manager) => {
-      const group = await this.lockAdminOwned(tenantId, id, manager);
+    await this.sql.transaction(async (tx) => {
+      const group = await this.lockAdminOwned(tenantId, id, tx);
       try {
-        await manager.query(`DELETE FROM groups WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+        await tx.query(`DELETE FROM groups WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
       } catch (e) {
         if (isForeignKeyViolation(e)) {
           throw ApiException.conflict(
@@ -129,7 +128,7 @@ export class GroupsService {
         }
         throw e;
       }
-      await this.audit.record(manager, tenantId, actor, [
+      await this.audit.record(tx, tenantId, actor, [
         {
           action: 'group.deleted',
           targetId: id,
@@ -141,20 +140,16 @@ export class GroupsService {
   }
 
   /** The group, locked until the transaction ends (so its audit event's `from` stays true); 404 or 409. */
-  private async lockAdminOwned(tenantId: string, id: string, manager: EntityManager): Promise<GroupDto> {
-    await manager.query(`SELECT 1 FROM groups WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tenantId, id]);
-    const group = await this.get(tenantId, id, manager);
+  private async lockAdminOwned(tenantId: string, id: string, tx: SqlTransaction): Promise<GroupDto> {
+    await tx.query(`SELECT 1 FROM groups WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tenantId, id]);
+    const group = await this.get(tenantId, id, tx);
     this.assertAdminOwned(group);
     return group;
   }
 
   /** A group that an integration may target: one of the tenant's admin-owned groups. */
-  async assertTargetable(
-    tenantId: string,
-    id: string,
-    manager: EntityManager = this.db.manager,
-  ): Promise<GroupDto> {
-    const rows: GroupRow[] = await manager.query(
+  async assertTargetable(tenantId: string, id: string, db: SqlRunner = this.sql): Promise<GroupDto> {
+    const rows: GroupRow[] = await db.query(
       `SELECT ${GROUP_COLUMNS} FROM groups g LEFT JOIN scim_integrations i ON i.tenant_id = g.tenant_id AND i.id = g.integration_id
         WHERE g.tenant_id = $1 AND g.id = $2 FOR SHARE OF g`,
       [tenantId, id],
@@ -194,11 +189,11 @@ export class GroupsService {
       where.push(`u.active = $${params.length}`);
     }
     const clause = where.join(' AND ');
-    const [{ total }]: { total: string }[] = await this.db.query(
+    const [{ total }]: { total: string }[] = await this.sql.query(
       `SELECT count(*) AS total FROM scim_users u WHERE ${clause}`,
       params,
     );
-    const items: DirectoryUserDto[] = await this.db.query(
+    const items: DirectoryUserDto[] = await this.sql.query(
       `SELECT ${USER_COLUMNS} FROM scim_users u WHERE ${clause}
         ORDER BY u.created_at, u.id LIMIT ${q.pageSize} OFFSET ${offsetOf(q)}`,
       params,

@@ -1,4 +1,4 @@
-import type { SqlRunner } from '@rollcall/database';
+import type { SqlRunner, SqlTransaction } from '@rollcall/database';
 
 /** Who may join a group: users of one integration's directory. */
 export interface MemberScope {
@@ -64,6 +64,24 @@ export const memberships = {
          SELECT count(*)::int AS n FROM d`,
         [tenantId, groupId, userIds],
       ),
+    );
+  },
+
+  /**
+   * Moves every user of the scope's directory from group `from` to group `to` (an integration's new target
+   * group), in the caller's transaction. Members of `from` that other directories provisioned stay.
+   */
+  async moveDirectory(tx: SqlTransaction, scope: MemberScope, from: string, to: string): Promise<void> {
+    await tx.query(
+      `DELETE FROM group_members m USING scim_users u
+        WHERE m.tenant_id = $1 AND m.group_id = $3 AND u.tenant_id = m.tenant_id AND u.id = m.user_id AND u.integration_id = $2`,
+      [scope.tenantId, scope.integrationId, from],
+    );
+    await tx.query(
+      `INSERT INTO group_members (tenant_id, group_id, user_id)
+       SELECT $1, $3, u.id FROM scim_users u WHERE u.tenant_id = $1 AND u.integration_id = $2
+       ON CONFLICT DO NOTHING`,
+      [scope.tenantId, scope.integrationId, to],
     );
   },
 

@@ -5,9 +5,8 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig, decodeTimeCursor, encodeTimeCursor } from '@rollcall/common';
+import { SqlService } from '@rollcall/database';
 import type { ActivityEventDto, ActivityPageDto, EventQuery } from './activity.dto';
 
 interface EventRow {
@@ -38,7 +37,7 @@ export class ActivityService implements OnApplicationBootstrap, OnApplicationShu
   private timers: NodeJS.Timeout[] = [];
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly sql: SqlService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -59,13 +58,15 @@ export class ActivityService implements OnApplicationBootstrap, OnApplicationShu
     let removed = 0;
     try {
       for (;;) {
-        const result: [unknown[], number] = await this.db.query(
-          `DELETE FROM scim_events WHERE (tenant_id, id) IN (
-             SELECT tenant_id, id FROM scim_events WHERE created_at < now() - make_interval(days => $1) LIMIT ${SWEEP_BATCH})`,
+        const [{ n }] = await this.sql.query<{ n: number }>(
+          `WITH gone AS (DELETE FROM scim_events WHERE (tenant_id, id) IN (
+             SELECT tenant_id, id FROM scim_events WHERE created_at < now() - make_interval(days => $1) LIMIT ${SWEEP_BATCH})
+             RETURNING 1)
+           SELECT count(*)::int AS n FROM gone`,
           [this.config.eventsRetentionDays],
         );
-        removed += result[1];
-        if (result[1] < SWEEP_BATCH) break;
+        removed += n;
+        if (n < SWEEP_BATCH) break;
       }
       if (removed > 0) this.logger.log({ removed }, 'Removed expired sync activity events');
     } catch (e) {
@@ -85,7 +86,7 @@ export class ActivityService implements OnApplicationBootstrap, OnApplicationShu
       const [time, id] = decodeTimeCursor(q.cursor);
       where.push(`(created_at, id) < ($${params.push(time)}::timestamptz, $${params.push(id)}::bigint)`);
     }
-    const rows: EventRow[] = await this.db.query(
+    const rows = await this.sql.query<EventRow>(
       `SELECT id, created_at, created_at::text AS created_text, method, path, resource_type, resource_id, resource_name, status, scim_type, detail,
               duration_ms, request_id, count
          FROM scim_events WHERE ${where.join(' AND ')}
@@ -106,15 +107,14 @@ export class ActivityService implements OnApplicationBootstrap, OnApplicationShu
     integrationIds: string[],
   ): Promise<Map<string, { lastEventAt: Date | null; failed24h: number }>> {
     if (integrationIds.length === 0) return new Map();
-    const rows: { integration_id: string; last_event_at: Date | null; failed: string }[] =
-      await this.db.query(
-        `SELECT i.id AS integration_id,
+    const rows = await this.sql.query<{ integration_id: string; last_event_at: Date | null; failed: string }>(
+      `SELECT i.id AS integration_id,
               (SELECT max(created_at) FROM scim_events e WHERE e.tenant_id = i.tenant_id AND e.integration_id = i.id) AS last_event_at,
               (SELECT coalesce(sum(e.count), 0) FROM scim_events e WHERE e.tenant_id = i.tenant_id AND e.integration_id = i.id
                   AND e.status >= 400 AND e.created_at > now() - interval '24 hours') AS failed
          FROM scim_integrations i WHERE i.tenant_id = $1 AND i.id = ANY($2::uuid[])`,
-        [tenantId, integrationIds],
-      );
+      [tenantId, integrationIds],
+    );
     return new Map(
       rows.map((r) => [r.integration_id, { lastEventAt: r.last_event_at, failed24h: Number(r.failed) }]),
     );

@@ -1,10 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
 import { type AuditActor, type AuditEventInput, AuditService } from '@rollcall/audit';
 import { APP_CONFIG, type AppConfig, ApiException } from '@rollcall/common';
-import type { ScimProvider } from '@rollcall/database';
-import { type GroupDto, GroupsService } from '@rollcall/groups';
+import { type ScimProvider, SqlService, type SqlRunner } from '@rollcall/database';
+import { type GroupDto, GroupsService, memberships } from '@rollcall/groups';
 import { type TokenInfo, TokensService } from '@rollcall/tokens';
 import { ActivityService } from './activity.service';
 import type { ActivityPageDto, EventQuery } from './activity.dto';
@@ -38,7 +36,7 @@ const SELECT = `SELECT i.id, i.name, i.provider, i.enabled, i.group_id, g.name A
 @Injectable()
 export class IntegrationsService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly sql: SqlService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly groups: GroupsService,
     private readonly tokens: TokensService,
@@ -64,17 +62,17 @@ export class IntegrationsService {
         'Give exactly one of groupId (an existing group) and newGroupName',
       );
     }
-    return this.db.transaction(async (manager) => {
+    return this.sql.transaction(async (tx) => {
       const group =
         body.groupId !== undefined
-          ? await this.groups.assertTargetable(tenantId, body.groupId, manager)
-          : await this.groups.create(tenantId, body.newGroupName!, actor, manager);
-      const rows: { id: string }[] = await manager.query(
+          ? await this.groups.assertTargetable(tenantId, body.groupId, tx)
+          : await this.groups.create(tenantId, body.newGroupName!, actor, tx);
+      const rows: { id: string }[] = await tx.query(
         `INSERT INTO scim_integrations (tenant_id, name, provider, group_id) VALUES ($1, $2, $3, $4) RETURNING id`,
         [tenantId, body.name, body.provider, group.id],
       );
-      const token = await this.tokens.issueScimToken(tenantId, rows[0].id, manager);
-      await this.audit.record(manager, tenantId, actor, [
+      const token = await this.tokens.issueScimToken(tenantId, rows[0].id, tx);
+      await this.audit.record(tx, tenantId, actor, [
         {
           action: 'integration.created',
           targetId: rows[0].id,
@@ -88,7 +86,7 @@ export class IntegrationsService {
           },
         },
       ]);
-      const created = await this.get(tenantId, rows[0].id, manager, {
+      const created = await this.get(tenantId, rows[0].id, tx, {
         ...token,
         name: null,
         lastUsedAt: null,
@@ -99,7 +97,7 @@ export class IntegrationsService {
   }
 
   async list(tenantId: string): Promise<IntegrationDto[]> {
-    const rows: IntegrationRow[] = await this.db.query(
+    const rows: IntegrationRow[] = await this.sql.query(
       `${SELECT} WHERE i.tenant_id = $1 ORDER BY i.created_at, i.id`,
       [tenantId],
     );
@@ -114,10 +112,10 @@ export class IntegrationsService {
   async get(
     tenantId: string,
     id: string,
-    manager: EntityManager = this.db.manager,
+    db: SqlRunner = this.sql,
     token?: TokenInfo,
   ): Promise<IntegrationDto> {
-    const rows: IntegrationRow[] = await manager.query(`${SELECT} WHERE i.tenant_id = $1 AND i.id = $2`, [
+    const rows = await db.query<IntegrationRow>(`${SELECT} WHERE i.tenant_id = $1 AND i.id = $2`, [
       tenantId,
       id,
     ]);
@@ -138,33 +136,22 @@ export class IntegrationsService {
     patch: UpdateIntegrationDto,
     actor: AuditActor,
   ): Promise<IntegrationDto> {
-    await this.db.transaction(async (manager) => {
-      const rows: { name: string; enabled: boolean; group_id: string; group_name: string }[] =
-        await manager.query(
-          `SELECT i.name, i.enabled, i.group_id, g.name AS group_name
+    await this.sql.transaction(async (tx) => {
+      const rows = await tx.query<{ name: string; enabled: boolean; group_id: string; group_name: string }>(
+        `SELECT i.name, i.enabled, i.group_id, g.name AS group_name
              FROM scim_integrations i JOIN groups g ON g.id = i.group_id AND g.tenant_id = i.tenant_id
             WHERE i.tenant_id = $1 AND i.id = $2 FOR UPDATE OF i`,
-          [tenantId, id],
-        );
+        [tenantId, id],
+      );
       if (!rows[0]) throw ApiException.notFound('SCIM integration');
       const old = rows[0];
       const oldGroupId = old.group_id;
       let newGroup: GroupDto | undefined;
       if (patch.groupId !== undefined && patch.groupId.toLowerCase() !== oldGroupId) {
-        newGroup = await this.groups.assertTargetable(tenantId, patch.groupId, manager);
-        await manager.query(
-          `DELETE FROM group_members m USING scim_users u
-            WHERE m.tenant_id = $1 AND m.group_id = $3 AND u.id = m.user_id AND u.tenant_id = $1 AND u.integration_id = $2`,
-          [tenantId, id, oldGroupId],
-        );
-        await manager.query(
-          `INSERT INTO group_members (tenant_id, group_id, user_id)
-           SELECT $1, $3, u.id FROM scim_users u WHERE u.tenant_id = $1 AND u.integration_id = $2
-           ON CONFLICT DO NOTHING`,
-          [tenantId, id, patch.groupId],
-        );
+        newGroup = await this.groups.assertTargetable(tenantId, patch.groupId, tx);
+        await memberships.moveDirectory(tx, { tenantId, integrationId: id }, oldGroupId, newGroup.id);
       }
-      await manager.query(
+      await tx.query(
         `UPDATE scim_integrations
             SET name = COALESCE($3, name), enabled = COALESCE($4, enabled), group_id = COALESCE($5, group_id),
                 updated_at = now()
@@ -202,7 +189,7 @@ export class IntegrationsService {
           },
         });
       }
-      await this.audit.record(manager, tenantId, actor, events);
+      await this.audit.record(tx, tenantId, actor, events);
     });
     // Disabling stops the token at once; a new target group must reach cached callers too.
     this.tokens.invalidate();
@@ -214,11 +201,13 @@ export class IntegrationsService {
    * and the groups it pushed are deleted (with their memberships). Its target group stays.
    */
   async delete(tenantId: string, id: string, actor: AuditActor): Promise<void> {
-    await this.db.transaction(async (manager) => {
-      const [deleted]: [
-        { name: string; provider: ScimProvider; group_id: string; group_name: string }[],
-        number,
-      ] = await manager.query(
+    await this.sql.transaction(async (tx) => {
+      const deleted = await tx.query<{
+        name: string;
+        provider: ScimProvider;
+        group_id: string;
+        group_name: string;
+      }>(
         `DELETE FROM scim_integrations i USING groups g
             WHERE i.tenant_id = $1 AND i.id = $2 AND g.tenant_id = i.tenant_id AND g.id = i.group_id
             RETURNING i.name, i.provider, i.group_id, g.name AS group_name`,
@@ -226,7 +215,7 @@ export class IntegrationsService {
       );
       const gone = deleted[0];
       if (!gone) throw ApiException.notFound('SCIM integration');
-      await this.audit.record(manager, tenantId, actor, [
+      await this.audit.record(tx, tenantId, actor, [
         {
           action: 'integration.deleted',
           targetId: id,
@@ -248,15 +237,15 @@ export class IntegrationsService {
     graceSeconds: number,
     actor: AuditActor,
   ): Promise<RotatedTokenDto> {
-    const rotated = await this.db.transaction(async (manager) => {
-      const rows: { name: string }[] = await manager.query(
+    const rotated = await this.sql.transaction(async (tx) => {
+      const rows: { name: string }[] = await tx.query(
         `SELECT name FROM scim_integrations WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
         [tenantId, id],
       );
       if (!rows[0]) throw ApiException.notFound('SCIM integration');
-      const t = await this.tokens.rotateScimToken(tenantId, id, graceSeconds, manager);
+      const t = await this.tokens.rotateScimToken(tenantId, id, graceSeconds, tx);
       // The hints only, never the tokens; graceSeconds says how long the previous one keeps working.
-      await this.audit.record(manager, tenantId, actor, [
+      await this.audit.record(tx, tenantId, actor, [
         {
           action: 'integration.token_rotated',
           targetId: id,
@@ -281,7 +270,7 @@ export class IntegrationsService {
 
   /** The integration's sync activity log, newest first; another tenant's integration is a 404. */
   async events(tenantId: string, id: string, q: EventQuery): Promise<ActivityPageDto> {
-    const found: unknown[] = await this.db.query(
+    const found: unknown[] = await this.sql.query(
       `SELECT 1 FROM scim_integrations WHERE tenant_id = $1 AND id = $2`,
       [tenantId, id],
     );

@@ -1,25 +1,26 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { type AuditActor, type AuditEventInput, AuditService } from '@rollcall/audit';
 import { ApiException, offsetOf, type Page, PageQuery } from '@rollcall/common';
-import { TenantEntity } from '@rollcall/database';
+import { SqlService } from '@rollcall/database';
 import { TokensService } from '@rollcall/tokens';
 import type { CreatedTenantDto, TenantDto, UpdateTenantDto } from './tenant.dto';
 
 @Injectable()
 export class TenantsService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly sql: SqlService,
     private readonly tokens: TokensService,
     private readonly audit: AuditService,
   ) {}
 
   /** Creates a tenant and its first admin token in one transaction, with their audit events. */
   async create(name: string, actor: AuditActor): Promise<CreatedTenantDto> {
-    return this.db.transaction(async (manager) => {
-      const tenant = await manager.getRepository(TenantEntity).save({ name, enabled: true });
-      await this.audit.record(manager, tenant.id, actor, [
+    return this.sql.transaction(async (tx) => {
+      const [tenant] = await tx.query<TenantRow>(
+        `INSERT INTO tenants (name) VALUES ($1) RETURNING ${COLUMNS}`,
+        [name],
+      );
+      await this.audit.record(tx, tenant.id, actor, [
         {
           action: 'tenant.created',
           targetId: tenant.id,
@@ -27,31 +28,35 @@ export class TenantsService {
           changes: { name: { to: name }, enabled: { to: true } },
         },
       ]);
-      const token = await this.tokens.issueAdminToken(tenant.id, { name: 'initial' }, actor, manager);
+      const token = await this.tokens.issueAdminToken(tenant.id, { name: 'initial' }, actor, tx);
       return { ...toDto(tenant), adminToken: token.token };
     });
   }
 
   async list(q: PageQuery): Promise<Page<TenantDto>> {
-    const [rows, total] = await this.db.getRepository(TenantEntity).findAndCount({
-      order: { createdAt: 'ASC', id: 'ASC' },
-      skip: offsetOf(q),
-      take: q.pageSize,
-    });
+    // The one statement that reads every tenant: the operator's list (tenants is not tenant-owned).
+    const rows = await this.sql.query<TenantRow & { total: string }>(
+      `SELECT ${COLUMNS}, count(*) OVER () AS total FROM tenants ORDER BY created_at, id LIMIT $1 OFFSET $2`,
+      [q.pageSize, offsetOf(q)],
+    );
+    const total = rows[0]
+      ? Number(rows[0].total)
+      : Number((await this.sql.query<{ n: string }>(`SELECT count(*) AS n FROM tenants`))[0].n);
     return { items: rows.map(toDto), total, page: q.page, pageSize: q.pageSize };
   }
 
   async get(id: string): Promise<TenantDto> {
-    const tenant = await this.db.getRepository(TenantEntity).findOneBy({ id });
+    const [tenant] = await this.sql.query<TenantRow>(`SELECT ${COLUMNS} FROM tenants WHERE id = $1`, [id]);
     if (!tenant) throw ApiException.notFound('Tenant');
     return toDto(tenant);
   }
 
   /** Renames, disables or enables a tenant, with an audit event for each of these that changes something. */
   async update(id: string, patch: UpdateTenantDto, actor: AuditActor): Promise<TenantDto> {
-    const saved = await this.db.transaction(async (manager) => {
-      const repo = manager.getRepository(TenantEntity);
-      const tenant = await repo.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+    const saved = await this.sql.transaction(async (tx) => {
+      const [tenant] = await tx.query<TenantRow>(`SELECT ${COLUMNS} FROM tenants WHERE id = $1 FOR UPDATE`, [
+        id,
+      ]);
       if (!tenant) throw ApiException.notFound('Tenant');
       const name = patch.name ?? tenant.name;
       const events: AuditEventInput[] = [];
@@ -71,10 +76,13 @@ export class TenantsService {
           changes: { enabled: { from: tenant.enabled, to: patch.enabled } },
         });
       }
-      tenant.name = name;
-      if (patch.enabled !== undefined) tenant.enabled = patch.enabled;
-      const result = await repo.save(tenant);
-      await this.audit.record(manager, id, actor, events);
+      const [result] = await tx.query<TenantRow>(
+        `UPDATE tenants SET name = $2, enabled = $3,
+                updated_at = CASE WHEN (name, enabled) IS DISTINCT FROM ($2, $3) THEN now() ELSE updated_at END
+          WHERE id = $1 RETURNING ${COLUMNS}`,
+        [id, name, patch.enabled ?? tenant.enabled],
+      );
+      await this.audit.record(tx, id, actor, events);
       return result;
     });
     if (patch.enabled === false) this.tokens.invalidate();
@@ -82,6 +90,16 @@ export class TenantsService {
   }
 }
 
-function toDto(t: TenantEntity): TenantDto {
-  return { id: t.id, name: t.name, enabled: t.enabled, createdAt: t.createdAt, updatedAt: t.updatedAt };
+interface TenantRow {
+  id: string;
+  name: string;
+  enabled: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = 'id, name, enabled, created_at, updated_at';
+
+function toDto(t: TenantRow): TenantDto {
+  return { id: t.id, name: t.name, enabled: t.enabled, createdAt: t.created_at, updatedAt: t.updated_at };
 }

@@ -2,9 +2,9 @@ import type { INestApplication } from '@nestjs/common';
 import type { App } from 'supertest/types';
 import request from 'supertest';
 import { randomBytes } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { type CreateAppOptions, createApp } from '@rollcall/api';
 import { loadConfig, type AppConfig } from '@rollcall/common';
+import { SqlService } from '@rollcall/database';
 
 export const TEST_PUBLIC_URL = 'https://rollcall.test';
 
@@ -40,13 +40,13 @@ export async function createTestApp(
   const app = await createApp(config, testDatabaseUrl(), { quiet: true, ...options });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
-  const db = app.get(DataSource);
+  const db = app.get(SqlService);
   return {
     app,
     http: app.getHttpServer() as App,
     config,
     operatorToken,
-    sql: (query, params) => db.query(query, params),
+    sql: <T>(query: string, params?: unknown[]) => db.query(query, params) as Promise<T[]>,
     close: () => app.close(),
   };
 }

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { SqlService } from '@rollcall/database';
 import { AuditService } from '@rollcall/audit';
 import { loadConfig } from '@rollcall/common';
 import { generateToken } from './token-format';
@@ -28,7 +28,7 @@ function slowDatabase() {
     },
   };
   return {
-    db: db as unknown as DataSource,
+    db: db as unknown as SqlService,
     answer: (rows: unknown[]) => pending.shift()!(rows),
     lookups: () => lookups,
   };

@@ -1,11 +1,9 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { timingSafeEqual } from 'node:crypto';
 import { Client } from 'pg';
-import { DataSource, EntityManager } from 'typeorm';
 import { type AuditActor, AuditService } from '@rollcall/audit';
 import { APP_CONFIG, type AppConfig } from '@rollcall/common';
-import { ApiTokenEntity, type ScimProvider, type TokenKind } from '@rollcall/database';
+import { type ScimProvider, SqlService, type SqlTransaction, type TokenKind } from '@rollcall/database';
 import type { AdminCaller, Caller, ScimCaller } from './caller';
 import { generateToken, hashToken, parseToken, tokenHint } from './token-format';
 
@@ -18,6 +16,10 @@ const CACHE_LIMIT = 10_000;
 const INVALIDATION_CHANNEL = 'rollcall_tokens';
 /** How soon a lost listening connection is opened again (meanwhile CACHE_MS still bounds what is stale). */
 const RELISTEN_MS = 1_000;
+
+/** A token as its list and details show it (never its hash). */
+const INFO_COLUMNS = `id, name, hint, created_at AS "createdAt", last_used_at AS "lastUsedAt",
+  expires_at AS "expiresAt", revoked_at AS "revokedAt"`;
 
 const LOOKUP_BY_HASH = `SELECT t.id, t.kind, t.hint, t.tenant_id, t.integration_id, t.expires_at, t.revoked_at, i.provider, i.group_id
     FROM api_tokens t
@@ -78,7 +80,7 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
   private closing = false;
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly sql: SqlService,
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly audit: AuditService,
   ) {
@@ -110,7 +112,7 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
     const generation = this.generation;
     // A token names its tenant, so the look-up stays in that tenant (one shard when distributed by tenant).
     // A token issued before tokens carried their tenant is looked up by its hash alone.
-    const rows: TokenRow[] = await this.db.query(
+    const rows = await this.sql.query<TokenRow>(
       parsed.tenantId ? LOOKUP_IN_TENANT : LOOKUP_BY_HASH,
       parsed.tenantId ? [hash, parsed.tenantId] : [hash],
     );
@@ -149,7 +151,7 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
     this.forget();
     // Every instance (this one too) hears it within milliseconds; one that does not (its listening connection
     // is down) still trusts a verified token for under a second.
-    this.db.query('SELECT pg_notify($1, $2)', [INVALIDATION_CHANNEL, '']).catch((e: unknown) => {
+    this.sql.query('SELECT pg_notify($1, $2)', [INVALIDATION_CHANNEL, '']).catch((e: unknown) => {
       this.logger.warn({ err: e }, 'Could not tell the other instances to forget verified tokens');
     });
   }
@@ -171,7 +173,7 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
 
   /** Listens for other instances' invalidations on a connection of its own (LISTEN needs one that stays). */
   private async listen(): Promise<void> {
-    const url = (this.db.options as { url?: string }).url;
+    const url = this.sql.url;
     if (!url || this.closing) return;
     const client = new Client({ connectionString: url });
     client.on('notification', () => this.forget());
@@ -205,7 +207,7 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
     if (last !== undefined && now - last < LAST_USED_EVERY_MS) return;
     if (this.lastUsedWritten.size >= CACHE_LIMIT) this.lastUsedWritten.clear();
     this.lastUsedWritten.set(tokenId, now);
-    this.db
+    this.sql
       .query(
         `UPDATE api_tokens SET last_used_at = now()
           WHERE tenant_id = $1 AND id = $2 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
@@ -214,17 +216,17 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
       .catch((e: unknown) => this.logger.warn({ err: e }, 'Could not record a token use'));
   }
 
-  /** Issues an admin token of the tenant, in `manager`'s transaction or a new one, with its audit event. */
+  /** Issues an admin token of the tenant, in transaction `tx` or a new one, with its audit event. */
   async issueAdminToken(
     tenantId: string,
     options: { name?: string | null; expiresAt?: Date | null },
     actor: AuditActor,
-    manager?: EntityManager,
+    tx?: SqlTransaction,
   ): Promise<IssuedToken & { name: string | null }> {
-    if (!manager) return this.db.transaction((m) => this.issueAdminToken(tenantId, options, actor, m));
+    if (!tx) return this.sql.transaction((t) => this.issueAdminToken(tenantId, options, actor, t));
     const name = options.name ?? null;
-    const issued = await this.insert(manager, tenantId, 'admin', null, name, options.expiresAt ?? null);
-    await this.audit.record(manager, tenantId, actor, [
+    const issued = await this.insert(tx, tenantId, 'admin', null, name, options.expiresAt ?? null);
+    await this.audit.record(tx, tenantId, actor, [
       {
         action: 'admin_token.created',
         targetId: issued.id,
@@ -236,11 +238,10 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
   }
 
   async listAdminTokens(tenantId: string): Promise<TokenInfo[]> {
-    const rows = await this.db.getRepository(ApiTokenEntity).find({
-      where: { tenantId, kind: 'admin' },
-      order: { createdAt: 'DESC', id: 'ASC' },
-    });
-    return rows.map(toInfo);
+    return this.sql.query<TokenInfo>(
+      `SELECT ${INFO_COLUMNS} FROM api_tokens WHERE tenant_id = $1 AND kind = 'admin' ORDER BY created_at DESC, id`,
+      [tenantId],
+    );
   }
 
   /**
@@ -248,15 +249,15 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
    * another tenant). Revoking a revoked token changes nothing and records nothing.
    */
   async revokeAdminToken(tenantId: string, id: string, actor: AuditActor): Promise<boolean> {
-    const exists = await this.db.transaction(async (manager) => {
-      const [revoked]: [{ hint: string }[], number] = await manager.query(
+    const exists = await this.sql.transaction(async (tx) => {
+      const revoked = await tx.query<{ hint: string }>(
         `UPDATE api_tokens SET revoked_at = now()
           WHERE tenant_id = $1 AND id = $2 AND kind = 'admin' AND (revoked_at IS NULL OR revoked_at > now())
           RETURNING hint`,
         [tenantId, id],
       );
-      if (!revoked[0]) return this.adminTokenExists(tenantId, id, manager);
-      await this.audit.record(manager, tenantId, actor, [
+      if (!revoked[0]) return this.adminTokenExists(tenantId, id, tx);
+      await this.audit.record(tx, tenantId, actor, [
         { action: 'admin_token.revoked', targetId: id, targetName: revoked[0].hint },
       ]);
       return true;
@@ -265,16 +266,16 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
     return exists;
   }
 
-  private async adminTokenExists(tenantId: string, id: string, manager: EntityManager): Promise<boolean> {
-    return manager.getRepository(ApiTokenEntity).exists({ where: { tenantId, id, kind: 'admin' } });
+  private async adminTokenExists(tenantId: string, id: string, tx: SqlTransaction): Promise<boolean> {
+    const rows = await tx.query(
+      `SELECT 1 FROM api_tokens WHERE tenant_id = $1 AND id = $2 AND kind = 'admin'`,
+      [tenantId, id],
+    );
+    return rows.length > 0;
   }
 
-  async issueScimToken(
-    tenantId: string,
-    integrationId: string,
-    manager: EntityManager,
-  ): Promise<IssuedToken> {
-    return this.insert(manager, tenantId, 'scim', integrationId, null, null);
+  async issueScimToken(tenantId: string, integrationId: string, tx: SqlTransaction): Promise<IssuedToken> {
+    return this.insert(tx, tenantId, 'scim', integrationId, null, null);
   }
 
   /**
@@ -286,18 +287,16 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
     tenantId: string,
     integrationId: string,
     graceSeconds: number,
-    manager: EntityManager,
+    tx: SqlTransaction,
   ): Promise<IssuedToken & { previousTokenValidUntil: Date | null; previousTokenHint: string | null }> {
-    const ended: { until: Date; hint: string; created_at: Date }[] = await manager
-      .query(
-        `UPDATE api_tokens
+    const ended = await tx.query<{ until: Date; hint: string; created_at: Date }>(
+      `UPDATE api_tokens
           SET revoked_at = LEAST(COALESCE(revoked_at, 'infinity'::timestamptz), now() + make_interval(secs => $3))
         WHERE tenant_id = $1 AND integration_id = $2 AND kind = 'scim' AND (revoked_at IS NULL OR revoked_at > now())
         RETURNING revoked_at AS until, hint, created_at`,
-        [tenantId, integrationId, graceSeconds],
-      )
-      .then((r: [{ until: Date; hint: string; created_at: Date }[], number]) => r[0]);
-    const issued = await this.insert(manager, tenantId, 'scim', integrationId, null, null);
+      [tenantId, integrationId, graceSeconds],
+    );
+    const issued = await this.insert(tx, tenantId, 'scim', integrationId, null, null);
     const latest = ended.reduce<Date | null>(
       (max, r) => (max === null || r.until > max ? r.until : max),
       null,
@@ -317,9 +316,8 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
   /** The integration's current token (the newest one not revoked), for its details page. */
   async currentScimTokens(tenantId: string, integrationIds: string[]): Promise<Map<string, TokenInfo>> {
     if (integrationIds.length === 0) return new Map();
-    const rows: (TokenInfo & { integrationId: string })[] = await this.db.query(
-      `SELECT DISTINCT ON (integration_id) integration_id AS "integrationId", id, name, hint,
-              created_at AS "createdAt", last_used_at AS "lastUsedAt", expires_at AS "expiresAt", revoked_at AS "revokedAt"
+    const rows = await this.sql.query<TokenInfo & { integrationId: string }>(
+      `SELECT DISTINCT ON (integration_id) integration_id AS "integrationId", ${INFO_COLUMNS}
          FROM api_tokens
         WHERE tenant_id = $1 AND kind = 'scim' AND integration_id = ANY($2::uuid[])
         ORDER BY integration_id, (revoked_at IS NULL) DESC, created_at DESC`,
@@ -329,7 +327,7 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async insert(
-    manager: EntityManager,
+    tx: SqlTransaction,
     tenantId: string,
     kind: TokenKind,
     integrationId: string | null,
@@ -338,23 +336,11 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
   ): Promise<IssuedToken> {
     const token = generateToken(kind, tenantId);
     const hint = tokenHint(token);
-    const rows: { id: string; created_at: Date }[] = await manager.query(
+    const rows = await tx.query<{ id: string; created_at: Date }>(
       `INSERT INTO api_tokens (tenant_id, kind, integration_id, name, token_hash, hint, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, created_at`,
       [tenantId, kind, integrationId, name, hashToken(token), hint, expiresAt],
     );
     return { id: rows[0].id, token, hint, createdAt: rows[0].created_at, expiresAt };
   }
-}
-
-function toInfo(e: ApiTokenEntity): TokenInfo {
-  return {
-    id: e.id,
-    name: e.name,
-    hint: e.hint,
-    createdAt: e.createdAt,
-    lastUsedAt: e.lastUsedAt,
-    expiresAt: e.expiresAt,
-    revokedAt: e.revokedAt,
-  };
 }
