@@ -11,3 +11,4 @@ export * from './database-timeout';
 export * from './semaphore';
 export * from './json-depth';
 export * from './json-body';
+export * from './metrics';

@@ -26,7 +26,12 @@ import {
 } from '../scim-query';
 import { checkIndexedText, MAX_ATTRIBUTES_PER_OBJECT, USER_PAGE_BYTES } from '../scim-limits';
 import { hashPassword } from '../scim-password';
-import { eventValues, withEvent, type ScimRequestContext } from '../events/scim-events.service';
+import {
+  eventValues,
+  ScimEventsService,
+  withEvent,
+  type ScimRequestContext,
+} from '../events/scim-events.service';
 
 interface UserRow {
   id: string;
@@ -196,6 +201,7 @@ export class ScimUsersService {
   constructor(
     private readonly sql: SqlService,
     private readonly statistics: StatisticsService,
+    private readonly events: ScimEventsService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.baseUrl = `${config.publicUrl}/scim/v2`;
@@ -228,6 +234,7 @@ export class ScimUsersService {
     const rows = await uniqueUserName(columns.userName, () =>
       this.sql.query<UserRow>(INSERT_USER, params, true),
     );
+    this.events.changeLogged();
     this.statistics.noteWrites('scim_users', 1);
     this.statistics.noteWrites('group_members', 1);
     return this.result({ ...rows[0], resource, groups: [] }, projection);
@@ -313,6 +320,7 @@ export class ScimUsersService {
       if (ifMatch !== undefined && (await this.find(caller, id, false))) throw preconditionFailed();
       throw notFound(id);
     }
+    this.events.changeLogged();
     resource.active = row.active;
     return this.result({ ...row, resource }, projection);
   }
@@ -370,7 +378,10 @@ export class ScimUsersService {
     );
     const [row] = rows;
     if (!row) throw notFound(id);
-    if (row.written) return row;
+    if (row.written) {
+      this.events.changeLogged();
+      return row;
+    }
     checkVersion(ifMatch, row.version);
     return row.unchanged ? row : undefined;
   }
@@ -446,6 +457,7 @@ export class ScimUsersService {
       );
       return { row: written, changed: true };
     });
+    if (changed) this.events.changeLogged();
     return this.result(changed ? row : await this.withGroups(caller, row, projection), projection);
   }
 
@@ -458,6 +470,7 @@ export class ScimUsersService {
       if (ifMatch !== undefined && (await this.find(caller, id, false))) throw preconditionFailed();
       throw notFound(id);
     }
+    this.events.changeLogged();
   }
 
   /**
@@ -491,6 +504,8 @@ export class ScimUsersService {
       tx ? tx.query<UserRow>(UPDATE_USER, params) : this.sql.query<UserRow>(UPDATE_USER, params, true),
     );
     if (rows.length === 0) throw new VersionConflict();
+    // Within a transaction (updateLocked), the event counts once it commits.
+    if (!tx) this.events.changeLogged();
     return { ...rows[0], resource };
   }
 
