@@ -57,6 +57,9 @@ const schema = z.object({
   METRICS_HOST: listenHost.default('127.0.0.1'),
 });
 
+/** The environment variables the configuration reads. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
 /** An admin token is one person or script: a few requests at once is plenty. */
 const ADMIN_MAX_CONCURRENT = 4;
 const ADMIN_MAX_IN_FLIGHT = 16;
