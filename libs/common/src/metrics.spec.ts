@@ -36,6 +36,22 @@ describe(Metrics.name, () => {
     expect(family(await metrics.text(), name)).toHaveLength(4 * (REQUEST_SECONDS_BUCKETS.length + 3));
   });
 
+  it('leaves a refusal (429) out of the durations, whose pause is deliberate, but counts it', async () => {
+    const metrics = new Metrics();
+    metrics.requestAnswered('/scim/v2/Users', 'GET', 429, 'okta', 0.51);
+    metrics.requestAnswered('/scim/v2/Users', 'GET', 200, 'okta', 0.004);
+    const lines = (await metrics.text()).split('\n');
+    expect(lines).toContain(
+      'rollcall_http_requests_total{route="/scim/v2/Users",method="GET",status="429",provider="okta"} 1',
+    );
+    expect(lines).toContain(
+      'rollcall_http_request_duration_seconds_count{route="/scim/v2/Users",method="GET"} 1',
+    );
+    expect(lines).toContain(
+      'rollcall_http_request_duration_seconds_sum{route="/scim/v2/Users",method="GET"} 0.004',
+    );
+  });
+
   it('counts requests by route, method, status and provider, and never counts one twice across scrapes', async () => {
     const metrics = new Metrics();
     metrics.requestAnswered('/scim/v2/Users', 'POST', 201, 'okta', 0.002);

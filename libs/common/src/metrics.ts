@@ -179,17 +179,19 @@ export class Metrics {
   }
 
   /**
-   * Counts an answered request and its duration. The hot path: `route` is the route's pattern (never a raw URL),
-   * `provider` the integration's kind or `none`, so the label values stay few.
+   * Counts an answered request and (but for a 429) its duration. The hot path: `route` is the route's pattern
+   * (never a raw URL), `provider` the integration's kind or `none`, so the label values stay few.
    */
   requestAnswered(route: string, method: string, status: number, provider: string, seconds: number): void {
     const series = this.routeSeries(route, method);
-    const buckets = series.buckets;
-    let i = 0;
-    while (i < REQUEST_SECONDS_BUCKETS.length && seconds > REQUEST_SECONDS_BUCKETS[i]) i++;
-    buckets[i]++;
-    series.sum += seconds;
-    series.count++;
+    // A refusal's duration is its deliberate pause (REFUSAL_PAUSE_MS): it would only hide real latencies.
+    if (status !== 429) {
+      let i = 0;
+      while (i < REQUEST_SECONDS_BUCKETS.length && seconds > REQUEST_SECONDS_BUCKETS[i]) i++;
+      series.buckets[i]++;
+      series.sum += seconds;
+      series.count++;
+    }
     let byProvider = series.outcomes.get(status);
     if (!byProvider) series.outcomes.set(status, (byProvider = new Map<string, RequestOutcome>()));
     let outcome = byProvider.get(provider);
@@ -261,7 +263,9 @@ export class Metrics {
 /** `rollcall_http_request_duration_seconds`, printed from the counts `requestAnswered` keeps. */
 function requestDurations(routes: Map<string, Map<string, RouteSeries>>) {
   const name = 'rollcall_http_request_duration_seconds';
-  const help = 'Time from a request’s arrival to its answer, in seconds, by route pattern and method.';
+  const help =
+    'Time from a request’s arrival to its answer, in seconds, by route pattern and method; refusals (429), ' +
+    'answered after a deliberate pause, are left out.';
   return {
     name,
     help,
