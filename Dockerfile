@@ -10,7 +10,11 @@ COPY apps ./apps
 COPY libs ./libs
 RUN npx nest build && npm prune --omit=dev
 
-# Runtime stage: the compiled server and its production dependencies only, as an unprivileged user.
+# Runtime stage: the compiled server and its production dependencies only (no Nest CLI, no tsconfig-paths, no
+# test tools), as an unprivileged user. `nest build` rewrites the @rollcall/* imports, so `dist` runs with plain
+# `node`: the server (CMD below) and the migration command,
+#   node dist/libs/database/src/cli.js run
+# which docker-compose.yml runs as its own step before the servers start with MIGRATE_ON_START=false.
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production PORT=3000
 WORKDIR /app
@@ -22,6 +26,7 @@ COPY --from=build /app/dist ./dist
 # as the user `postgres`, created on first start (see the README, "Running as root").
 RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
+# The API. With METRICS_PORT set (docker-compose.yml: 9464, METRICS_HOST=0.0.0.0), GET /metrics listens there too.
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"

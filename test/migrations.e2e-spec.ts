@@ -1,16 +1,16 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import request from 'supertest';
 import { MIGRATIONS, pendingMigrations, runMigrations } from '@rollcall/database';
 import { freshDatabase } from './fixtures/database';
 import { freePort } from './fixtures/http';
+import { spawnServer } from './fixtures/server';
 
 const NAMES = MIGRATIONS.map((m) => new m().name as string);
 
 describe('migrations for many instances', () => {
   it('applies each migration once when several instances migrate at the same moment, and all succeed', async () => {
-    const db = await freshDatabase(`rollcall_migrate_${process.pid}_${Date.now()}`);
+    const db = await freshDatabase('rollcall_migrate');
     try {
       expect(await pendingMigrations(db.url)).toEqual(NAMES);
       // Five instances starting together: one applies everything, the others wait on the lock and find nothing.
@@ -38,7 +38,7 @@ describe('migrations for many instances', () => {
   }, 60_000);
 
   it('two server processes started together on a new database: one migrates, both come up and serve', async () => {
-    const db = await freshDatabase(`rollcall_starts_${process.pid}_${Date.now()}`);
+    const db = await freshDatabase('rollcall_starts');
     const operatorToken = randomBytes(24).toString('hex');
     const servers = await Promise.all([
       startServer(db.url, operatorToken),
@@ -68,13 +68,10 @@ describe('migrations for many instances', () => {
   }, 120_000);
 });
 
-type LogLine = Record<string, unknown> & { msg: string };
-
 /** The server as `npm start` runs it (from source, transpiled on the fly), on a port of its own. */
 async function startServer(databaseUrl: string, operatorToken: string) {
   const port = await freePort();
-  const proc: ChildProcess = spawn(
-    process.execPath,
+  const server = spawnServer(
     ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/api/src/main.ts'],
     {
       env: {
@@ -84,35 +81,13 @@ async function startServer(databaseUrl: string, operatorToken: string) {
         PORT: String(port),
         LOG_LEVEL: 'info',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  const lines: LogLine[] = [];
-  let stderr = '';
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  const listening = new Promise<LogLine[]>((resolve, reject) => {
-    let partial = '';
-    proc.stdout!.on('data', (chunk: Buffer) => {
-      const parts = (partial + chunk.toString('utf8')).split('\n');
-      partial = parts.pop() ?? '';
-      for (const part of parts) {
-        try {
-          const line = JSON.parse(part) as LogLine;
-          lines.push(line);
-          if (line.msg === 'Rollcall is listening') resolve(lines);
-        } catch {
-          // not a log line
-        }
-      }
-    });
-    proc.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    void exited.then((code) => reject(new Error(`the server exited with ${code}: ${stderr}`)));
-  });
   return {
-    listening,
+    listening: server.listening,
     stop: async () => {
-      if (proc.exitCode === null) proc.kill('SIGTERM');
-      expect({ code: await exited, stderr }).toEqual({ code: 0, stderr: '' });
+      const { code } = await server.stop();
+      expect({ code, stderr: server.stderr() }).toEqual({ code: 0, stderr: '' });
     },
   };
 }

@@ -106,7 +106,7 @@ async function primaryKey(db: Client, table: string): Promise<string> {
 
 describe(`migration ${TARGET}`, () => {
   it('brings a database filled under the previous schema over without losing or changing a row, and back', async () => {
-    const fresh = await freshDatabase(`rollcall_keys_${process.pid}_${Date.now()}`);
+    const fresh = await freshDatabase('rollcall_keys');
     const db = new Client({ connectionString: fresh.url });
     try {
       await migrateTo(fresh.url, BEFORE);
@@ -145,7 +145,7 @@ describe(`migration ${TARGET}`, () => {
   }, 60_000);
 
   it('stops, naming the table, when a row already points into another tenant, and changes nothing', async () => {
-    const fresh = await freshDatabase(`rollcall_keys_bad_${process.pid}_${Date.now()}`);
+    const fresh = await freshDatabase('rollcall_keys_bad');
     const db = new Client({ connectionString: fresh.url });
     try {
       await migrateTo(fresh.url, BEFORE);

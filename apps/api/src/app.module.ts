@@ -8,6 +8,7 @@ import { ScimModule } from '@rollcall/scim';
 import { TenancyModule } from '@rollcall/tenancy';
 import { TokensModule } from '@rollcall/tokens';
 import { HealthController } from './health.controller';
+import { MetricsServer } from './metrics';
 
 @Module({})
 export class AppModule {
@@ -31,6 +32,7 @@ export class AppModule {
         ScimModule,
       ],
       controllers: [HealthController],
+      providers: [MetricsServer],
     };
   }
 }

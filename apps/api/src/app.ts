@@ -10,13 +10,16 @@ import {
   createRootLogger,
   createValidationPipe,
   logRequests,
+  Metrics,
   PinoNestLogger,
   requestIdFor,
   useJsonBodies,
 } from '@rollcall/common';
+import { SqlService } from '@rollcall/database';
 import { isScimRequest, ScimExceptionFilter, ScimModule } from '@rollcall/scim';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './all-exceptions.filter';
+import { useMetrics } from './metrics';
 import { useLargeBodyGate, useSettingsApiAdmission } from './request-gates';
 import { SCIM_SECURITY_HEADERS, securityHeaders } from './security-headers';
 
@@ -74,6 +77,7 @@ export async function createApp(
     done();
   });
   logRequests(instance, root);
+  if (config.metrics) useMetrics(instance, app.get(Metrics), app.get(SqlService));
   // Before any body is read: the token, the caller's limits, and what headers alone can refuse.
   ScimModule.beforeBody(app, instance, config.bodyLimitBytes);
   useSettingsApiAdmission(app, instance);

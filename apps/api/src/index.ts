@@ -1,1 +1,2 @@
 export { createApp, type CreateAppOptions } from './app';
+export { MetricsServer } from './metrics';

@@ -13,6 +13,7 @@ import {
   startEmbeddedPostgres,
 } from '@rollcall/database';
 import { createApp } from './app';
+import { MetricsServer } from './metrics';
 import { ensureOperatorTokenFile } from './operator-token';
 
 /** After the first signal, a shutdown that has not finished within this time exits with 1. */
@@ -146,6 +147,8 @@ async function start(
     {
       address: (running.app.getHttpServer() as Server).address() as AddressInfo,
       port: config.port,
+      // GET /metrics, when METRICS_PORT is set.
+      metrics: running.app.get(MetricsServer).address(),
       publicUrl: config.publicUrl,
       docs: `${config.publicUrl}/docs`,
       startupMs: Date.now() - started,

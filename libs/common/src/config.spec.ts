@@ -26,6 +26,7 @@ describe(loadConfig.name, () => {
       ['EVENTS_RETENTION_DAYS', 'eventsRetentionDays', 30],
       ['DATABASE_POOL_SIZE', 'databasePoolSize', 20],
       ['MIGRATE_ON_START', 'migrateOnStart', true],
+      ['METRICS_PORT', 'metrics', undefined],
     ] as const)('%s defaults to %s = %p', (_variable, key, value) => {
       expect(config[key]).toBe(value);
     });
@@ -109,6 +110,8 @@ describe(loadConfig.name, () => {
           HTTP_REQUEST_TIMEOUT_MS: '6000',
           HTTP_KEEP_ALIVE_TIMEOUT_MS: '7000',
           MIGRATE_ON_START: 'false',
+          METRICS_PORT: '9464',
+          METRICS_HOST: '0.0.0.0',
         }),
       ).toEqual({
         port: 8443,
@@ -136,7 +139,21 @@ describe(loadConfig.name, () => {
         },
         databasePoolSize: 30,
         migrateOnStart: false,
+        metrics: { port: 9464, host: '0.0.0.0' },
       });
+    });
+
+    it('serves metrics on 127.0.0.1 unless METRICS_HOST says otherwise; port 0 is any free port', () => {
+      expect(loadConfig({ METRICS_PORT: '0' }).metrics).toEqual({ port: 0, host: '127.0.0.1' });
+      expect(loadConfig({ METRICS_PORT: '9464', METRICS_HOST: '::' }).metrics).toEqual({
+        port: 9464,
+        host: '::',
+      });
+      expect(loadConfig({ METRICS_PORT: '9464', METRICS_HOST: 'api1' }).metrics?.host).toBe('api1');
+    });
+
+    it('keeps metrics off without METRICS_PORT, whatever METRICS_HOST says', () => {
+      expect(loadConfig({ METRICS_HOST: '0.0.0.0' }).metrics).toBeUndefined();
     });
 
     it.each(['http://localhost:3000', 'https://id.example.com/rollcall'])('accepts PUBLIC_URL %s', (url) => {
@@ -202,6 +219,10 @@ describe(loadConfig.name, () => {
       ['SCIM_MAX_IN_FLIGHT', 'many', 'must be a whole number'],
       ['DB_STATEMENT_TIMEOUT_MS', '10', 'must be at least 100'],
       ['HTTP_REQUEST_TIMEOUT_MS', '999', 'must be at least 1000'],
+      ['METRICS_PORT', 'on', 'must be a whole number'],
+      ['METRICS_PORT', '65536', 'must be at most 65535'],
+      ['METRICS_HOST', 'not a host', 'must be an IP address or a host name'],
+      ['METRICS_HOST', 'http://127.0.0.1', 'must be an IP address or a host name'],
     ])('%s=%p stops the start with one line naming it', (variable, value, problem) => {
       const e = errorOf({ [variable]: value });
       expect(e).toBeInstanceOf(ConfigError);
@@ -226,6 +247,13 @@ describe(loadConfig.name, () => {
       expect(errorOf({ SCIM_MAX_CONCURRENT: '64' }).message).toBe(
         'Invalid configuration: SCIM_MAX_CONCURRENT must not be larger than SCIM_MAX_IN_FLIGHT',
       );
+    });
+
+    it('refuses metrics on the API port', () => {
+      expect(errorOf({ PORT: '8080', METRICS_PORT: '8080' }).message).toBe(
+        'Invalid configuration: METRICS_PORT must not be PORT (metrics are served on a port of their own)',
+      );
+      expect(errorOf({ METRICS_PORT: '3000' }).message).toContain('METRICS_PORT must not be PORT');
     });
 
     it('names one variable when several are bad', () => {

@@ -10,6 +10,12 @@ const integer = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 
+/** An interface to listen on: an IPv4 or IPv6 address, or a host name that resolves to one. */
+const listenHost = z
+  .string()
+  .trim()
+  .pipe(z.union([z.ipv4(), z.ipv6(), z.hostname()], { error: 'must be an IP address or a host name' }));
+
 const schema = z.object({
   PORT: integer(1, 65535).default(3000),
   PUBLIC_URL: z
@@ -46,7 +52,13 @@ const schema = z.object({
     .enum(['true', 'false'], { error: 'must be true or false' })
     .default('true')
     .transform((v) => v === 'true'),
+  // Unset: no metrics listener, and nothing is measured per request. 0: any free port (the start log names it).
+  METRICS_PORT: integer(0, 65535).optional(),
+  METRICS_HOST: listenHost.default('127.0.0.1'),
 });
+
+/** The environment variables the configuration reads. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
 
 /** An admin token is one person or script: a few requests at once is plenty. */
 const ADMIN_MAX_CONCURRENT = 4;
@@ -70,6 +82,14 @@ export interface AppConfig {
   limits: LimitsConfig;
   timeouts: TimeoutsConfig;
   databasePoolSize: number;
+  /** Where `GET /metrics` is served (a listener of its own); undefined: metrics are off. */
+  metrics: MetricsConfig | undefined;
+}
+
+export interface MetricsConfig {
+  /** 0: any free port. */
+  port: number;
+  host: string;
 }
 
 /** Per-caller limits, checked before a request's body is read (README, "Limits"). */
@@ -119,6 +139,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       path: ['SCIM_MAX_CONCURRENT'],
       message: 'must not be larger than SCIM_MAX_IN_FLIGHT',
     })
+    .refine((c) => c.METRICS_PORT !== c.PORT, {
+      path: ['METRICS_PORT'],
+      message: 'must not be PORT (metrics are served on a port of their own)',
+    })
     .safeParse(present);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -162,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     },
     databasePoolSize: c.DATABASE_POOL_SIZE,
     migrateOnStart: c.MIGRATE_ON_START,
+    metrics: c.METRICS_PORT === undefined ? undefined : { port: c.METRICS_PORT, host: c.METRICS_HOST },
   };
 }
 

@@ -12,3 +12,4 @@ export * from './database-timeout';
 export * from './semaphore';
 export * from './json-depth';
 export * from './json-body';
+export * from './metrics';

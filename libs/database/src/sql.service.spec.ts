@@ -1,3 +1,5 @@
+import { EventEmitter } from 'node:events';
+import { type Client, Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { SqlService } from './sql.service';
 
@@ -54,5 +56,61 @@ describe(SqlService.name, () => {
         ['COMMIT', false],
       ]),
     ]);
+  });
+});
+
+/** A pg client that connects and answers at once: the pool's own queueing is what is under test. */
+class InstantClient extends EventEmitter {
+  /** What the pool checks before it keeps a released client. */
+  readonly _queryable = true;
+  readonly _ending = false;
+
+  connect(callback: (err?: Error) => void): void {
+    setImmediate(() => callback());
+  }
+  query(_text: unknown, _values: unknown, callback: (err: Error | undefined, res: unknown) => void): void {
+    setImmediate(() => callback(undefined, { rows: [] }));
+  }
+  end(callback?: () => void): void {
+    callback?.();
+  }
+}
+
+describe(`${SqlService.name} pool waits`, () => {
+  function instrumentedPool(max: number) {
+    const pool = new Pool({ Client: InstantClient as unknown as typeof Client, max });
+    const sql = new SqlService({ driver: { master: pool } } as unknown as DataSource);
+    const waits: number[] = [];
+    sql.observePoolWaits((seconds) => waits.push(seconds));
+    return { pool, sql, waits };
+  }
+
+  it('observes only the checkouts that find every connection taken, once they get one', async () => {
+    const { pool, sql, waits } = instrumentedPool(2);
+    const [a, b] = await Promise.all([pool.connect(), pool.connect()]);
+    expect(waits).toEqual([]);
+    expect(sql.poolUsage()).toEqual({ total: 2, idle: 0, waiting: 0, max: 2 });
+    const third = pool.connect();
+    expect(sql.poolUsage().waiting).toBe(1);
+    expect(waits).toEqual([]);
+    a.release();
+    const c = await third;
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeGreaterThanOrEqual(0);
+    b.release();
+    c.release();
+    await pool.end();
+  });
+
+  it('counts a checkout queued behind others for the idle connections as waiting, and pool.query as a checkout', async () => {
+    const { pool, sql, waits } = instrumentedPool(2);
+    const opened = await Promise.all([pool.connect(), pool.connect()]);
+    opened.forEach((client) => client.release());
+    expect(sql.poolUsage()).toMatchObject({ total: 2, idle: 2 });
+    // Five at once on two idle connections: two take them, three wait for one of those to come back.
+    await Promise.all(Array.from({ length: 5 }, () => sql.query('SELECT 1')));
+    expect(waits).toHaveLength(3);
+    expect(sql.poolUsage()).toEqual({ total: 2, idle: 2, waiting: 0, max: 2 });
+    await pool.end();
   });
 });

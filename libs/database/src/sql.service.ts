@@ -14,6 +14,20 @@ export interface SqlTransaction extends SqlRunner {
   readonly inTransaction: true;
 }
 
+/** The pool's connections at one moment: open, idle, checkouts waiting for one, and the pool's size. */
+export interface PoolUsage {
+  total: number;
+  idle: number;
+  waiting: number;
+  max: number;
+}
+
+type ConnectCallback = (
+  err: Error | undefined,
+  client: PoolClient | undefined,
+  done: (release?: unknown) => void,
+) => void;
+
 /** At most this many statement texts are prepared (per connection), so odd filters cannot grow it forever. */
 const MAX_PREPARED = 256;
 /** A statement text seen this often is prepared from then on. */
@@ -39,6 +53,44 @@ export class SqlService implements SqlRunner {
 
   private get pool(): Pool {
     return (this.db.driver as PostgresDriver).master as Pool;
+  }
+
+  /** The pool's connections now. */
+  poolUsage(): PoolUsage {
+    const pool = this.pool;
+    return {
+      total: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+      max: pool.options.max ?? 0,
+    };
+  }
+
+  /**
+   * Calls `observe` with the seconds a checkout (a query, or a transaction's connection) waited for a connection,
+   * for each checkout that found none to take — every connection busy or promised to checkouts ahead of it, and
+   * no room for another — once it gets one or gives up. Any other checkout costs a few comparisons more.
+   */
+  observePoolWaits(observe: (seconds: number) => void): void {
+    const pool = this.pool;
+    const max = pool.options.max ?? 0;
+    const connect = pool.connect.bind(pool) as (
+      callback?: ConnectCallback,
+    ) => Promise<PoolClient> | undefined;
+    // pg's Pool.query and TypeORM's driver both check out through this method. The pool serves its queue in
+    // order, from idle connections, then by opening new ones up to `max`.
+    pool.connect = ((callback?: ConnectCallback) => {
+      if (pool.waitingCount < pool.idleCount + max - pool.totalCount) return connect(callback);
+      const started = performance.now();
+      const waited = () => observe((performance.now() - started) / 1000);
+      if (callback) {
+        return connect((err, client, done) => {
+          waited();
+          callback(err, client, done);
+        });
+      }
+      return connect()!.finally(waited);
+    }) as Pool['connect'];
   }
 
   /** The prepared statement's name for this text, or undefined while it is not worth preparing. */

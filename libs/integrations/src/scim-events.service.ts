@@ -1,4 +1,5 @@
 import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { Metrics } from '@rollcall/common';
 import { SqlService } from '@rollcall/database';
 import type { ScimCaller } from '@rollcall/tokens';
 
@@ -81,7 +82,7 @@ export function eventValues(ctx: ScimRequestContext, status: number): unknown[] 
 
 /**
  * Writes the sync activity log: a change's event is written by the change's own statement ({@link withEvent});
- * failures and refusals are recorded here, on their own.
+ * failures and refusals are recorded here, on their own. Every event written is counted in the metrics.
  */
 @Injectable()
 export class ScimEventsService implements BeforeApplicationShutdown {
@@ -89,7 +90,18 @@ export class ScimEventsService implements BeforeApplicationShutdown {
   private readonly tallies = new Map<string, RefusalTally>();
   private flushTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly sql: SqlService) {}
+  constructor(
+    private readonly sql: SqlService,
+    private readonly metrics: Metrics,
+  ) {}
+
+  /**
+   * Counts the event a {@link withEvent} statement wrote with its change: called once that statement has returned
+   * the changed row and, inside a transaction, once the transaction has committed.
+   */
+  changeLogged(): void {
+    this.metrics.scimEventsWritten('change');
+  }
 
   async beforeApplicationShutdown(): Promise<void> {
     clearTimeout(this.flushTimer);
@@ -100,11 +112,12 @@ export class ScimEventsService implements BeforeApplicationShutdown {
   /** Records a failed request. Never throws: the client gets its error whatever happens here. */
   async recordFailure(ctx: ScimRequestContext, failure: ScimFailure): Promise<void> {
     try {
-      await this.sql.query(
+      const rows = await this.sql.query(
         `INSERT INTO scim_events (tenant_id, integration_id, method, path, resource_type, resource_id, resource_name,
                                   status, scim_type, detail, duration_ms, request_id)
          SELECT $1, $2, $3, $4, $5, $6, $12, $7, $8, $9, $10, $11
-          WHERE EXISTS (SELECT 1 FROM scim_integrations WHERE tenant_id = $1 AND id = $2)`,
+          WHERE EXISTS (SELECT 1 FROM scim_integrations WHERE tenant_id = $1 AND id = $2)
+         RETURNING 1`,
         [
           ctx.caller.tenantId,
           ctx.caller.integrationId,
@@ -121,7 +134,10 @@ export class ScimEventsService implements BeforeApplicationShutdown {
         ],
         true,
       );
+      // None when the integration was deleted meanwhile.
+      this.metrics.scimEventsWritten('failure', rows.length);
     } catch (e) {
+      this.metrics.scimEventWriteFailed('failure');
       this.logger.warn({ err: e, requestId: ctx.requestId }, 'Could not record a failed SCIM request');
     }
   }
@@ -174,8 +190,10 @@ export class ScimEventsService implements BeforeApplicationShutdown {
         ],
         true,
       );
+      this.metrics.scimEventsWritten('refusal_summary', rows.length);
       return rows[0]?.id;
     } catch (e) {
+      this.metrics.scimEventWriteFailed('refusal_summary');
       this.logger.warn({ err: e, requestId: ctx.requestId }, 'Could not record a refused SCIM request');
       return undefined;
     }

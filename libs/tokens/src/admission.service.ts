@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import { APP_CONFIG, type AppConfig } from '@rollcall/common';
+import { APP_CONFIG, type AppConfig, Metrics } from '@rollcall/common';
 import { Admission, type RefusalReason } from './admission';
 import { requiresKindMessage } from './auth.guards';
 import type { Caller, CallerKind } from './caller';
@@ -60,6 +60,7 @@ export class AdmissionService {
   constructor(
     private readonly tokens: TokensService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   /**
@@ -83,8 +84,10 @@ export class AdmissionService {
       caller.kind === 'scim'
         ? this.admission.admit(`scim:${caller.integrationId}`, this.config.limits.scim)
         : this.admission.admit(`admin:${caller.tokenId}`, this.config.limits.admin);
+    const api = caller.kind === 'scim' ? 'scim' : 'settings';
     if (!ticket.admitted) {
       res.once('close', ticket.release);
+      this.metrics.rateLimitedRequest(api, ticket.reason);
       return {
         admitted: false,
         status: 429,
@@ -96,6 +99,7 @@ export class AdmissionService {
     }
     res.once('close', ticket.release);
     if (ticket.turn && !(await this.waitTurn(ticket.turn, res, ticket.release))) {
+      this.metrics.queueTimedOut(api);
       return {
         admitted: false,
         status: 503,

@@ -34,7 +34,7 @@ import {
   qualified,
   resourceNotFound,
 } from '../scim-query';
-import { eventValues, withEvent, type ScimRequestContext } from '@rollcall/integrations';
+import { eventValues, ScimEventsService, withEvent, type ScimRequestContext } from '@rollcall/integrations';
 
 interface GroupRow {
   id: string;
@@ -100,6 +100,7 @@ export class ScimGroupsService {
   constructor(
     private readonly sql: SqlService,
     private readonly statistics: StatisticsService,
+    private readonly events: ScimEventsService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.baseUrl = `${config.publicUrl}/scim/v2`;
@@ -139,6 +140,7 @@ export class ScimGroupsService {
             await this.applyMembers(tx, caller, created.id, { replaceAll: false, add: members, remove: [] });
             return created;
           });
+    this.events.changeLogged();
     return this.result(caller, row, projection);
   }
 
@@ -215,6 +217,7 @@ export class ScimGroupsService {
       await this.applyMembers(tx, caller, id, { replaceAll: true, add: members ?? [], remove: [] });
       return this.write(tx, ctx, id, resource, json, columns);
     });
+    this.events.changeLogged();
     return this.result(caller, row, projection);
   }
 
@@ -228,6 +231,7 @@ export class ScimGroupsService {
     const { caller } = ctx;
     if (!isUuid(id)) throw notFound(id);
     let name: string | undefined;
+    let written = false;
     const wantsBody = options.attributes !== undefined || options.excludedAttributes !== undefined;
     const projection = parseProjection(options, GROUP_RESOURCE);
     // Validated before the row is locked; only applying the operations needs the stored group.
@@ -246,9 +250,11 @@ export class ScimGroupsService {
         // version, no activity event.
         const membersChanged = patched.members ? await this.applyMembers(tx, caller, id, patched.members) : 0;
         if (!patched.changed && membersChanged === 0) return current;
+        written = true;
         return this.write(tx, ctx, id, patched.resource, json, columns, wantsBody ? 200 : 204);
       },
     );
+    if (written) this.events.changeLogged();
     return wantsBody ? this.result(caller, row, projection) : new ScimNoContent(row.version);
   }
 
@@ -261,6 +267,7 @@ export class ScimGroupsService {
       if (ifMatch !== undefined && (await this.find(this.sql, caller, id, false))) throw preconditionFailed();
       throw notFound(id);
     }
+    this.events.changeLogged();
   }
 
   /**

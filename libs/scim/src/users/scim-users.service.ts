@@ -27,7 +27,7 @@ import {
 } from '../scim-query';
 import { checkIndexedText, MAX_ATTRIBUTES_PER_OBJECT, USER_PAGE_BYTES } from '../scim-limits';
 import { hashPassword } from '../scim-password';
-import { eventValues, withEvent, type ScimRequestContext } from '@rollcall/integrations';
+import { eventValues, ScimEventsService, withEvent, type ScimRequestContext } from '@rollcall/integrations';
 
 interface UserRow {
   id: string;
@@ -197,6 +197,7 @@ export class ScimUsersService {
   constructor(
     private readonly sql: SqlService,
     private readonly statistics: StatisticsService,
+    private readonly events: ScimEventsService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.baseUrl = `${config.publicUrl}/scim/v2`;
@@ -229,6 +230,7 @@ export class ScimUsersService {
     const rows = await uniqueUserName(columns.userName, () =>
       this.sql.query<UserRow>(INSERT_USER, params, true),
     );
+    this.events.changeLogged();
     this.statistics.noteWrites('scim_users', 1);
     this.statistics.noteWrites('group_members', 1);
     return this.result({ ...rows[0], resource, groups: [] }, projection);
@@ -314,6 +316,7 @@ export class ScimUsersService {
       if (ifMatch !== undefined && (await this.find(caller, id, false))) throw preconditionFailed();
       throw notFound(id);
     }
+    this.events.changeLogged();
     resource.active = row.active;
     return this.result({ ...row, resource }, projection);
   }
@@ -371,7 +374,10 @@ export class ScimUsersService {
     );
     const [row] = rows;
     if (!row) throw notFound(id);
-    if (row.written) return row;
+    if (row.written) {
+      this.events.changeLogged();
+      return row;
+    }
     checkVersion(ifMatch, row.version);
     return row.unchanged ? row : undefined;
   }
@@ -447,6 +453,7 @@ export class ScimUsersService {
       );
       return { row: written, changed: true };
     });
+    if (changed) this.events.changeLogged();
     return this.result(changed ? row : await this.withGroups(caller, row, projection), projection);
   }
 
@@ -459,6 +466,7 @@ export class ScimUsersService {
       if (ifMatch !== undefined && (await this.find(caller, id, false))) throw preconditionFailed();
       throw notFound(id);
     }
+    this.events.changeLogged();
   }
 
   /**
@@ -492,6 +500,8 @@ export class ScimUsersService {
       tx ? tx.query<UserRow>(UPDATE_USER, params) : this.sql.query<UserRow>(UPDATE_USER, params, true),
     );
     if (rows.length === 0) throw new VersionConflict();
+    // Within a transaction (updateLocked), the event counts once it commits.
+    if (!tx) this.events.changeLogged();
     return { ...rows[0], resource };
   }
 
