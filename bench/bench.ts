@@ -37,6 +37,7 @@ import {
   w4Paginate,
   w5Groups,
   w6OktaMix,
+  b1Bulk,
 } from './workloads';
 
 const USAGE = `Usage: npm run bench -- [options]
@@ -50,7 +51,7 @@ Target (a running server; the benchmark starts none, but --bare starts its bare 
   --pid <server pid>           sample the server's RSS (peak) and CPU from /proc
 
 Workloads:
-  --only W1,W2,…               run only these (W1–W6, N1, H1, M1); default W1–W6
+  --only W1,W2,…               run only these (W1–W6, B1, N1, H1, M1); default W1–W6 and B1
                                (N1, H1 and M1 run only when named here)
   --users <n>                  W1 creates n users (default 2000)
   --concurrency <n>            requests in flight (default 16)
@@ -59,6 +60,9 @@ Workloads:
   --group-members <n>          W5 members per group (default 2000)
   --group-batch <n>            W5 members per PATCH (default 100)
   --group-inflight <n>         W5 PATCHes in flight in its parallel phase (default 4)
+  --bulk-users <n>             B1 creates n users through /Bulk (default 10000)
+  --bulk-size <n>              B1 operations per /Bulk request (default 1000)
+  --bulk-inflight <n>          B1 /Bulk requests in flight (default 2)
   --w4-max-pages <n>           W4 walks at most n pages, half at the start, half at the end
                                (prefill mode: 100 on the large directory unless given)
 
@@ -94,10 +98,13 @@ Setup (creates two tenants with a SCIM integration each, A and B; prints shell e
 /** A mistake on the command line: reported with the usage text. */
 class UsageError extends Error {}
 
-const ALL_WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'N1', 'H1', 'M1'] as const;
+const ALL_WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'B1', 'N1', 'H1', 'M1'] as const;
 type WorkloadId = (typeof ALL_WORKLOADS)[number];
-/** What runs without --only: issue 4's workloads. N1, H1 and M1 (sharing one server) run only when named. */
-const DEFAULT_WORKLOADS: readonly WorkloadId[] = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6'];
+/**
+ * What runs without --only: issue 4's workloads and issue 10's /Bulk (B1, last: its 10,000 users would change the
+ * directory the others measure). N1, H1 and M1 (sharing one server) run only when named.
+ */
+const DEFAULT_WORKLOADS: readonly WorkloadId[] = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'B1'];
 const FAIRNESS_WORKLOADS: readonly WorkloadId[] = ['N1', 'H1', 'M1'];
 const RSS_GOAL_MB = 150;
 /** In prefill mode, W4 on the large directory reads at most this many pages unless --w4-max-pages says. */
@@ -146,6 +153,9 @@ const OPTIONS = {
   pid: { type: 'string' },
   only: { type: 'string' },
   users: { type: 'string' },
+  'bulk-users': { type: 'string' },
+  'bulk-size': { type: 'string' },
+  'bulk-inflight': { type: 'string' },
   concurrency: { type: 'string' },
   duration: { type: 'string' },
   warmup: { type: 'string' },
@@ -255,6 +265,9 @@ function parseCli(values: Values): Cli {
       groupBatch: Math.max(1, positiveInt('group-batch', values['group-batch'], 100)),
       groupInFlight: Math.max(1, positiveInt('group-inflight', values['group-inflight'], 4)),
       w4MaxPages: positiveInt('w4-max-pages', values['w4-max-pages']),
+      bulkUsers: Math.max(1, positiveInt('bulk-users', values['bulk-users'], 10_000)),
+      bulkSize: Math.max(1, positiveInt('bulk-size', values['bulk-size'], 1000)),
+      bulkInFlight: Math.max(1, positiveInt('bulk-inflight', values['bulk-inflight'], 2)),
       neighbourInFlight: Math.max(1, positiveInt('neighbour-inflight', values['neighbour-inflight'], 4)),
       floodInFlight: Math.max(1, positiveInt('flood-inflight', values['flood-inflight'], 64)),
       floodSeconds: Math.max(3, positiveInt('flood-seconds', values['flood-seconds'], 30)),
@@ -386,6 +399,7 @@ async function runBenchmark(cli: Cli): Promise<void> {
       W4: w4Paginate(),
       W5: w5Groups,
       W6: w6OktaMix,
+      B1: b1Bulk,
       N1: n1NoisyNeighbour,
       H1: h1HostileInput,
       M1: m1Memory,

@@ -10,6 +10,7 @@ import {
   type ScimList,
   type ScimUser,
   eqFilter,
+  BULK_REQUEST_SCHEMA,
   newUserBody,
   patchBody,
   userLookupPath,
@@ -24,6 +25,10 @@ export interface BenchOptions {
   groupMembers: number;
   groupBatch: number;
   groupInFlight: number;
+  /** B1: users created through /Bulk, operations per request, and requests in flight. */
+  bulkUsers: number;
+  bulkSize: number;
+  bulkInFlight: number;
   /** When set, W4 walks at most this many pages (half at the start, half at the end of the directory). */
   w4MaxPages?: number;
   /** N1: integration B's requests in flight, alone and under the flood. */
@@ -51,6 +56,8 @@ export interface BenchContext {
   users: KnownUser[];
   /** How many users this run has created (W4 checks totalResults is at least this). */
   createdThisRun: number;
+  /** W1's creates/s in this run, once it has run: B1's yardstick. */
+  w1CreatesPerSecond?: number;
   monitor?: ServerMonitor;
 }
 
@@ -206,10 +213,77 @@ export const w1Create: Workload = async (ctx) => {
   rec.stop();
   const r = report(`W1 create ${fmt(users, 0)} users`, rec);
   const s = rec.summary();
+  ctx.w1CreatesPerSecond = s.okPerSecond;
   r.goals.push(
     goal('W1 creates/s', s.okPerSecond, '>=', 700, '/s'),
     goal('W1 errors', s.errors, '<=', 0, ''),
   );
+  return r;
+};
+
+// ------------------------------------------------------------------------------------------------- B1
+
+/** B1's goal: users created through /Bulk per second, as a multiple of W1's creates/s on the same server. */
+const B1_GOAL_RATIO = 2;
+
+/**
+ * Issue 10: `--bulk-users` (10,000) users created through `POST /Bulk` in requests of `--bulk-size` (1,000) POST
+ * operations, `--bulk-inflight` (2) requests in flight. Its figure is users created per second (201 operations
+ * over the whole time), judged against 2 × W1's creates/s of the same run (W1 must have run before it).
+ */
+export const b1Bulk: Workload = async (ctx) => {
+  const { bulkUsers, bulkSize, bulkInFlight } = ctx.options;
+  const requests = Math.ceil(bulkUsers / bulkSize);
+  let created = 0;
+  const rec = new Recorder().start();
+  await runCount(
+    requests,
+    bulkInFlight,
+    async (n) => {
+      const first = n * bulkSize;
+      const size = Math.min(bulkSize, bulkUsers - first);
+      const operations = Array.from({ length: size }, (_, k) => ({
+        method: 'POST',
+        path: '/Users',
+        bulkId: `u${first + k}`,
+        data: newUserBody(`${ctx.runId}-bulk-${first + k}@example.com`, first + k),
+      }));
+      const r = await ctx.client.request('POST', '/Bulk', {
+        schemas: [BULK_REQUEST_SCHEMA],
+        Operations: operations,
+      });
+      const body = parseJson<{ Operations?: { status?: string }[] }>(r.body);
+      const ok = body?.Operations?.filter((o) => o.status === '201').length ?? 0;
+      created += ok;
+      rec.record(
+        'POST',
+        '/Bulk',
+        r,
+        'bulk',
+        check(r, ok === size, `expected ${size} operations answered 201, got ${ok}`),
+      );
+    },
+    down(ctx),
+  );
+  rec.stop();
+  ctx.createdThisRun += created;
+  const s = rec.summary();
+  const usersPerSecond = s.seconds > 0 ? created / s.seconds : 0;
+  const r = report(`B1 /Bulk create ${fmt(bulkUsers, 0)} users, ${fmt(bulkSize, 0)} per request`, rec, [
+    `${fmt(created, 0)} users created in ${fmt(s.seconds, 2)} s: ${fmt(usersPerSecond)} users/s` +
+      (ctx.w1CreatesPerSecond
+        ? ` = ${fmt(usersPerSecond / ctx.w1CreatesPerSecond, 2)} × W1's ${fmt(ctx.w1CreatesPerSecond)} creates/s`
+        : ''),
+  ]);
+  if (ctx.w1CreatesPerSecond) {
+    r.goals.push(
+      goal('B1 users/s', usersPerSecond, '>=', B1_GOAL_RATIO * ctx.w1CreatesPerSecond, '/s'),
+      goal('B1 users/s ÷ W1 creates/s', usersPerSecond / ctx.w1CreatesPerSecond, '>=', B1_GOAL_RATIO, '×'),
+    );
+  } else {
+    r.notes.push('W1 did not run: B1 is not compared with it (run --only W1,B1)');
+  }
+  r.goals.push(goal('B1 errors', s.errors, '<=', 0, ''));
   return r;
 };
 

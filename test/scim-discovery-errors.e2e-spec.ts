@@ -39,7 +39,7 @@ describe('SCIM discovery and errors', () => {
       expect(res.body).toMatchObject({
         schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
         patch: { supported: true },
-        bulk: { supported: false },
+        bulk: { supported: true, maxOperations: 1000, maxPayloadSize: 2 * 1024 * 1024 },
         filter: { supported: true, maxResults: 1000 },
         changePassword: { supported: true },
         sort: { supported: true },

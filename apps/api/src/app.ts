@@ -16,7 +16,7 @@ import {
   useJsonBodies,
 } from '@rollcall/common';
 import { SqlService } from '@rollcall/database';
-import { isScimRequest, ScimExceptionFilter, ScimModule } from '@rollcall/scim';
+import { isScimBulkRequest, isScimRequest, ScimExceptionFilter, ScimModule } from '@rollcall/scim';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './all-exceptions.filter';
 import { useMetrics } from './metrics';
@@ -79,9 +79,15 @@ export async function createApp(
   logRequests(instance, root);
   if (config.metrics) useMetrics(instance, app.get(Metrics), app.get(SqlService));
   // Before any body is read: the token, the caller's limits, and what headers alone can refuse.
-  ScimModule.beforeBody(app, instance, config.bodyLimitBytes);
+  const bodyLimits = { body: config.bodyLimitBytes, bulk: config.scimBulkMaxPayloadBytes };
+  ScimModule.beforeBody(app, instance, bodyLimits);
   useSettingsApiAdmission(app, instance);
   useLargeBodyGate(instance, config);
+  // /Bulk reads up to its own limit (a body sent without a length is cut there too); every other route has the
+  // body limit. Routes are added when the application starts, after this hook.
+  instance.addHook('onRoute', (route) => {
+    if (isScimBulkRequest({ url: route.url })) route.bodyLimit = bodyLimits.bulk;
+  });
   // JSON and SCIM JSON bodies, up to the configured limit (413 above it). Only admitted requests reach the
   // parser: the admission steps answer everything else first.
   useJsonBodies(instance, config.bodyLimitBytes, ScimModule.checkBody);

@@ -1,7 +1,7 @@
 import { type INestApplication, Logger } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiErrorCode, ApiException, type AppConfig, Semaphore, sendApiError } from '@rollcall/common';
-import { isScimRequest } from '@rollcall/scim';
+import { isScimBulkRequest, isScimRequest } from '@rollcall/scim';
 import { AdmissionService, answerRejection } from '@rollcall/tokens';
 
 /** `/api/v1` in any spelling (routes match whatever the case). */
@@ -51,8 +51,10 @@ export function useSettingsApiAdmission(app: INestApplication, instance: Fastify
 /**
  * Large bodies (over 64 KiB, or of unknown length) are read and handled a few at a time, process-wide:
  * a parsed 1 MiB JSON body costs tens of MiB of heap, so this bound is what keeps memory within the heap
- * limit whatever the clients send at once. The others wait, unread, in their sockets; a body that does not
- * arrive within LARGE_BODY_READ_MS of its turn ends its connection.
+ * limit whatever the clients send at once. A /Bulk body may be larger than BODY_LIMIT_BYTES: it takes one place
+ * per BODY_LIMIT_BYTES it may hold (every place when its length is unknown), so that the bodies handled at once
+ * never hold more than LARGE_BODY_CONCURRENCY × BODY_LIMIT_BYTES. The others wait, unread, in their sockets; a
+ * body that does not arrive within LARGE_BODY_READ_MS of its turn ends its connection.
  */
 export function useLargeBodyGate(instance: FastifyInstance, config: AppConfig): void {
   const gate = new Semaphore(config.limits.largeBodyConcurrency);
@@ -60,7 +62,12 @@ export function useLargeBodyGate(instance: FastifyInstance, config: AppConfig): 
     const length = Number(request.headers['content-length'] ?? 0);
     const large = length > LARGE_BODY_BYTES || request.headers['transfer-encoding'] !== undefined;
     if (!large || reply.raw.destroyed || !isApiRequest(request)) return done();
-    void gate.acquire().then((release) => {
+    const places = !isScimBulkRequest(request)
+      ? 1
+      : length > 0
+        ? Math.ceil(length / config.bodyLimitBytes)
+        : Math.ceil(config.scimBulkMaxPayloadBytes / config.bodyLimitBytes);
+    void gate.acquire(places).then((release) => {
       if (reply.raw.destroyed) return release();
       const slow = setTimeout(() => request.raw.destroy(), LARGE_BODY_READ_MS);
       request.raw.once('end', () => clearTimeout(slow));

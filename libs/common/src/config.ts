@@ -31,6 +31,7 @@ const schema = z.object({
     .optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   BODY_LIMIT_BYTES: integer(1024, 64 * 1024 * 1024).default(1024 * 1024),
+  SCIM_BULK_MAX_PAYLOAD_BYTES: integer(1024, 64 * 1024 * 1024).default(2 * 1024 * 1024),
   SCIM_MAX_RESULTS: integer(1, 10000).default(1000),
   EVENTS_RETENTION_DAYS: integer(1, 3650).default(30),
   SCIM_RATE_LIMIT: integer(1, 1_000_000).default(100),
@@ -77,6 +78,8 @@ export interface AppConfig {
   operatorToken: string | undefined;
   logLevel: LogLevel;
   bodyLimitBytes: number;
+  /** Largest /Bulk request body (advertised as `bulk.maxPayloadSize`); every other request has `bodyLimitBytes`. */
+  scimBulkMaxPayloadBytes: number;
   scimMaxResults: number;
   eventsRetentionDays: number;
   limits: LimitsConfig;
@@ -158,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     operatorToken: c.ROLLCALL_OPERATOR_TOKEN,
     logLevel: c.LOG_LEVEL,
     bodyLimitBytes: c.BODY_LIMIT_BYTES,
+    scimBulkMaxPayloadBytes: c.SCIM_BULK_MAX_PAYLOAD_BYTES,
     scimMaxResults: c.SCIM_MAX_RESULTS,
     eventsRetentionDays: c.EVENTS_RETENTION_DAYS,
     limits: {

@@ -34,4 +34,26 @@ describe(Semaphore.name, () => {
     );
     await expect(slots.run(() => Promise.resolve('next'))).resolves.toBe('next');
   });
+
+  it('lets a holder take several places, in arrival order, never more than the limit', async () => {
+    const slots = new Semaphore(2);
+    const one = await slots.acquire();
+    const order: string[] = [];
+    // Two places wait for `one`; the single place asked after them does not overtake them.
+    const both = slots.acquire(2).then((release) => (order.push('both'), release));
+    const later = slots.acquire(1).then((release) => (order.push('later'), release));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(order).toEqual([]);
+    one();
+    const releaseBoth = await both;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(order).toEqual(['both']);
+    releaseBoth();
+    (await later)();
+    expect(order).toEqual(['both', 'later']);
+    // A weight over the limit takes every place rather than waiting for ever.
+    const all = await slots.acquire(5);
+    all();
+    (await slots.acquire(2))();
+  });
 });

@@ -1,23 +1,25 @@
 /**
- * At most `limit` holders at once; the others wait in arrival order. `acquire` resolves to the release
- * function (idempotent), so a holder can hand it to whatever ends its work.
+ * At most `limit` places held at once; the others wait in arrival order. A holder may take several places
+ * (`weight`, at most `limit`): a waiter is let in only when all the places it asks for are free, and nobody
+ * behind it overtakes it. `acquire` resolves to the release function (idempotent), so a holder can hand it to
+ * whatever ends its work.
  */
 export class Semaphore {
   private held = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly waiting: { weight: number; start: () => void }[] = [];
 
   constructor(private readonly limit: number) {}
 
-  async acquire(): Promise<() => void> {
-    if (this.held < this.limit) this.held++;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+  async acquire(weight = 1): Promise<() => void> {
+    const places = Math.min(Math.max(1, Math.ceil(weight)), this.limit);
+    if (this.waiting.length === 0 && this.held + places <= this.limit) this.held += places;
+    else await new Promise<void>((start) => this.waiting.push({ weight: places, start }));
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.held--;
+      this.held -= places;
+      this.startWaiting();
     };
   }
 
@@ -28,6 +30,14 @@ export class Semaphore {
       return await work();
     } finally {
       release();
+    }
+  }
+
+  private startWaiting(): void {
+    while (this.waiting.length > 0 && this.held + this.waiting[0].weight <= this.limit) {
+      const next = this.waiting.shift()!;
+      this.held += next.weight;
+      next.start();
     }
   }
 }

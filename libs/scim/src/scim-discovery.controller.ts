@@ -4,6 +4,7 @@ import { ScimAuth } from '@rollcall/tokens';
 import { resourceTypes, schemasDocuments, serviceProviderConfig } from './schema';
 import { ScimControllerBase } from './scim-controller';
 import { ScimPage } from './scim-list';
+import { MAX_BULK_OPERATIONS } from './scim-limits';
 import { ScimException } from './scim.exception';
 
 /** RFC 7644 §4 discovery, truthful about what this server supports. */
@@ -21,6 +22,7 @@ export class ScimDiscoveryController {
   serviceProviderConfig() {
     return serviceProviderConfig(this.baseUrl, {
       maxResults: this.config.scimMaxResults,
+      bulk: { maxOperations: MAX_BULK_OPERATIONS, maxPayloadSize: this.config.scimBulkMaxPayloadBytes },
       documentationUri: `${this.config.publicUrl}/docs`,
     });
   }
@@ -58,10 +60,5 @@ export class ScimDiscoveryController {
       undefined,
       '/Me is not supported: a SCIM token stands for an integration, not a user',
     );
-  }
-
-  @All('Bulk')
-  bulk(): never {
-    throw new ScimException(501, undefined, 'Bulk operations are not supported (see /ServiceProviderConfig)');
   }
 }

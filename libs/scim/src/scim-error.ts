@@ -86,7 +86,7 @@ export function sendScimError(
 /** A detail may quote what the client sent (an attribute name, a path); an answer never grows with it. */
 const MAX_DETAIL_LENGTH = 1000;
 
-function shortened(detail: string): string {
+export function shortened(detail: string): string {
   return detail.length <= MAX_DETAIL_LENGTH ? detail : `${detail.slice(0, MAX_DETAIL_LENGTH - 1)}…`;
 }
 
@@ -96,6 +96,7 @@ const ROUTES: [RegExp, string[]][] = [
   [/^\/(Users|Groups)\/\.search\/?$/i, ['POST']],
   [/^\/(Users|Groups)\/[^/]+\/?$/i, ['GET', 'PUT', 'PATCH', 'DELETE']],
   [/^\/(ServiceProviderConfig|ResourceTypes|Schemas)(\/[^/]+)?\/?$/i, ['GET']],
+  [/^\/Bulk\/?$/i, ['POST']],
 ];
 
 /** The methods of the SCIM endpoint at `path` (below /scim/v2), or undefined for no such endpoint. */

@@ -10,6 +10,12 @@
  */
 import { ScimException } from './scim.exception';
 
+/**
+ * Operations in one /Bulk request (advertised as `bulk.maxOperations`; 413 `tooLarge` above it). A migration tool
+ * loads a directory in requests of this size; each operation costs what the same single request would.
+ */
+export const MAX_BULK_OPERATIONS = 1_000;
+
 /** Operations in one PATCH request. Okta and Entra send at most a few hundred. */
 export const MAX_PATCH_OPERATIONS = 1_000;
 

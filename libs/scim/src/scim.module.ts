@@ -3,6 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OTHER_CHARSET } from '@rollcall/common';
 import { AdmissionService, answerRejection, type Rejection, TokensModule } from '@rollcall/tokens';
 import { IntegrationsModule, ScimEventsService } from '@rollcall/integrations';
+import { ScimBulkController } from './bulk/scim-bulk.controller';
+import { ScimBulkService } from './bulk/scim-bulk.service';
 import { ScimDiscoveryController } from './scim-discovery.controller';
 import { allowedMethods, isScimRequest, scimPathOf, sendScimError } from './scim-error';
 import { ScimExceptionFilter } from './scim-exception.filter';
@@ -43,17 +45,18 @@ function unstorableTextIn(body: unknown): string | undefined {
 /** The SCIM 2.0 protocol under /scim/v2. */
 @Module({
   imports: [TokensModule, IntegrationsModule],
-  controllers: [ScimUsersController, ScimGroupsController, ScimDiscoveryController],
-  providers: [ScimUsersService, ScimGroupsService, ScimExceptionFilter],
+  controllers: [ScimUsersController, ScimGroupsController, ScimBulkController, ScimDiscoveryController],
+  providers: [ScimUsersService, ScimGroupsService, ScimBulkService, ScimExceptionFilter],
 })
 export class ScimModule {
   /**
    * Checks before the body is read (a Fastify `onRequest` hook), in this order, on every spelling of
    * `/scim/v2`: the request's start time (for the activity log); the bearer token and the integration's
    * limits (401, 429, 503); a method the endpoint does not have (405); a body that is not UTF-8 JSON (415)
-   * or that declares more than the body limit (413). None of them reads the body.
+   * or that declares more than the body limit (413; for /Bulk, `tooLarge` past its maxPayloadSize). None of them
+   * reads the body.
    */
-  static beforeBody(app: INestApplication, instance: FastifyInstance, bodyLimitBytes: number): void {
+  static beforeBody(app: INestApplication, instance: FastifyInstance, limits: ScimBodyLimits): void {
     const admission = app.get(AdmissionService);
     const failures = new EarlyFailures(app);
     instance.addHook('onRequest', (request: ScimHttpRequest, reply: FastifyReply, done: () => void) => {
@@ -62,7 +65,7 @@ export class ScimModule {
       admission.admit(request, reply.raw, 'scim').then(
         (result) => {
           if (!result.admitted) return failures.reject(result, request, reply);
-          const problem = problemBeforeBody(request, bodyLimitBytes);
+          const problem = problemBeforeBody(request, limits);
           if (problem) return void failures.handle(problem, request, reply);
           done();
         },
@@ -83,9 +86,23 @@ export class ScimModule {
   }
 }
 
+/** The largest body of a request: `bulk` for /Bulk, `body` for every other. */
+export interface ScimBodyLimits {
+  body: number;
+  bulk: number;
+}
+
+/** `/scim/v2/Bulk` in any spelling. */
+export function isScimBulkRequest(req: { url: string }): boolean {
+  return isScimRequest(req) && BULK_PATH.test(scimPathOf(req));
+}
+
+const BULK_PATH = /^\/Bulk\/?$/i;
+
 /** What is wrong with a request that can be told from its method and headers alone. */
-function problemBeforeBody(req: FastifyRequest, bodyLimitBytes: number): ScimException | undefined {
-  const allowed = allowedMethods(scimPathOf(req));
+function problemBeforeBody(req: FastifyRequest, limits: ScimBodyLimits): ScimException | undefined {
+  const path = scimPathOf(req);
+  const allowed = allowedMethods(path);
   const method = req.method === 'HEAD' ? 'GET' : req.method;
   if (allowed && !allowed.includes(method)) {
     return new ScimException(405, undefined, `${req.method} is not allowed here; use ${allowed.join(', ')}`);
@@ -101,8 +118,16 @@ function problemBeforeBody(req: FastifyRequest, bodyLimitBytes: number): ScimExc
       'Send the body as UTF-8 application/scim+json or application/json',
     );
   }
-  if (length > bodyLimitBytes) {
-    return new ScimException(413, undefined, `The request body is larger than ${bodyLimitBytes} bytes`);
+  if (BULK_PATH.test(path)) {
+    if (length <= limits.bulk) return undefined;
+    return new ScimException(
+      413,
+      'tooLarge',
+      `The bulk request body is larger than maxPayloadSize (${limits.bulk} bytes)`,
+    );
+  }
+  if (length > limits.body) {
+    return new ScimException(413, undefined, `The request body is larger than ${limits.body} bytes`);
   }
   return undefined;
 }

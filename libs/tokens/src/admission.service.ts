@@ -112,6 +112,14 @@ export class AdmissionService {
     return { admitted: true, caller };
   }
 
+  /**
+   * An extra running place for an integration whose request is running (a /Bulk request's next operation in
+   * parallel), when it makes no request wait: see Admission.borrow. Undefined: run the operation in turn.
+   */
+  borrowScimPlace(integrationId: string): (() => void) | undefined {
+    return this.admission.borrow(`scim:${integrationId}`);
+  }
+
   /** Requests of an integration in flight (running and waiting) on this instance. */
   integrationInFlight(integrationId: string): number {
     return this.admission.inFlight(`scim:${integrationId}`);

@@ -148,4 +148,40 @@ describe(Admission.name, () => {
       expect(refusal(admit('fast')).retryAfterSeconds).toBe(1);
     });
   });
+
+  describe("borrow (a /Bulk request's extra lanes)", () => {
+    it('lends a running place only while it makes nobody wait, and gives it to the next request on release', async () => {
+      const { admission, admit } = setup();
+      expect(admission.borrow('k')).toBeUndefined(); // nothing running: nothing to lend to
+      const bulk = ticket(admit('k'));
+      const extra = admission.borrow('k');
+      expect(extra).toBeDefined();
+      expect(admission.inFlight('k')).toBe(2);
+      expect(admission.borrow('k')).toBeUndefined(); // at maxConcurrent (2)
+      // The caller's next request waits for the borrowed place, and gets it when it is given back.
+      const next = ticket(admit('k'));
+      let started = false;
+      void next.turn!.then(() => (started = true));
+      extra!();
+      extra!();
+      await Promise.resolve();
+      expect(started).toBe(true);
+      expect(admission.inFlight('k')).toBe(2);
+      next.release();
+      bulk.release();
+      expect(admission.inFlight('k')).toBe(0);
+    });
+
+    it('lends nothing while another caller has a request in flight', () => {
+      const { admission, admit } = setup();
+      const bulk = ticket(admit('a'));
+      const other = ticket(admit('b'));
+      expect(admission.borrow('a')).toBeUndefined();
+      other.release();
+      const extra = admission.borrow('a');
+      expect(extra).toBeDefined();
+      extra!();
+      bulk.release();
+    });
+  });
 });

@@ -121,6 +121,25 @@ export class Admission {
     return { admitted: false, reason, retryAfterSeconds, detail, release };
   }
 
+  /**
+   * One more running place for a caller that has a request running already (an extra lane of a /Bulk request),
+   * when taking it makes nobody wait: the caller is below `maxConcurrent`, none of its requests waits, and no
+   * other caller has a request in flight. Undefined otherwise. The place counts as a running request until its
+   * release (idempotent), which hands it to the caller's next waiting request as a request's end does.
+   */
+  borrow(key: string): (() => void) | undefined {
+    const caller = this.callers.get(key);
+    if (!caller || caller.running === 0 || caller.waiting.length > 0) return undefined;
+    if (caller.running >= caller.limits.maxConcurrent || this.othersBusy()) return undefined;
+    this.track(caller, () => caller.running++);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.track(caller, () => this.endRunning(caller));
+    };
+  }
+
   /** Requests in flight (running, waiting, and refused but not yet answered) for a caller. */
   inFlight(key: string): number {
     return this.callers.get(key)?.inFlight ?? 0;
@@ -130,6 +149,23 @@ export class Admission {
   private someoneLighterBusy(caller: CallerState): boolean {
     for (let n = 1; n < caller.inFlight; n++) if ((this.callersByInFlight[n] ?? 0) > 0) return true;
     return false;
+  }
+
+  /** Whether a caller other than the one asking (which has a request in flight) has one too: O(in flight). */
+  private othersBusy(): boolean {
+    let busy = 0;
+    for (let n = 1; n < this.callersByInFlight.length; n++) busy += this.callersByInFlight[n] ?? 0;
+    return busy > 1;
+  }
+
+  /** A running request of `caller` ends: its place goes to the next waiting one, if any. */
+  private endRunning(caller: CallerState): void {
+    caller.running--;
+    const next = caller.waiting.shift();
+    if (next) {
+      caller.running++;
+      next.start();
+    }
   }
 
   /** Keeps `callersByInFlight` right around a change of a caller's requests in flight. */
@@ -178,12 +214,7 @@ export class Admission {
       if (state === 'done') return;
       this.track(caller, () => {
         if (state === 'running') {
-          caller.running--;
-          const next = caller.waiting.shift();
-          if (next) {
-            caller.running++;
-            next.start();
-          }
+          this.endRunning(caller);
         } else {
           caller.waiting.splice(caller.waiting.indexOf(waiter), 1);
         }

@@ -5,11 +5,14 @@ const BASE = 'http://host/scim/v2';
 
 describe('discovery documents', () => {
   it('describes the service provider truthfully', () => {
-    const doc = serviceProviderConfig(`${BASE}/`, { maxResults: 200 });
+    const doc = serviceProviderConfig(`${BASE}/`, {
+      maxResults: 200,
+      bulk: { maxOperations: 1000, maxPayloadSize: 2097152 },
+    });
     expect(doc).toMatchObject({
       schemas: [SCIM_SCHEMAS.serviceProviderConfig],
       patch: { supported: true },
-      bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+      bulk: { supported: true, maxOperations: 1000, maxPayloadSize: 2097152 },
       filter: { supported: true, maxResults: 200 },
       changePassword: { supported: true },
       sort: { supported: true },

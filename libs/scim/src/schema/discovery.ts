@@ -10,6 +10,8 @@ export interface DiscoveryMeta {
 export interface ServiceProviderConfigOptions {
   /** The most resources a list or search returns (the page size cap). */
   maxResults: number;
+  /** The most operations and bytes one /Bulk request may have. */
+  bulk: { maxOperations: number; maxPayloadSize: number };
   documentationUri?: string;
 }
 
@@ -58,8 +60,8 @@ export const RESOURCE_DEFINITIONS: readonly ScimResourceDefinition[] = [USER_RES
 const trimSlash = (baseUrl: string): string => baseUrl.replace(/\/+$/, '');
 
 /**
- * RFC 7643 §5. Truthful about limits: `/Bulk` is not supported, so a bulk request may hold 0 operations and
- * 0 bytes; `filter.maxResults` is the page size a list or search is capped at. The other input limits
+ * RFC 7643 §5. Truthful about limits: `bulk` gives the most operations and bytes a /Bulk request may have (413
+ * above them); `filter.maxResults` is the page size a list or search is capped at. The other input limits
  * (scim-limits.ts) have no field here; the documentation at `documentationUri` lists them.
  */
 export function serviceProviderConfig(
@@ -70,7 +72,7 @@ export function serviceProviderConfig(
     schemas: [SCIM_SCHEMAS.serviceProviderConfig],
     ...(options.documentationUri ? { documentationUri: options.documentationUri } : {}),
     patch: { supported: true },
-    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+    bulk: { supported: true, ...options.bulk },
     filter: { supported: true, maxResults: options.maxResults },
     changePassword: { supported: true },
     sort: { supported: true },
