@@ -127,6 +127,21 @@ describe('SCIM filters and lists over HTTP', () => {
       ['emails.type eq "work" and emails.primary eq true', ['alice@example.com']],
       ['emails eq "bob@acme.com"', ['Bob@Example.com']],
       ['name.givenName eq "alice"', ['alice@example.com']],
+      // a sub-attribute of a value path: the same email matches both
+      ['emails[type eq "work"].value co "bob"', ['Bob@Example.com']],
+      ['emails[type eq "work"].value eq "ALICE@acme.com"', ['alice@example.com']],
+      ['emails[type eq "home"].value ew "acme.com"', []],
+      ['emails[type eq "home"].value ew "home.org"', ['alice@example.com', 'carol@other.org']],
+      ['emails[type eq "work"].value ne "bob@acme.com"', ['alice@example.com']],
+      ['emails[type eq "work"].primary eq true', ['alice@example.com']],
+      ['emails[primary eq true].type eq "home"', []],
+      ['emails[type eq "work" or type eq "home"].value sw "c"', ['carol@other.org']],
+      ['not (emails[type eq "work"].value pr)', ['carol@other.org', 'dave@example.com']],
+      [
+        'emails[type eq "work"].value ew "@acme.com" and active eq true or userName sw "d"',
+        ['alice@example.com', 'dave@example.com'],
+      ],
+      ['Emails[Type eq "WORK"].VALUE gt "b"', ['Bob@Example.com']],
       ['name.familyName pr', ['alice@example.com']],
       // URN-qualified names, case-insensitive names and operators
       [`${USER_SCHEMA}:userName eq "dave@example.com"`, ['dave@example.com']],
@@ -200,7 +215,12 @@ describe('SCIM filters and lists over HTTP', () => {
       'meta.created co "2020"',
       'emails[type eq "work"',
       'userName eq x',
-      'emails[type eq "work"].value co "bob"', // a sub-attribute after a value filter is PATCH path syntax only
+      'emails[type eq "work"].',
+      'emails[type eq "work"].value',
+      'emails.value[type eq "x"]',
+      'emails[type eq "work"].givenName eq "x"',
+      'emails[type eq "work"].value[type eq "x"] eq "y"',
+      'emails[type eq "work"] .value eq "x"',
     ])('rejects %s with 400 invalidFilter', async (filter) => {
       expectScimError(await scim.get(filterQuery(filter)), 400, 'invalidFilter');
       expectScimError(
@@ -215,6 +235,52 @@ describe('SCIM filters and lists over HTTP', () => {
       expect(await find('userName co "%"')).toEqual([]);
       expect(await find('userName co "_"')).toEqual([]);
       expect(await find(`displayName eq "\\"quoted\\""`)).toEqual([]);
+    });
+  });
+
+  describe('as Entra ID sends them', () => {
+    let scim: ScimClient;
+    let ann: Json;
+
+    beforeAll(async () => {
+      scim = scimClient(t, (await createScimDirectory(t, 'entra')).integration.token);
+      ann = await createUser(scim, 'ann.user@contoso.com', {
+        emails: [
+          { value: 'ann.home@example.org', type: 'home' },
+          { value: 'ann@example.com', type: 'work', primary: true },
+        ],
+      });
+      // Ann's work address as someone else's home address: matching it must not find them.
+      await createUser(scim, 'other@contoso.com', {
+        emails: [
+          { value: 'ann@example.com', type: 'home' },
+          { value: 'other@example.com', type: 'work' },
+        ],
+      });
+    });
+
+    it.each([
+      // As Entra encodes the query: spaces as %20, brackets and quotes escaped
+      'filter=emails%5Btype%20eq%20%22work%22%5D.value%20eq%20%22ann%40example.com%22',
+      // …spaces as +, brackets left as they are
+      'filter=emails[type+eq+%22work%22].value+eq+%22ann@example.com%22',
+    ])('GET /Users?%s answers the user whose work email it is', async (query) => {
+      const res = await scim.get(`/Users?${query}`);
+      expect(res.headers['content-type']).toBe('application/scim+json; charset=utf-8');
+      const list = expectListResponse(res);
+      expect(list).toMatchObject({ totalResults: 1, startIndex: 1, itemsPerPage: 1 });
+      expect(list.Resources[0]).toMatchObject({ id: ann.id, userName: 'ann.user@contoso.com' });
+    });
+
+    it('answers a malformed form with 400 invalidFilter naming the problem', async () => {
+      const res = await scim.get(`/Users?filter=${encodeURIComponent('emails[type eq "work"]. eq "x"')}`);
+      expectScimError(res, 400, 'invalidFilter');
+      expect(res.body.detail).toMatch(/Invalid sub-attribute '\.' after the value filter of 'emails'/);
+      const unknown = await scim.get(
+        `/Users?filter=${encodeURIComponent('emails[type eq "work"].postalCode eq "9"')}`,
+      );
+      expectScimError(unknown, 400, 'invalidFilter');
+      expect(unknown.body.detail).toMatch(/Unknown attribute 'emails\.postalCode'/);
     });
   });
 

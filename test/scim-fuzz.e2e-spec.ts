@@ -16,7 +16,7 @@
  *    fixtures are then put back through the API, so that every run starts from the same directory;
  * and per family: lists, searches and single reads answer 200 (a ListResponse of this directory's resources
  * only) or 400; well-typed filters answer 200; a method a route does not have is 405 whatever the body; a body
- * that is not JSON is 415; a stale If-Match never writes; any credential but this integration's token in the
+ * declared as anything but JSON is 415 (one without Content-Type is read as JSON); a stale If-Match never writes; any credential but this integration's token in the
  * Authorization header is 401, and another integration's token finds none of this directory's resources.
  *
  * Reproducible: a fixed seed by default. Environment:
@@ -2621,7 +2621,13 @@ describe('SCIM API under generated requests (fast-check)', () => {
           const type = req.headers['Content-Type'];
           const media =
             type === null || type === undefined ? undefined : type.split(';')[0].trim().toLowerCase();
-          if (req.body !== undefined && media !== 'application/json' && media !== 'application/scim+json')
+          // A body without Content-Type is JSON (RFC 7644 §3.8); one declared as anything else is 415.
+          if (
+            req.body !== undefined &&
+            media !== undefined &&
+            media !== 'application/json' &&
+            media !== 'application/scim+json'
+          )
             expectations.push((a) =>
               a.status === 415
                 ? undefined

@@ -30,13 +30,25 @@ export class BodyError extends Error {
  */
 export type BodyCheck = (request: FastifyRequest, body: unknown) => void;
 
+/** The methods whose bodies are read. */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
 /**
  * Replaces Fastify's parsers with one JSON parser for every JSON media type, up to `bodyLimit` bytes (413
  * above it). It reads an object or an array only (a bare scalar is malformed, as RFC 7644 bodies are
  * objects), refuses nesting deeper than MAX_BODY_DEPTH from the raw bytes before JSON.parse spends time on
- * them, and reads an empty body as `{}`. Other media types are 415.
+ * them, and reads an empty body as `{}`. A POST, PUT or PATCH body without a Content-Type is JSON (RFC 7644
+ * §3.8 makes JSON the default; Okta's original SCIM spec test sends such requests). Other media types are 415.
  */
 export function useJsonBodies(instance: FastifyInstance, bodyLimit: number, check?: BodyCheck): void {
+  // Fastify picks the parser from the header after the onRequest hooks, so this is where the default goes.
+  instance.addHook('onRequest', (request: FastifyRequest, _reply: unknown, done: () => void) => {
+    const { headers } = request;
+    if (headers['content-type'] === undefined && BODY_METHODS.has(request.method) && hasBody(request)) {
+      headers['content-type'] = 'application/json';
+    }
+    done();
+  });
   instance.removeAllContentTypeParsers();
   instance.addContentTypeParser(
     JSON_TYPES,
@@ -53,6 +65,12 @@ export function useJsonBodies(instance: FastifyInstance, bodyLimit: number, chec
       done(null, body);
     },
   );
+}
+
+/** Whether a request says it carries a body (a Content-Length above 0, or chunks). */
+function hasBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && Number(length) > 0);
 }
 
 /** Bodies are read as they arrive: UTF-8, not compressed. */

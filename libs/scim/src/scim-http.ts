@@ -1,3 +1,4 @@
+import { preconditionFailed } from './scim-query';
 import { ScimException } from './scim.exception';
 
 /** JSON text of one attribute's value as the database rendered it, to be sent without parsing it here. */
@@ -43,21 +44,60 @@ export function etagOf(version: number): string {
 }
 
 /**
- * The version an `If-Match` header requires: undefined when absent or `*`. An ETag this server did not
- * issue can never match, so it is version -1 (412).
+ * An `If-Match` / `If-None-Match` header (RFC 7232 §3.1, §3.2): `*`, or the versions its entity-tags name.
+ * Our ETags are `W/"<version>"`; the strong form `"<version>"` names the same version (see below), and an
+ * entity-tag this server did not issue, or a header that is not a list of entity-tags, names none.
  */
-export function parseIfMatch(header: string | undefined): number | undefined {
-  if (header === undefined || header.trim() === '' || header.trim() === '*') return undefined;
-  const tags = header.split(',').map((t) => t.trim());
-  if (tags.length > 1) throw new ScimException(400, 'invalidValue', 'If-Match must name one ETag');
-  const m = /^(?:W\/)?"(\d{1,9})"$/.exec(tags[0]);
-  return m ? Number(m[1]) : -1;
+export type EtagCondition = '*' | readonly number[];
+
+const ENTITY_TAG = /\s*(?:W\/)?"([^"]*)"\s*(?:,|$)/gy;
+const VERSION = /^\d{1,9}$/;
+
+export function parseEtagCondition(header: string | undefined): EtagCondition | undefined {
+  if (header === undefined) return undefined;
+  const text = header.trim();
+  if (text === '') return undefined;
+  if (text === '*') return '*';
+  const versions: number[] = [];
+  ENTITY_TAG.lastIndex = 0;
+  let end = 0;
+  for (let m = ENTITY_TAG.exec(text); m !== null; m = ENTITY_TAG.exec(text)) {
+    if (VERSION.test(m[1])) versions.push(Number(m[1]));
+    end = ENTITY_TAG.lastIndex;
+  }
+  return end === text.length ? versions : [];
 }
 
-export function etagMatches(header: string | undefined, version: number): boolean {
-  if (!header) return false;
-  return header
-    .split(',')
-    .map((t) => t.trim())
-    .some((t) => t === '*' || t.replace(/^W\//, '') === `"${version}"`);
+/** Whether a condition names `version` (`*` names any existing resource). */
+export function etagConditionHolds(condition: EtagCondition, version: number): boolean {
+  return condition === '*' || condition.includes(version);
+}
+
+/**
+ * The version a PUT, PATCH or DELETE may apply to, from its If-Match and If-None-Match headers (RFC 7232), or
+ * undefined for any version. If-Match compares version numbers: `W/"3"` and `"3"` both match version 3. RFC 7232
+ * asks for the strong comparison there, which no weak ETag passes, so every SCIM client's If-Match would fail;
+ * our versions change with every write, so comparing them is exact. `*` matches the resource if it exists
+ * (otherwise the answer is 404, as without the header: RFC 7232 §5).
+ * A single ETag is handed to the write as it is (the common case, no extra read). A list, or any
+ * If-None-Match, is checked against the current version (`current`, which answers 404 when there is none);
+ * the write then applies only to that version, so a concurrent change makes it 412 rather than slip through.
+ */
+export async function writePrecondition(
+  ifMatchHeader: string | undefined,
+  ifNoneMatchHeader: string | undefined,
+  current: () => Promise<number>,
+): Promise<number | undefined> {
+  const ifMatch = parseEtagCondition(ifMatchHeader);
+  const ifNoneMatch = parseEtagCondition(ifNoneMatchHeader);
+  if (ifNoneMatch === undefined && (ifMatch === undefined || ifMatch === '*')) return undefined;
+  if (ifNoneMatch === undefined && ifMatch !== undefined && ifMatch !== '*' && ifMatch.length <= 1) {
+    return ifMatch[0] ?? -1; // a version no resource has: 412, or 404 without the resource
+  }
+  const version = await current();
+  if (ifMatch !== undefined && !etagConditionHolds(ifMatch, version)) throw preconditionFailed();
+  if (ifNoneMatch !== undefined && etagConditionHolds(ifNoneMatch, version)) {
+    throw new ScimException(412, undefined, `The resource's ETag ${etagOf(version)} matches If-None-Match`);
+  }
+  return version;
 }

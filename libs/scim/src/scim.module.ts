@@ -52,8 +52,9 @@ export class ScimModule {
   /**
    * Checks before the body is read (a Fastify `onRequest` hook), in this order, on every spelling of
    * `/scim/v2`: the request's start time (for the activity log); the bearer token and the integration's
-   * limits (401, 429, 503); a method the endpoint does not have (405); a body that is not UTF-8 JSON (415)
-   * or that declares more than the body limit (413; for /Bulk, `tooLarge` past its maxPayloadSize). None of them
+   * limits (401, 429, 503); a method the endpoint does not have (405), whatever the body; a body declared as
+   * anything but UTF-8 JSON (415; no Content-Type is JSON) or larger than the body limit (413; for /Bulk,
+   * `tooLarge` past its maxPayloadSize). None of them
    * reads the body.
    */
   static beforeBody(app: INestApplication, instance: FastifyInstance, limits: ScimBodyLimits): void {
@@ -110,8 +111,9 @@ function problemBeforeBody(req: FastifyRequest, limits: ScimBodyLimits): ScimExc
   const length = Number(req.headers['content-length'] ?? 0);
   const hasBody = length > 0 || req.headers['transfer-encoding'] !== undefined;
   if (!hasBody || !['POST', 'PUT', 'PATCH'].includes(req.method)) return undefined;
+  // No Content-Type is JSON (RFC 7644 §3.8): the body parser reads it so.
   const type = req.headers['content-type'];
-  if (!type || !JSON_TYPES.test(type) || OTHER_CHARSET.test(type)) {
+  if (type !== undefined && (!JSON_TYPES.test(type) || OTHER_CHARSET.test(type))) {
     return new ScimException(
       415,
       undefined,

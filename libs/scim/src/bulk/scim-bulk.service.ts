@@ -7,7 +7,7 @@ import { isUuid } from '../filter';
 import { isPlainObject } from '../resource';
 import { SCIM_SCHEMAS, type ScimErrorType } from '../schema';
 import { type ScimErrorBody, shortened, toScimError } from '../scim-error';
-import { parseIfMatch, ScimNoContent, type ScimResourceResult } from '../scim-http';
+import { ScimNoContent, type ScimResourceResult, writePrecondition } from '../scim-http';
 import { MAX_BULK_OPERATIONS } from '../scim-limits';
 import { ScimException } from '../scim.exception';
 import { ScimGroupsService } from '../groups/scim-groups.service';
@@ -171,17 +171,21 @@ export class ScimBulkService {
     }
   }
 
-  private call(
+  private async call(
     ctx: ScimRequestContext,
     op: BulkOperation,
     id: string | undefined,
     data: unknown,
   ): Promise<ScimResourceResult | ScimNoContent | undefined> {
     const service = op.resourceType === 'User' ? this.users : this.groups;
-    const ifMatch = parseIfMatch(op.version);
+    if (op.method === 'POST') return service.create(ctx, data, {});
+    // An operation's `version` is an If-Match (RFC 7644 §3.7), read as the header is.
+    const ifMatch = await writePrecondition(
+      op.version,
+      undefined,
+      async () => (await service.get(ctx.caller, id!, { attributes: 'id' })).version,
+    );
     switch (op.method) {
-      case 'POST':
-        return service.create(ctx, data, {});
       case 'PUT':
         return service.replace(ctx, id!, data, ifMatch, {});
       case 'PATCH':

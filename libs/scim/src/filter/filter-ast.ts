@@ -36,7 +36,10 @@ export interface NotNode {
   filter: FilterNode;
 }
 
-/** `attrPath[valFilter]`: some value of the (multi-valued) complex attribute matches valFilter. */
+/**
+ * `attrPath[valFilter]`: some value of the (multi-valued) complex attribute matches valFilter. The parser also
+ * reads `attrPath[valFilter].subAttr op value` into this node, as `attrPath[valFilter and subAttr op value]`.
+ */
 export interface ValuePathNode {
   kind: 'valuePath';
   path: AttrPathText;

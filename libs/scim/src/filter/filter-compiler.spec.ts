@@ -166,6 +166,36 @@ describe('compileFilter on scim_users', () => {
     expect(compile(filter)).toEqual([sql, params]);
   });
 
+  it.each<[string, string, unknown[]]>([
+    [
+      'emails[type eq "work"].value eq "ann@example.com"',
+      `EXISTS (SELECT 1 FROM ${EMAILS} WHERE (lower(e1->>'type') = lower($2::text) AND lower(e1->>'value') = lower($3::text)))`,
+      ['work', 'ann@example.com'],
+    ],
+    [
+      'emails[type eq "work"].value ne "a"',
+      `EXISTS (SELECT 1 FROM ${EMAILS} WHERE (lower(e1->>'type') = lower($2::text) AND lower(e1->>'value') IS DISTINCT FROM lower($3::text)))`,
+      ['work', 'a'],
+    ],
+    [
+      'emails[type eq "work"].value pr',
+      `EXISTS (SELECT 1 FROM ${EMAILS} WHERE (lower(e1->>'type') = lower($2::text) AND COALESCE(e1->'value' NOT IN ${EMPTY}, FALSE)))`,
+      ['work'],
+    ],
+    [
+      'addresses[type eq "work"].postalCode sw "9"',
+      `EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(u.resource->'addresses') = 'array' THEN u.resource->'addresses' ELSE '[]'::jsonb END) e1 WHERE (lower(e1->>'type') = lower($2::text) AND lower(e1->>'postalCode') LIKE lower($3::text) ESCAPE '\\'))`,
+      ['work', '9%'],
+    ],
+    [
+      `${ENT}:manager[value eq "a"].displayName gt "B"`,
+      `(lower(u.resource->'${ENT}'->'manager'->>'value') = lower($2::text) AND lower(u.resource->'${ENT}'->'manager'->>'displayName') > lower($3::text))`,
+      ['a', 'B'],
+    ],
+  ])('a sub-attribute of a value path: %s', (filter, sql, params) => {
+    expect(compile(filter)).toEqual([sql, params]);
+  });
+
   it('numbers element aliases so that several value paths do not clash', () => {
     const [sql] = compile('emails[type eq "work"] and emails[type eq "home"]');
     expect(sql).toContain(') e1 WHERE');
@@ -213,6 +243,12 @@ describe('compileFilter on groups', () => {
     ['members ne "bogus"', 'TRUE', []],
     [`members ne "${UUID}"`, `((${MEMBERS} AND m.user_id = $2::uuid)) IS NOT TRUE)`, [UUID]],
     ['members pr', `${MEMBERS})`, []],
+    [
+      `members[type eq "User"].value eq "${UUID}"`,
+      `${MEMBERS} AND (lower('User'::text) = lower($2::text) AND m.user_id = $3::uuid))`,
+      ['User', UUID],
+    ],
+    ['members[type eq "Group"]', `${MEMBERS} AND lower('User'::text) = lower($2::text))`, ['Group']],
     ['members.value pr', `${MEMBERS} AND m.user_id IS NOT NULL)`, []],
     [
       'meta.lastModified gt "2011-05-13T04:42:34Z"',
@@ -353,9 +389,21 @@ describe('compileFilter errors', () => {
     expect(scimError(() => compileFilter('members[display eq "x"]', GROUP_FILTER_TARGET, [])).detail).toMatch(
       /members\.display/,
     );
-    expect(scimError(() => compileFilter('members.type eq "User"', GROUP_FILTER_TARGET, [])).scimType).toBe(
+    expect(scimError(() => compileFilter('members.display eq "x"', GROUP_FILTER_TARGET, [])).scimType).toBe(
       'invalidFilter',
     );
+  });
+
+  it.each([
+    ['emails[type eq "work"].nope eq "x"', /Unknown attribute 'emails\.nope'/],
+    ['emails[type eq "work"].givenName eq "x"', /Unknown attribute 'emails\.givenName'/],
+    ['emails[type eq "work"].primary eq "x"', /boolean/],
+    ['name[givenName eq "a"].nope pr', /Unknown attribute 'name\.nope'/],
+    ['userName[value eq "a"].value eq "x"', /complex/],
+  ])('rejects the sub-attribute of a value path %s', (filter, detail) => {
+    const error = scimError(() => compileFilter(filter, USER_FILTER_TARGET, []));
+    expect([error.status, error.scimType]).toEqual([400, 'invalidFilter']);
+    expect(error.detail).toMatch(detail);
   });
 });
 

@@ -146,6 +146,102 @@ describe('parseFilter', () => {
     expect(parseFilter(text)).toEqual(expected);
   });
 
+  it.each<[string, FilterNode]>([
+    [
+      'emails[type eq "work"].value eq "ann@example.com"',
+      {
+        kind: 'valuePath',
+        path: 'emails',
+        filter: { kind: 'and', filters: [eq('type', 'work'), eq('value', 'ann@example.com')] },
+      },
+    ],
+    [
+      'addresses[type eq "work"].postalCode sw "9"',
+      {
+        kind: 'valuePath',
+        path: 'addresses',
+        filter: {
+          kind: 'and',
+          filters: [eq('type', 'work'), { kind: 'compare', path: 'postalCode', op: 'sw', value: '9' }],
+        },
+      },
+    ],
+    [
+      'EMAILS[TYPE EQ "work" or primary eq true].Value PR',
+      {
+        kind: 'valuePath',
+        path: 'EMAILS',
+        filter: {
+          kind: 'and',
+          filters: [
+            { kind: 'or', filters: [eq('TYPE', 'work'), eq('primary', true)] },
+            { kind: 'present', path: 'Value' },
+          ],
+        },
+      },
+    ],
+    [
+      'emails[type eq "work" and primary eq true].value ne "x"',
+      {
+        kind: 'valuePath',
+        path: 'emails',
+        filter: {
+          kind: 'and',
+          filters: [
+            eq('type', 'work'),
+            eq('primary', true),
+            { kind: 'compare', path: 'value', op: 'ne', value: 'x' },
+          ],
+        },
+      },
+    ],
+    [
+      'not (emails[type eq "work"].value eq "a") and userName pr',
+      {
+        kind: 'and',
+        filters: [
+          {
+            kind: 'not',
+            filter: {
+              kind: 'valuePath',
+              path: 'emails',
+              filter: { kind: 'and', filters: [eq('type', 'work'), eq('value', 'a')] },
+            },
+          },
+          { kind: 'present', path: 'userName' },
+        ],
+      },
+    ],
+    [
+      `${ENT}:manager[value eq "x"].displayName co "Bo"`,
+      {
+        kind: 'valuePath',
+        path: `${ENT}:manager`,
+        filter: {
+          kind: 'and',
+          filters: [eq('value', 'x'), { kind: 'compare', path: 'displayName', op: 'co', value: 'Bo' }],
+        },
+      },
+    ],
+  ])('parses a sub-attribute of a value path: %s', (text, expected) => {
+    expect(parseFilter(text)).toEqual(expected);
+  });
+
+  it.each<[string, RegExp]>([
+    ['emails[type eq "work"].', /Invalid sub-attribute '\.' after the value filter of 'emails'/],
+    ['emails[type eq "work"].value', /Expected an operator after '\.value' but found end of input/],
+    ['emails[type eq "work"].value.x eq "a"', /Invalid sub-attribute '\.value\.x'/],
+    ['emails[type eq "work"].value[type eq "x"] eq "a"', /Value paths cannot be nested/],
+    ['emails[type eq "work"] .value eq "a"', /Unexpected '\.value'/],
+    ['emails.value[type eq "x"]', /not to the sub-attribute 'emails\.value'/],
+    ['emails[type eq "work"].value eq', /Expected a comparison value/],
+    ['emails[value[type eq "x"].value eq "a"]', /Value paths cannot be nested/],
+  ])('rejects %j with a clear detail', (text, detail) => {
+    const error = scimError(() => parseFilter(text));
+    expect([error.status, error.scimType]).toEqual([400, 'invalidFilter']);
+    expect(error.detail).toMatch(detail);
+  });
+
   it.each([
     '',
     '   ',
@@ -167,7 +263,6 @@ describe('parseFilter', () => {
     'emails[type eq "work"',
     'emails type eq "work"]',
     'emails[]',
-    'emails[type eq "work"].value eq "x"',
     'emails[type eq "work"].value',
     'emails[type[value eq "x"] eq "y"]',
     'name.givenName[x eq "y"]',

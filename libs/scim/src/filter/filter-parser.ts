@@ -5,8 +5,9 @@
  *  - string escapes are corrupted: it doubles every backslash not followed by `"` before JSON.parse, so
  *    `"a\\b"` yields `a\\b`, `"\u00e9"` yields the six characters `\u00e9`, `"\n"` yields `\n` literally,
  *    and `"a\\"` (a value ending in a backslash) is rejected;
- *  - `emails[type eq "work"].value eq "x"` (not valid in a filter) is silently rewritten into
- *    `emails[type eq "work"] and emails.value eq "x"`, which matches different resources;
+ *  - `emails[type eq "work"].value eq "x"` is silently rewritten into
+ *    `emails[type eq "work"] and emails.value eq "x"`, which matches different resources (two emails may each
+ *    satisfy one half);
  *  - no PATH parser (`attrPath[filter].subAttr`) for PATCH, and `$ref` names (`members.$ref`) fail to tokenize;
  *  - `true`/`false`/`null` are case-sensitive (ABNF literals are case-insensitive: Entra sends `True`);
  *  - garbage is accepted: nested value paths `a[b[c eq 1]]`, attribute names like `1abc` or `a/b%c`,
@@ -14,6 +15,10 @@
  *  - errors are plain `Error`s with no position.
  * Its precedence handling (not > and > or) and `not` were correct, but the defects above are in the parts
  * that matter most, so this file implements the grammar directly.
+ *
+ * Beyond the RFC 7644 filter ABNF, `attrPath[valFilter].subAttr op value` (Entra's
+ * `emails[type eq "work"].value eq "…"`) is read as the value path `attrPath[(valFilter) and subAttr op value]`:
+ * one element must match both, as in a PATCH path. The `.subAttr` follows the `]` directly.
  *
  * Leniencies (documented, deliberate): any whitespace separates tokens; `not` may precede any expression, not
  * only a parenthesised one; keywords, operators and literals are case-insensitive.
@@ -223,10 +228,27 @@ class Parser {
       assertNotSubAttribute(path, opToken.pos);
       this.enter(opToken.pos);
       const filter = this.parseOr(true);
-      this.expect(']');
+      const close = this.expect(']');
       this.leave();
-      return { kind: 'valuePath', path, filter };
+      const sub = this.peek();
+      if (sub.kind !== 'word' || !sub.text.startsWith('.') || sub.pos !== close.pos + 1) {
+        return { kind: 'valuePath', path, filter };
+      }
+      // `attr[valFilter].subAttr op value`: some element matches valFilter and its subAttr compares true,
+      // which is the value path `attr[(valFilter) and subAttr op value]`.
+      const match = SUB_ATTR.exec(sub.text);
+      if (!match) fail(`Invalid sub-attribute '${sub.text}' after the value filter of '${path}'`, sub.pos);
+      this.next();
+      if (this.peek().kind === '[') fail('Value paths cannot be nested', this.peek().pos);
+      const comparison = this.parseComparison(match[1], sub);
+      const filters = filter.kind === 'and' ? [...filter.filters, comparison] : [filter, comparison];
+      return { kind: 'valuePath', path, filter: { kind: 'and', filters } };
     }
+    return this.parseComparison(path, pathToken, opToken);
+  }
+
+  /** `path op value` or `path pr`, the path already read (`pathToken` is where it starts). */
+  parseComparison(path: string, pathToken: Token, opToken = this.next()): FilterNode {
     const op = opToken.kind === 'word' ? opToken.text.toLowerCase() : '';
     if (op === 'pr' || isCompareOp(op)) this.term(pathToken.pos);
     if (op === 'pr') return { kind: 'present', path };

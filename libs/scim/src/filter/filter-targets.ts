@@ -65,7 +65,11 @@ export function groupFilterTarget(alias = 'g'): FilterTarget {
       members: {
         from: `group_members ${m}`,
         join: `${m}.group_id = ${a}.id AND ${m}.tenant_id = ${a}.tenant_id`,
-        columns: { value: column(`${m}.user_id`, 'uuid', true) },
+        // Groups do not nest: every member is a User.
+        columns: {
+          value: column(`${m}.user_id`, 'uuid', true),
+          type: column(`'User'::text`, 'string', false),
+        },
       },
     },
   };

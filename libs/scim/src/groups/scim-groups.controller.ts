@@ -1,7 +1,7 @@
 import { Controller, Delete, Get, Headers, HttpCode, Patch, Post, Put } from '@nestjs/common';
 import { ScimAuth } from '@rollcall/tokens';
 import type { ScimRequestContext } from '@rollcall/integrations';
-import { parseIfMatch } from '../scim-http';
+import { writePrecondition } from '../scim-http';
 import { parseListQuery, parseSearchRequest } from '../scim-list';
 import {
   projectionOf,
@@ -44,14 +44,16 @@ export class ScimGroupsController {
   }
 
   @Put(':id')
-  replace(
+  async replace(
     @ScimRequest() ctx: ScimRequestContext,
     @ScimId() id: string,
     @ScimBody() body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
     @ScimQuery() q: Query,
   ) {
-    return this.groups.replace(ctx, id, body, parseIfMatch(ifMatch), projectionOf(q));
+    const version = await writePrecondition(ifMatch, ifNoneMatch, () => this.version(ctx, id));
+    return this.groups.replace(ctx, id, body, version, projectionOf(q));
   }
 
   /**
@@ -59,23 +61,32 @@ export class ScimGroupsController {
    * answering every membership change with the whole member list would cost in proportion to the group.
    */
   @Patch(':id')
-  patch(
+  async patch(
     @ScimRequest() ctx: ScimRequestContext,
     @ScimId() id: string,
     @ScimBody() body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
     @ScimQuery() q: Query,
   ) {
-    return this.groups.patch(ctx, id, body, parseIfMatch(ifMatch), projectionOf(q));
+    const version = await writePrecondition(ifMatch, ifNoneMatch, () => this.version(ctx, id));
+    return this.groups.patch(ctx, id, body, version, projectionOf(q));
   }
 
   @Delete(':id')
   @HttpCode(204)
-  delete(
+  async delete(
     @ScimRequest() ctx: ScimRequestContext,
     @ScimId() id: string,
     @Headers('if-match') ifMatch: string | undefined,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
   ) {
-    return this.groups.delete(ctx, id, parseIfMatch(ifMatch));
+    const version = await writePrecondition(ifMatch, ifNoneMatch, () => this.version(ctx, id));
+    return this.groups.delete(ctx, id, version);
+  }
+
+  /** The current version, for a precondition that needs it (404 when there is no such resource). */
+  private async version(ctx: ScimRequestContext, id: string): Promise<number> {
+    return (await this.groups.get(ctx.caller, id, { attributes: 'id' })).version;
   }
 }

@@ -1,7 +1,7 @@
 import { Controller, Delete, Get, Headers, HttpCode, Patch, Post, Put } from '@nestjs/common';
 import { ScimAuth } from '@rollcall/tokens';
 import type { ScimRequestContext } from '@rollcall/integrations';
-import { parseIfMatch } from '../scim-http';
+import { writePrecondition } from '../scim-http';
 import { parseListQuery, parseSearchRequest } from '../scim-list';
 import {
   projectionOf,
@@ -44,34 +44,45 @@ export class ScimUsersController {
   }
 
   @Put(':id')
-  replace(
+  async replace(
     @ScimRequest() ctx: ScimRequestContext,
     @ScimId() id: string,
     @ScimBody() body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
     @ScimQuery() q: Query,
   ) {
-    return this.users.replace(ctx, id, body, parseIfMatch(ifMatch), projectionOf(q));
+    const version = await writePrecondition(ifMatch, ifNoneMatch, () => this.version(ctx, id));
+    return this.users.replace(ctx, id, body, version, projectionOf(q));
   }
 
   @Patch(':id')
-  patch(
+  async patch(
     @ScimRequest() ctx: ScimRequestContext,
     @ScimId() id: string,
     @ScimBody() body: unknown,
     @Headers('if-match') ifMatch: string | undefined,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
     @ScimQuery() q: Query,
   ) {
-    return this.users.patch(ctx, id, body, parseIfMatch(ifMatch), projectionOf(q));
+    const version = await writePrecondition(ifMatch, ifNoneMatch, () => this.version(ctx, id));
+    return this.users.patch(ctx, id, body, version, projectionOf(q));
   }
 
   @Delete(':id')
   @HttpCode(204)
-  delete(
+  async delete(
     @ScimRequest() ctx: ScimRequestContext,
     @ScimId() id: string,
     @Headers('if-match') ifMatch: string | undefined,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
   ) {
-    return this.users.delete(ctx, id, parseIfMatch(ifMatch));
+    const version = await writePrecondition(ifMatch, ifNoneMatch, () => this.version(ctx, id));
+    return this.users.delete(ctx, id, version);
+  }
+
+  /** The current version, for a precondition that needs it (404 when there is no such resource). */
+  private async version(ctx: ScimRequestContext, id: string): Promise<number> {
+    return (await this.users.get(ctx.caller, id, { attributes: 'id' })).version;
   }
 }
