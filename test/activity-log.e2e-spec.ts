@@ -30,6 +30,8 @@ interface EventRow {
   detail: string | null;
   duration_ms: number;
   request_id: string;
+  changes: Json | null;
+  outcome: string;
 }
 
 describe('the sync activity log', () => {
@@ -219,7 +221,7 @@ describe('the sync activity log', () => {
       expect(await rows(integration.id)).toEqual(before);
     });
 
-    it('records nothing for a PATCH that changes nothing', async () => {
+    it('records a PATCH that changes nothing as unchanged: no changes, no new version', async () => {
       const group = await createGroup(scim, oktaCreateGroup('Unchanged'));
       const user = (await scim.post('/Users', oktaCreateUser('unchanged@example.com')).expect(201)).body;
       await scim.patch(`/Users/${user.id}`, OKTA_DEACTIVATE).expect(200);
@@ -228,7 +230,15 @@ describe('the sync activity log', () => {
       await scim.patch(`/Groups/${group.id}`, oktaRename(group.id, 'Unchanged')).expect(204);
       const again = await scim.patch(`/Users/${user.id}`, OKTA_DEACTIVATE).expect(200);
       expect(again.body).toMatchObject({ active: false, meta: { version: 'W/"2"' } });
-      expect(await rows(integration.id)).toEqual(before);
+      const after = await rows(integration.id);
+      expect(after.slice(0, before.length)).toEqual(before);
+      expect(after.slice(before.length)).toMatchObject([
+        { method: 'PATCH', resource_id: group.id, status: 204, outcome: 'unchanged', changes: null },
+        { method: 'PATCH', resource_id: group.id, status: 204, outcome: 'unchanged', changes: null },
+        { method: 'PATCH', resource_id: user.id, status: 200, outcome: 'unchanged', changes: null },
+      ]);
+      const stored = await scim.get(`/Groups/${group.id}`).expect(200);
+      expect(stored.body.meta.version).toBe('W/"1"');
     });
 
     it('records every failed request of the caller with scimType and detail (409, 400, 404, 412), and only that', async () => {
