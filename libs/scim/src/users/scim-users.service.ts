@@ -66,13 +66,14 @@ interface PageRow extends UserRow {
 }
 
 /**
- * The groups of the user `u` (an alias of a scim_users row): the integration's own (pushed) groups it is a member
- * of, from one indexed query.
+ * The groups of the user `u` (an alias of a scim_users row, or of a CTE with its `id` when the tenant and the
+ * integration are given, as $1 and $2): the integration's own (pushed) groups it is a member of, from one
+ * indexed query.
  */
-function groupsOf(u: string): string {
+function groupsOf(u: string, tenant = `${u}.tenant_id`, integration = `${u}.integration_id`): string {
   return `(SELECT coalesce(json_agg(json_build_object('value', g.id, 'display', g.name) ORDER BY g.name, g.id), '[]'::json)
     FROM group_members m JOIN groups g ON g.id = m.group_id AND g.tenant_id = m.tenant_id
-   WHERE m.tenant_id = ${u}.tenant_id AND m.user_id = ${u}.id AND g.integration_id = ${u}.integration_id) AS groups`;
+   WHERE m.tenant_id = ${tenant} AND m.user_id = ${u}.id AND g.integration_id = ${integration}) AS groups`;
 }
 const GROUPS_OF = groupsOf('u');
 
@@ -100,7 +101,7 @@ const INSERT_USER = withEvent(
  */
 const REPLACE_USER = withEvent(
   `WITH o AS (
-     SELECT ${RETURNING}, tenant_id, integration_id FROM scim_users
+     SELECT ${RETURNING} FROM scim_users
       WHERE tenant_id = $1 AND integration_id = $2 AND id = $3 AND ($10::int IS NULL OR version = $10) FOR UPDATE),
    c AS (
      SELECT o.*, n.next, ${changesSql('o.resource', 'n.next', { extra: passwordChangeSql('$9::text') })} AS changes
@@ -116,7 +117,7 @@ const REPLACE_USER = withEvent(
    r AS (
      SELECT * FROM w
      UNION ALL
-     SELECT ${qualified(WRITTEN, 'c')}, ${groupsOf('c')}, NULL::jsonb, 'unchanged' FROM c WHERE c.changes IS NULL)`,
+     SELECT ${qualified(WRITTEN, 'c')}, ${groupsOf('c', '$1::uuid', '$2::uuid')}, NULL::jsonb, 'unchanged' FROM c WHERE c.changes IS NULL)`,
   {
     cte: 'r',
     ownParams: 10,
