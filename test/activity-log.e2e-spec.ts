@@ -3,10 +3,19 @@ import { randomUUID } from 'node:crypto';
 import { ActivityService } from '@rollcall/integrations';
 import { createScimDirectory, createTestApp, type TestApp } from '@rollcall/testing';
 import { createGroup, oktaMembers } from './fixtures/groups/helpers';
-import { oktaCreateGroup, oktaRemoveMember, oktaRename } from './fixtures/groups/okta';
-import { OKTA_DEACTIVATE, oktaCreateUser } from './fixtures/okta';
+import {
+  oktaAddMembers,
+  oktaCreateGroup,
+  oktaRemoveAndAdd,
+  oktaRemoveMember,
+  oktaRename,
+  oktaReplaceMembers,
+} from './fixtures/groups/okta';
+import { ENTRA_DISABLE, ENTRA_PATHLESS_REPLACE, ENTRA_UPDATE } from './fixtures/entra';
+import { OKTA_DEACTIVATE, OKTA_PASSWORD_CHANGE, oktaCreateUser, oktaPutUser } from './fixtures/okta';
 import {
   createUser,
+  ENTERPRISE,
   type Json,
   NO_SUCH_ID,
   patchBody,
@@ -30,6 +39,8 @@ interface EventRow {
   detail: string | null;
   duration_ms: number;
   request_id: string;
+  changes: Json | null;
+  outcome: string;
 }
 
 describe('the sync activity log', () => {
@@ -219,7 +230,7 @@ describe('the sync activity log', () => {
       expect(await rows(integration.id)).toEqual(before);
     });
 
-    it('records nothing for a PATCH that changes nothing', async () => {
+    it('records a PATCH that changes nothing as unchanged: no changes, no new version', async () => {
       const group = await createGroup(scim, oktaCreateGroup('Unchanged'));
       const user = (await scim.post('/Users', oktaCreateUser('unchanged@example.com')).expect(201)).body;
       await scim.patch(`/Users/${user.id}`, OKTA_DEACTIVATE).expect(200);
@@ -228,7 +239,15 @@ describe('the sync activity log', () => {
       await scim.patch(`/Groups/${group.id}`, oktaRename(group.id, 'Unchanged')).expect(204);
       const again = await scim.patch(`/Users/${user.id}`, OKTA_DEACTIVATE).expect(200);
       expect(again.body).toMatchObject({ active: false, meta: { version: 'W/"2"' } });
-      expect(await rows(integration.id)).toEqual(before);
+      const after = await rows(integration.id);
+      expect(after.slice(0, before.length)).toEqual(before);
+      expect(after.slice(before.length)).toMatchObject([
+        { method: 'PATCH', resource_id: group.id, status: 204, outcome: 'unchanged', changes: null },
+        { method: 'PATCH', resource_id: group.id, status: 204, outcome: 'unchanged', changes: null },
+        { method: 'PATCH', resource_id: user.id, status: 200, outcome: 'unchanged', changes: null },
+      ]);
+      const stored = await scim.get(`/Groups/${group.id}`).expect(200);
+      expect(stored.body.meta.version).toBe('W/"1"');
     });
 
     it('records every failed request of the caller with scimType and detail (409, 400, 404, 412), and only that', async () => {
@@ -434,13 +453,15 @@ describe('the sync activity log', () => {
         durationMs: expect.any(Number),
         requestId: stored[0].request_id,
         count: 1,
+        changes: null,
       });
       expect(res.body.items[3]).toMatchObject({
         method: 'PATCH',
         resourceType: 'Group',
         resourceName: 'Paged Renamed 2',
         status: 204,
-        outcome: 'succeeded',
+        outcome: 'changed',
+        changes: { displayName: { from: 'Paged Renamed', to: 'Paged Renamed 2' } },
         scimType: null,
         detail: null,
       });
@@ -585,6 +606,311 @@ describe('the sync activity log', () => {
         .auth(fresh.tenant.adminToken, { type: 'bearer' })
         .expect(200);
       expect(details.body).toMatchObject({ lastRequestAt: null, failedRequests24h: 0 });
+    });
+  });
+
+  describe('what changed', () => {
+    let scim: ScimClient;
+    let integration: { id: string; token: string };
+    let tenant: { id: string; adminToken: string };
+
+    beforeAll(async () => {
+      ({ scim, integration, tenant } = await directory());
+    });
+
+    /** The events of one resource, newest first, as the admin reads them. */
+    async function eventsOf(resourceId: string, adminToken = tenant.adminToken): Promise<Json[]> {
+      const res = await events(adminToken, integration.id, `?resourceId=${resourceId}`).expect(200);
+      return res.body.items as Json[];
+    }
+
+    it('answers "what did the identity provider change, and when" from the activity log alone', async () => {
+      // Okta creates Ann, later pushes her new title with its GET-then-PUT, deactivates her, and re-sends the
+      // deactivation the next day.
+      const ann = (await scim.post('/Users', oktaCreateUser('ann.story@example.com')).expect(201)).body;
+      const current = (await scim.get(`/Users/${ann.id}`).expect(200)).body;
+      const { password: _password, ...put } = oktaPutUser(current);
+      await scim.put(`/Users/${ann.id}`, { ...put, title: 'Engineer' }).expect(200);
+      await scim.put(`/Users/${ann.id}`, { ...put, title: 'Manager' }).expect(200);
+      await scim.patch(`/Users/${ann.id}`, OKTA_DEACTIVATE).expect(200);
+      await scim.patch(`/Users/${ann.id}`, OKTA_DEACTIVATE).expect(200);
+
+      // The admin knows only her userName, in another case.
+      const res = await events(
+        tenant.adminToken,
+        integration.id,
+        `?resourceName=${encodeURIComponent('ANN.STORY@example.com')}`,
+      ).expect(200);
+      const story = (res.body.items as Json[]).map((e) => ({
+        method: e.method,
+        outcome: e.outcome,
+        changes: e.changes,
+      }));
+      expect(story).toEqual([
+        { method: 'PATCH', outcome: 'unchanged', changes: null },
+        { method: 'PATCH', outcome: 'changed', changes: { active: { from: true, to: false } } },
+        { method: 'PUT', outcome: 'changed', changes: { title: { from: 'Engineer', to: 'Manager' } } },
+        {
+          method: 'PUT',
+          outcome: 'changed',
+          changes: {
+            title: { to: 'Engineer' },
+            displayName: { from: 'Test User', to: 'Another User' },
+            'name.givenName': { from: 'Test', to: 'Another' },
+          },
+        },
+        { method: 'POST', outcome: 'changed', changes: null },
+      ]);
+      // …and when: every event has its time, newest first, and the request id the identity provider saw.
+      const items = res.body.items as Json[];
+      const times = items.map((e) => Date.parse(e.time));
+      expect(times.every((time) => Number.isFinite(time))).toBe(true);
+      expect([...times].sort((a, b) => b - a)).toEqual(times);
+      expect(items.every((e) => e.resourceId === ann.id && typeof e.requestId === 'string')).toBe(true);
+    });
+
+    it('shows a PUT that changes the title as title: old → new', async () => {
+      const user = (await scim.post('/Users', oktaCreateUser('title.put@example.com')).expect(201)).body;
+      const { password: _password, ...put } = oktaPutUser(user);
+      await scim.put(`/Users/${user.id}`, { ...put, title: 'Engineer' }).expect(200);
+      await scim.put(`/Users/${user.id}`, { ...put, title: 'Manager' }).expect(200);
+      const [latest] = await eventsOf(user.id);
+      expect(latest).toMatchObject({
+        method: 'PUT',
+        status: 200,
+        outcome: 'changed',
+        changes: { title: { from: 'Engineer', to: 'Manager' } },
+      });
+    });
+
+    it('records Okta re-sending the same user (PUT) as unchanged, without a new version', async () => {
+      const user = (await scim.post('/Users', oktaCreateUser('resent@example.com')).expect(201)).body;
+      const { password: _password, ...put } = oktaPutUser(user);
+      const first = await scim.put(`/Users/${user.id}`, put).expect(200);
+      const again = await scim.put(`/Users/${user.id}`, put).expect(200);
+      expect(again.body.meta.version).toBe(first.body.meta.version);
+      expect(again.headers.etag).toBe(first.headers.etag);
+      const [latest, previous] = await eventsOf(user.id);
+      expect(latest).toMatchObject({ method: 'PUT', status: 200, outcome: 'unchanged', changes: null });
+      expect(previous).toMatchObject({ method: 'PUT', outcome: 'changed' });
+      // Okta with Sync Password re-sends the password too: only a salted hash is kept, so that is shown as a
+      // password change, and nothing else.
+      await scim.put(`/Users/${user.id}`, { ...put, password: 'n3wPa55word!' }).expect(200);
+      const [withPassword] = await eventsOf(user.id);
+      expect(withPassword).toMatchObject({ outcome: 'changed', changes: { password: { changed: true } } });
+    });
+
+    it('shows a password change only as "changed": no value or hash anywhere in the row', async () => {
+      const user = (await scim.post('/Users', oktaCreateUser('pw.change@example.com')).expect(201)).body;
+      await scim.patch(`/Users/${user.id}`, OKTA_PASSWORD_CHANGE).expect(200);
+      await scim
+        .patch(`/Users/${user.id}`, patchBody({ op: 'replace', path: 'password', value: PASSWORD }))
+        .expect(200);
+      const [latest, previous] = await eventsOf(user.id);
+      for (const e of [latest, previous]) {
+        expect(e).toMatchObject({
+          method: 'PATCH',
+          outcome: 'changed',
+          changes: { password: { changed: true } },
+        });
+        expect(Object.keys(e.changes as Json)).toEqual(['password']);
+      }
+      const stored = await t.sql<Json>(`SELECT * FROM scim_events WHERE resource_id = $1`, [user.id]);
+      const [{ password_hash: hash }] = await t.sql<{ password_hash: string }>(
+        `SELECT password_hash FROM scim_users WHERE id = $1`,
+        [user.id],
+      );
+      const text = JSON.stringify(stored);
+      expect(text).not.toContain(PASSWORD);
+      expect(text).not.toContain('n3wPa55word!');
+      expect(text).not.toContain('1mz050nq');
+      expect(text).not.toContain(hash);
+      expect(text).not.toContain(hash.slice(-20));
+    });
+
+    it("shows Entra's PATCHes by attribute path: sub-attributes, lists whole, the enterprise extension", async () => {
+      const user = (await scim.post('/Users', oktaCreateUser('entra.paths@example.com')).expect(201)).body;
+      await scim.patch(`/Users/${user.id}`, ENTRA_UPDATE).expect(200);
+      let [latest] = await eventsOf(user.id);
+      expect(latest.changes).toEqual({
+        emails: {
+          from: [{ primary: true, value: 'entra.paths@example.com', type: 'work' }],
+          to: [{ primary: true, value: 'updatedEmail@microsoft.com', type: 'work' }],
+        },
+        'name.familyName': { from: 'User', to: 'updatedFamilyName' },
+        addresses: { to: [{ type: 'work', formatted: '1 Microsoft Way, Redmond' }] },
+        phoneNumbers: { to: [{ type: 'mobile', value: '+1 555 0100' }] },
+      });
+      await scim.patch(`/Users/${user.id}`, ENTRA_PATHLESS_REPLACE).expect(200);
+      [latest] = await eventsOf(user.id);
+      expect(latest.changes).toEqual({
+        displayName: { from: 'Test User', to: 'Entra Renamed' },
+        'name.givenName': { from: 'Test', to: 'Ada' },
+        'name.familyName': { from: 'updatedFamilyName', to: 'Lovelace' },
+        [ENTERPRISE]: { to: { department: 'Analytical Engines', employeeNumber: '1815' } },
+        schemas: expect.objectContaining({ to: expect.arrayContaining([ENTERPRISE]) }),
+      });
+      await scim.patch(`/Users/${user.id}`, ENTRA_DISABLE).expect(200);
+      [latest] = await eventsOf(user.id);
+      expect(latest.changes).toEqual({ active: { from: true, to: false } });
+      await scim
+        .patch(
+          `/Users/${user.id}`,
+          patchBody({ op: 'replace', path: `${ENTERPRISE}:department`, value: 'Sales' }),
+        )
+        .expect(200);
+      [latest] = await eventsOf(user.id);
+      expect(latest.changes).toEqual({
+        [`${ENTERPRISE}:department`]: { from: 'Analytical Engines', to: 'Sales' },
+      });
+    });
+
+    it('cuts long values with a marker: strings over 256 characters, values over 1 KB', async () => {
+      const user = (await scim.post('/Users', oktaCreateUser('long.values@example.com')).expect(201)).body;
+      const long = 'x'.repeat(300);
+      const many = Array.from({ length: 30 }, (_, i) => ({
+        type: 'other',
+        value: `+1 555 01${i}0 ext ${'9'.repeat(20)}`,
+      }));
+      await scim
+        .patch(`/Users/${user.id}`, patchBody({ op: 'replace', value: { title: long, phoneNumbers: many } }))
+        .expect(200);
+      const [latest] = await eventsOf(user.id);
+      expect(latest.changes.title).toEqual({ to: `${'x'.repeat(256)}…[cut: 300 characters]` });
+      expect(latest.changes.phoneNumbers).toEqual({
+        to: expect.stringMatching(/^…\[cut: a value of \d{4} bytes\]$/),
+      });
+      const [row] = await t.sql<{ n: number }>(
+        `SELECT octet_length(changes::text) AS n FROM scim_events WHERE id = $1`,
+        [latest.id],
+      );
+      expect(row.n).toBeLessThan(1000);
+    });
+
+    it('says which members a group PATCH added and removed: counts, and ids up to 100', async () => {
+      const users: { id: string; userName: string }[] = [];
+      for (let i = 0; i < 4; i++) {
+        const { id, userName } = await createUser(scim, `member${i}.changes@example.com`);
+        users.push({ id: id as string, userName: userName as string });
+      }
+      const [a, b, c, d] = users;
+      const group = await createGroup(scim, oktaCreateGroup('Members Changes'));
+      await scim.patch(`/Groups/${group.id}`, oktaAddMembers(oktaMembers([a, b, c]))).expect(204);
+      let [latest] = await eventsOf(group.id);
+      expect(latest).toMatchObject({ outcome: 'changed', resourceName: 'Members Changes' });
+      expect(latest.changes).toEqual({
+        members: { added: 3, removed: 0, addedIds: [a.id, b.id, c.id].sort(), removedIds: [] },
+      });
+      await scim.patch(`/Groups/${group.id}`, oktaRemoveAndAdd(a.id, oktaMembers([d]))).expect(204);
+      [latest] = await eventsOf(group.id);
+      expect(latest.changes).toEqual({
+        members: { added: 1, removed: 1, addedIds: [d.id], removedIds: [a.id] },
+      });
+      // Okta's Push Groups replacing the whole list: the difference, not the list.
+      await scim.patch(`/Groups/${group.id}`, oktaReplaceMembers(oktaMembers([b, d]))).expect(204);
+      [latest] = await eventsOf(group.id);
+      expect(latest.changes).toEqual({ members: { added: 0, removed: 1, addedIds: [], removedIds: [c.id] } });
+      // A rename with no member change, and a re-added member (nothing changes).
+      await scim.patch(`/Groups/${group.id}`, oktaRename(group.id, 'Members Renamed')).expect(204);
+      [latest] = await eventsOf(group.id);
+      expect(latest.changes).toEqual({ displayName: { from: 'Members Changes', to: 'Members Renamed' } });
+      await scim.patch(`/Groups/${group.id}`, oktaAddMembers(oktaMembers([b]))).expect(204);
+      [latest] = await eventsOf(group.id);
+      expect(latest).toMatchObject({ outcome: 'unchanged', changes: null });
+    });
+
+    it('lists at most 100 ids of a large membership change, with exact counts', async () => {
+      const { ids } = await insertMany(150);
+      const group = await createGroup(scim, oktaCreateGroup('Large Change'));
+      await scim
+        .patch(
+          `/Groups/${group.id}`,
+          patchBody({ op: 'add', path: 'members', value: ids.map((value) => ({ value })) }),
+        )
+        .expect(204);
+      const [latest] = await eventsOf(group.id);
+      expect(latest.changes.members.added).toBe(150);
+      expect(latest.changes.members.addedIds).toEqual([...ids].sort().slice(0, 100));
+      // A PUT that keeps 10 of them.
+      await scim
+        .put(`/Groups/${group.id}`, {
+          ...oktaCreateGroup('Large Change'),
+          members: ids.slice(0, 10).map((value) => ({ value })),
+        })
+        .expect(200);
+      const [put] = await eventsOf(group.id);
+      expect(put.changes.members).toMatchObject({ added: 0, removed: 140 });
+      expect(put.changes.members.removedIds).toHaveLength(100);
+      // The same PUT again changes nothing.
+      await scim
+        .put(`/Groups/${group.id}`, {
+          ...oktaCreateGroup('Large Change'),
+          members: ids.slice(0, 10).map((value) => ({ value })),
+        })
+        .expect(200);
+      const [again] = await eventsOf(group.id);
+      expect(again).toMatchObject({ method: 'PUT', outcome: 'unchanged', changes: null });
+    });
+
+    async function insertMany(n: number): Promise<{ ids: string[] }> {
+      const ids: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const res = await scim.post('/Users', userBody(`bulk${i}.changes@example.com`)).expect(201);
+        ids.push(res.body.id as string);
+      }
+      return { ids };
+    }
+
+    it('filters by resourceId and resourceName (ignoring case), only within the tenant', async () => {
+      const ann = await createUser(scim, 'Filter.Ann@example.com');
+      const bob = await createUser(scim, 'filter.bob@example.com');
+      await scim.patch(`/Users/${ann.id}`, OKTA_DEACTIVATE).expect(200);
+      await scim.patch(`/Users/${bob.id}`, OKTA_DEACTIVATE).expect(200);
+      await scim.post('/Users', userBody('FILTER.ANN@example.com')).expect(409);
+
+      const byId = await eventsOf(ann.id);
+      expect(byId.map((e) => [e.method, e.outcome])).toEqual([
+        ['PATCH', 'changed'],
+        ['POST', 'changed'],
+      ]);
+      const byName = (
+        await events(tenant.adminToken, integration.id, '?resourceName=filter.ann%40EXAMPLE.com').expect(200)
+      ).body.items as Json[];
+      // The failed create names Ann too (it has no id: it created nothing).
+      expect(byName.map((e) => [e.method, e.outcome, e.resourceId])).toEqual([
+        ['POST', 'failed', null],
+        ['PATCH', 'changed', ann.id],
+        ['POST', 'changed', ann.id],
+      ]);
+      const both = (
+        await events(
+          tenant.adminToken,
+          integration.id,
+          `?resourceId=${ann.id}&resourceName=filter.bob@example.com`,
+        ).expect(200)
+      ).body.items;
+      expect(both).toEqual([]);
+
+      // Another tenant's admin sees nothing of it, whatever the filter: its own integration has no such events,
+      // and this integration is a 404 to it.
+      const stranger = await directory();
+      await createUser(stranger.scim, 'filter.ann@example.com');
+      const theirs = (
+        await events(stranger.tenant.adminToken, stranger.integration.id, `?resourceId=${ann.id}`).expect(200)
+      ).body.items;
+      expect(theirs).toEqual([]);
+      const theirsByName = (
+        await events(
+          stranger.tenant.adminToken,
+          stranger.integration.id,
+          '?resourceName=filter.ann@example.com',
+        ).expect(200)
+      ).body.items as Json[];
+      expect(theirsByName).toHaveLength(1);
+      expect(theirsByName[0].resourceId).not.toBe(ann.id);
+      await events(stranger.tenant.adminToken, integration.id, `?resourceId=${ann.id}`).expect(404);
+      await events(tenant.adminToken, integration.id, '?resourceId=not-a-uuid').expect(400);
+      await events(tenant.adminToken, integration.id, `?resourceName=${'x'.repeat(257)}`).expect(400);
     });
   });
 

@@ -134,6 +134,61 @@ describe('SCIM integrations (settings API)', () => {
       );
     });
 
+    const SETUP: Record<
+      string,
+      { providerName: string; baseUrlField: string | RegExp; tokenField: string | RegExp }
+    > = {
+      okta: { providerName: 'Okta', baseUrlField: 'Base URL', tokenField: 'OAuth Bearer Token' },
+      entra: { providerName: 'Microsoft Entra ID', baseUrlField: 'Tenant URL', tokenField: 'Secret Token' },
+      onelogin: { providerName: 'OneLogin', baseUrlField: 'SCIM Base URL', tokenField: 'SCIM Bearer Token' },
+      jumpcloud: { providerName: 'JumpCloud', baseUrlField: 'Base URL', tokenField: /bearer token/ },
+      google: { providerName: 'Google Workspace', baseUrlField: /base URL/, tokenField: /token/ },
+      generic: {
+        providerName: 'Any SCIM 2.0 client',
+        baseUrlField: 'SCIM base URL (endpoint)',
+        tokenField: 'Authorization header: Bearer <token>',
+      },
+    };
+
+    it.each(PROVIDERS)(
+      'answers with the set-up steps for %s (base URL, where the token goes), at creation and in the details, never the token',
+      async (provider) => {
+        const created = await wizard({ name: provider, provider, newGroupName: uniqueName(provider) }).expect(
+          201,
+        );
+        const want = SETUP[provider];
+        const setup = {
+          provider,
+          providerName: want.providerName,
+          baseUrl: created.body.scimBaseUrl,
+          baseUrlField:
+            typeof want.baseUrlField === 'string'
+              ? want.baseUrlField
+              : expect.stringMatching(want.baseUrlField),
+          tokenField:
+            typeof want.tokenField === 'string' ? want.tokenField : expect.stringMatching(want.tokenField),
+          steps: expect.arrayContaining([{ title: expect.any(String), detail: expect.any(String) }]),
+          notes: expect.any(Array),
+        };
+        expect(created.body.setup).toEqual(setup);
+        // Some step says where the base URL goes, with the URL itself.
+        const steps = created.body.setup.steps as { title: string; detail: string }[];
+        expect(steps.length).toBeGreaterThanOrEqual(2);
+        expect(steps.some((step) => step.detail.includes(created.body.scimBaseUrl))).toBe(true);
+        // The token is in the answer beside the steps, never in them.
+        expect(JSON.stringify(created.body.setup)).not.toContain(created.body.token);
+
+        const details = await request(t.http)
+          .get(`/api/v1/scim-integrations/${created.body.id}`)
+          .set(auth())
+          .expect(200);
+        expect(details.body.setup).toEqual(created.body.setup);
+        expect(details.body.token).toBeUndefined();
+        expect(JSON.stringify(details.body)).not.toContain(created.body.token);
+        expect(JSON.stringify(details.body)).not.toContain(created.body.token.slice(8, 40));
+      },
+    );
+
     it('refuses both groupId and newGroupName: 400 naming the field, nothing created', async () => {
       const g = await request(t.http)
         .post('/api/v1/groups')

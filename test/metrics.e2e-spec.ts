@@ -152,7 +152,7 @@ describe('metrics (GET /metrics on a port of its own)', () => {
     expect(moved('rollcall_scim_event_write_errors_total', { kind: 'failure' })).toBe(0);
   });
 
-  it('counts as many events as the activity log holds, for every kind of write and none for a write that changes nothing', async () => {
+  it('counts as many events as the activity log holds, for every kind of write, a write that changes nothing as unchanged', async () => {
     const { integration } = await createScimDirectory(t, 'entra');
     const scim = scimClient(t, integration.token);
     const before = await scrape();
@@ -164,7 +164,7 @@ describe('metrics (GET /metrics on a port of its own)', () => {
       .expect(200);
     const deactivate = patchBody({ op: 'replace', value: { active: false } });
     await scim.patch(`/Users/${ann.id as string}`, deactivate).expect(200);
-    await scim.patch(`/Users/${ann.id as string}`, deactivate).expect(200); // already so: nothing written
+    await scim.patch(`/Users/${ann.id as string}`, deactivate).expect(200); // already so: unchanged
     await scim
       .patch(`/Users/${ann.id as string}`, patchBody({ op: 'remove', path: 'displayName' }))
       .expect(200);
@@ -174,7 +174,7 @@ describe('metrics (GET /metrics on a port of its own)', () => {
       .expect(201);
     const addBob = patchBody({ op: 'add', path: 'members', value: [{ value: bob.id }] });
     await scim.patch(`/Groups/${group.body.id as string}`, addBob).expect(204);
-    await scim.patch(`/Groups/${group.body.id as string}`, addBob).expect(204); // a member already: nothing written
+    await scim.patch(`/Groups/${group.body.id as string}`, addBob).expect(204); // a member already: unchanged
     await scim
       .put(`/Groups/${group.body.id as string}`, { schemas: [GROUP_SCHEMA], displayName: 'Ops' })
       .expect(200);
@@ -183,14 +183,18 @@ describe('metrics (GET /metrics on a port of its own)', () => {
     await scim.delete(`/Users/${bob.id as string}`).expect(404);
     const moved = delta(before, await scrape());
 
-    const logged = await t.sql<{ changes: string; failures: string }>(
-      `SELECT count(*) FILTER (WHERE status < 400) AS changes, count(*) FILTER (WHERE status >= 400) AS failures
+    const logged = await t.sql<{ changes: string; unchanged: string; failures: string }>(
+      `SELECT count(*) FILTER (WHERE outcome = 'changed') AS changes, count(*) FILTER (WHERE outcome = 'unchanged') AS unchanged,
+              count(*) FILTER (WHERE outcome = 'failed') AS failures
          FROM scim_events WHERE integration_id = $1`,
       [integration.id],
     );
     // 2 creates, a PUT, 2 PATCHes that change; a group created with a member, a member added, a PUT, 2 deletes.
     expect(Number(logged[0].changes)).toBe(10);
     expect(moved(EVENTS, { kind: 'change' })).toBe(10);
+    // The user deactivated again, the member added again.
+    expect(Number(logged[0].unchanged)).toBe(2);
+    expect(moved(EVENTS, { kind: 'unchanged' })).toBe(2);
     // The 409, the 400 and the second delete's 404.
     expect(Number(logged[0].failures)).toBe(3);
     expect(moved(EVENTS, { kind: 'failure' })).toBe(3);

@@ -83,6 +83,7 @@ describe(Metrics.name, () => {
       'rollcall_rate_limited_total{api="settings",reason="in-flight"} 0',
       'rollcall_admission_queue_timeouts_total{api="scim"} 0',
       'rollcall_scim_events_written_total{kind="change"} 0',
+      'rollcall_scim_events_written_total{kind="unchanged"} 0',
       'rollcall_scim_events_written_total{kind="failure"} 0',
       'rollcall_scim_events_written_total{kind="refusal_summary"} 0',
       'rollcall_scim_event_write_errors_total{kind="failure"} 0',

@@ -13,8 +13,11 @@ const EVENT_LOOP_PRECISION_MS = 10;
 export type AdmissionApi = 'scim' | 'settings';
 /** Why the admission step refused a request with 429: its rate, or its requests in flight. */
 export type RateLimitReason = 'rate' | 'in-flight';
-/** What an activity log event records: a change (written with it), a failed request, or a minute's refusals. */
-export type ScimEventKind = 'change' | 'failure' | 'refusal_summary';
+/**
+ * What an activity log event records: a change (written with it), a write that changed nothing, a failed
+ * request, or a minute's refusals.
+ */
+export type ScimEventKind = 'change' | 'unchanged' | 'failure' | 'refusal_summary';
 
 /** The database pool's connections at one moment. */
 export interface PoolGauges {
@@ -26,7 +29,7 @@ export interface PoolGauges {
 
 const ADMISSION_APIS: readonly AdmissionApi[] = ['scim', 'settings'];
 const RATE_LIMIT_REASONS: readonly RateLimitReason[] = ['rate', 'in-flight'];
-const EVENT_KINDS: readonly ScimEventKind[] = ['change', 'failure', 'refusal_summary'];
+const EVENT_KINDS: readonly ScimEventKind[] = ['change', 'unchanged', 'failure', 'refusal_summary'];
 
 /** One value of `rollcall_http_requests_total`: its labels, and what is counted but not yet exported. */
 interface RequestOutcome {
@@ -120,7 +123,7 @@ export class Metrics {
       name: 'rollcall_scim_events_written_total',
       help:
         'Events written to the sync activity log, by kind (`change`: with a change, by its own statement; ' +
-        '`failure`: a failed request; `refusal_summary`: the first of a minute’s refused requests).',
+        '`unchanged`: a write that left the resource as it was; `failure`: a failed request; `refusal_summary`: the first of a minute’s refused requests).',
       labelNames: ['kind'],
       registers,
     });

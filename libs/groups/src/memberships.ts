@@ -32,39 +32,50 @@ export const memberships = {
 
   /**
    * Adds users of the scope's directory to a group (re-adding a member is not an error). Returns how many
-   * members were added, and the ids that name no user of the directory, so the caller can refuse the change.
+   * members were added, the first `listed` of their ids, and the ids that name no user of the directory, so the
+   * caller can refuse the change.
    */
   async add(
     tx: SqlRunner,
     scope: MemberScope,
     groupId: string,
     userIds: string[],
-  ): Promise<{ added: number; unknown: string[] }> {
-    if (userIds.length === 0) return { added: 0, unknown: [] };
-    const [row] = await tx.query<{ added: number; unknown: string[] }>(
+    listed = 0,
+  ): Promise<{ added: number; addedIds: string[]; unknown: string[] }> {
+    if (userIds.length === 0) return { added: 0, addedIds: [], unknown: [] };
+    const [row] = await tx.query<{ added: number; added_ids: string[]; unknown: string[] }>(
       `WITH wanted AS (SELECT DISTINCT unnest($4::uuid[]) AS id),
             known AS (SELECT u.id FROM scim_users u JOIN wanted w ON w.id = u.id
                        WHERE u.tenant_id = $1 AND u.integration_id = $2),
             added AS (INSERT INTO group_members (tenant_id, group_id, user_id)
-                      SELECT $1, $3, id FROM known ON CONFLICT DO NOTHING RETURNING 1)
+                      SELECT $1, $3, id FROM known ON CONFLICT DO NOTHING RETURNING user_id)
        SELECT (SELECT count(*) FROM added)::int AS added,
+              ${listedIds('added', '$5')} AS added_ids,
               coalesce((SELECT array_agg(w.id::text) FROM wanted w WHERE NOT EXISTS (SELECT 1 FROM known k WHERE k.id = w.id)),
                        '{}'::text[]) AS unknown`,
-      [scope.tenantId, scope.integrationId, groupId, userIds],
+      [scope.tenantId, scope.integrationId, groupId, userIds, listed],
     );
-    return { added: row.added, unknown: row.unknown };
+    return { added: row.added, addedIds: row.added_ids, unknown: row.unknown };
   },
 
-  /** Removes exactly the named members (a non-member is not an error); returns how many were removed. */
-  async remove(tx: SqlRunner, tenantId: string, groupId: string, userIds: string[]): Promise<number> {
-    if (userIds.length === 0) return 0;
-    return countOf(
-      await tx.query<{ n: number }>(
-        `WITH d AS (DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND user_id = ANY($3::uuid[]) RETURNING 1)
-         SELECT count(*)::int AS n FROM d`,
-        [tenantId, groupId, userIds],
-      ),
+  /**
+   * Removes exactly the named members (a non-member is not an error); returns how many were removed, and the
+   * first `listed` of their ids.
+   */
+  async remove(
+    tx: SqlRunner,
+    tenantId: string,
+    groupId: string,
+    userIds: string[],
+    listed = 0,
+  ): Promise<{ removed: number; removedIds: string[] }> {
+    if (userIds.length === 0) return { removed: 0, removedIds: [] };
+    const [row] = await tx.query<{ n: number; ids: string[] }>(
+      `WITH d AS (DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND user_id = ANY($3::uuid[]) RETURNING user_id)
+       SELECT count(*)::int AS n, ${listedIds('d', '$4')} AS ids FROM d`,
+      [tenantId, groupId, userIds, listed],
     );
+    return { removed: row.n, removedIds: row.ids };
   },
 
   /**
@@ -97,26 +108,36 @@ export const memberships = {
   },
 
   /**
-   * Makes the members exactly `userIds`: removes the others, adds the missing. Returns how many members
-   * changed (removed or added) and the unknown ids.
+   * Makes the members exactly `userIds`: removes the others, adds the missing. Returns how many members were
+   * removed and added, the first `listed` ids of each, and the unknown ids.
    */
   async replace(
     tx: SqlRunner,
     scope: MemberScope,
     groupId: string,
     userIds: string[],
-  ): Promise<{ changed: number; unknown: string[] }> {
-    const removed = countOf(
-      await tx.query<{ n: number }>(
-        `WITH d AS (DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND user_id <> ALL($3::uuid[]) RETURNING 1)
-         SELECT count(*)::int AS n FROM d`,
-        [scope.tenantId, groupId, userIds],
-      ),
+    listed = 0,
+  ): Promise<{
+    added: number;
+    addedIds: string[];
+    removed: number;
+    removedIds: string[];
+    unknown: string[];
+  }> {
+    const [gone] = await tx.query<{ n: number; ids: string[] }>(
+      `WITH d AS (DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 AND user_id <> ALL($3::uuid[]) RETURNING user_id)
+       SELECT count(*)::int AS n, ${listedIds('d', '$4')} AS ids FROM d`,
+      [scope.tenantId, groupId, userIds, listed],
     );
-    const { added, unknown } = await memberships.add(tx, scope, groupId, userIds);
-    return { changed: removed + added, unknown };
+    const added = await memberships.add(tx, scope, groupId, userIds, listed);
+    return { ...added, removed: gone.n, removedIds: gone.ids };
   },
 };
+
+/** The first `limit` (a parameter) user ids of the data-modifying CTE `cte`, as text, in id order. */
+function listedIds(cte: string, limit: string): string {
+  return `ARRAY(SELECT user_id::text FROM ${cte} ORDER BY user_id LIMIT ${limit})`;
+}
 
 function countOf(rows: { n: number }[]): number {
   return rows[0]?.n ?? 0;

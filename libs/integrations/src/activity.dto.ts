@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsDate, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import type { ScimEventOutcome } from '@rollcall/database';
 
 export class EventQuery {
   @ApiPropertyOptional({
@@ -15,6 +16,21 @@ export class EventQuery {
   @IsOptional()
   @IsIn(['User', 'Group'])
   resourceType?: 'User' | 'Group';
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Only events of this user or group' })
+  @IsOptional()
+  @IsUUID('all', { message: 'resourceId must be a UUID' })
+  resourceId?: string;
+
+  @ApiPropertyOptional({
+    example: 'ann@example.com',
+    description:
+      "Only events of the user or group with this userName or displayName (ignoring case) at the event's time",
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  resourceName?: string;
 
   @ApiPropertyOptional({ description: 'Only events at or after this time (ISO 8601)' })
   @IsOptional()
@@ -47,7 +63,32 @@ export class ActivityEventDto {
   @ApiProperty({ nullable: true, type: String, description: 'userName or displayName' }) resourceName!:
     string | null;
   @ApiProperty({ example: 200 }) status!: number;
-  @ApiProperty({ enum: ['succeeded', 'failed'] }) outcome!: 'succeeded' | 'failed';
+  @ApiProperty({
+    enum: ['changed', 'unchanged', 'failed'],
+    description:
+      '`changed`: the request changed the resource (created, updated, deleted); `unchanged`: a write that left it ' +
+      'as it was (an identity provider re-sending what it sent before); `failed`: status ≥ 400',
+  })
+  outcome!: ScimEventOutcome;
+  @ApiProperty({
+    nullable: true,
+    type: 'object',
+    additionalProperties: true,
+    example: {
+      title: { from: 'Engineer', to: 'Manager' },
+      'name.givenName': { from: 'Ann', to: 'Anne' },
+      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department': { to: 'Sales' },
+      password: { changed: true },
+    },
+    description:
+      'What an update changed: attribute path (SCIM notation) → `{from, to}`; `from` is absent when the attribute ' +
+      'was not set, `to` when it was removed. Lists (emails, phoneNumbers…) are one path with the whole old and new ' +
+      'list. The password is only `{changed: true}`. Strings over 256 characters are cut (`…[cut: N characters]`), ' +
+      'values over 1 KB replaced by `…[cut: a value of N bytes]`. A group’s members: `members: {added, removed, ' +
+      'addedIds, removedIds}` (exact counts, the first 100 ids of each). Null for creates (the next change’s `from` ' +
+      'values and the resource itself show what was created), deletes, failures and `unchanged` events.',
+  })
+  changes!: Record<string, unknown> | null;
   @ApiProperty({ nullable: true, type: String, example: 'uniqueness' }) scimType!: string | null;
   @ApiProperty({ nullable: true, type: String }) detail!: string | null;
   @ApiProperty() durationMs!: number;

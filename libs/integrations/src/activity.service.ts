@@ -6,7 +6,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig, decodeTimeCursor, encodeTimeCursor } from '@rollcall/common';
-import { SqlService } from '@rollcall/database';
+import { type ScimEventOutcome, SqlService } from '@rollcall/database';
 import type { ActivityEventDto, ActivityPageDto, EventQuery } from './activity.dto';
 
 interface EventRow {
@@ -25,6 +25,8 @@ interface EventRow {
   duration_ms: number;
   request_id: string;
   count: number;
+  changes: Record<string, unknown> | null;
+  outcome: ScimEventOutcome;
 }
 
 const SWEEP_EVERY_MS = 15 * 60_000;
@@ -81,6 +83,8 @@ export class ActivityService implements OnApplicationBootstrap, OnApplicationShu
     const where = ['tenant_id = $1', 'integration_id = $2'];
     if (q.status) where.push(q.status === 'failed' ? 'status >= 400' : 'status < 400');
     if (q.resourceType) where.push(`resource_type = $${params.push(q.resourceType)}`);
+    if (q.resourceId) where.push(`resource_id = $${params.push(q.resourceId)}`);
+    if (q.resourceName) where.push(`lower(resource_name) = lower($${params.push(q.resourceName)})`);
     if (q.since) where.push(`created_at >= $${params.push(q.since)}`);
     if (q.cursor) {
       const [time, id] = decodeTimeCursor(q.cursor);
@@ -88,7 +92,7 @@ export class ActivityService implements OnApplicationBootstrap, OnApplicationShu
     }
     const rows = await this.sql.query<EventRow>(
       `SELECT id, created_at, created_at::text AS created_text, method, path, resource_type, resource_id, resource_name, status, scim_type, detail,
-              duration_ms, request_id, count
+              duration_ms, request_id, count, changes, outcome
          FROM scim_events WHERE ${where.join(' AND ')}
         ORDER BY created_at DESC, id DESC LIMIT ${q.limit + 1}`,
       params,
@@ -131,11 +135,12 @@ function toDto(r: EventRow): ActivityEventDto {
     resourceId: r.resource_id,
     resourceName: r.resource_name,
     status: r.status,
-    outcome: r.status >= 400 ? 'failed' : 'succeeded',
+    outcome: r.outcome,
     scimType: r.scim_type,
     detail: r.detail,
     durationMs: r.duration_ms,
     requestId: r.request_id,
     count: r.count,
+    changes: r.changes,
   };
 }

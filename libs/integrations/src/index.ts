@@ -8,4 +8,5 @@ export {
   type ScimEventStatement,
   type ScimFailure,
   type ScimRequestContext,
+  type ScimUnchanged,
 } from './scim-events.service';

@@ -120,7 +120,45 @@ export class IntegrationDto {
   @ApiProperty() updatedAt!: Date;
 }
 
-export class CreatedIntegrationDto extends IntegrationDto {
+export class SetupStepDto {
+  @ApiProperty({ example: 'Enable the API integration' }) title!: string;
+  @ApiProperty({
+    example:
+      'Provisioning → Configure API Integration → Enable API integration. Base URL: https://rollcall.example.com/scim/v2. OAuth Bearer Token: the integration’s token (rc_scim_…).',
+  })
+  detail!: string;
+}
+
+export class IntegrationSetupDto {
+  @ApiProperty({ enum: SCIM_PROVIDERS }) provider!: ScimProvider;
+  @ApiProperty({ example: 'Okta' }) providerName!: string;
+  @ApiProperty({ example: 'https://rollcall.example.com/scim/v2', description: 'The same as scimBaseUrl' })
+  baseUrl!: string;
+  @ApiProperty({
+    example: 'Base URL',
+    description: "Where the base URL goes, as the provider's screens call it",
+  })
+  baseUrlField!: string;
+  @ApiProperty({
+    example: 'OAuth Bearer Token',
+    description: "Where the token goes, as the provider's screens call it (the token itself is never here)",
+  })
+  tokenField!: string;
+  @ApiProperty({ type: [SetupStepDto] }) steps!: SetupStepDto[];
+  @ApiProperty({ type: [String] }) notes!: string[];
+}
+
+/** One integration, with how to connect its identity provider. */
+export class IntegrationDetailsDto extends IntegrationDto {
+  @ApiProperty({
+    type: IntegrationSetupDto,
+    description:
+      "How to connect the integration's identity provider: steps, the base URL and where the token goes",
+  })
+  setup!: IntegrationSetupDto;
+}
+
+export class CreatedIntegrationDto extends IntegrationDetailsDto {
   @ApiProperty({ description: 'The secret SCIM token; shown only now', example: 'rc_scim_…' }) token!: string;
 }
 

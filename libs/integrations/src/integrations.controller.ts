@@ -16,6 +16,7 @@ import { ActivityPageDto, EventQuery } from './activity.dto';
 import {
   CreatedIntegrationDto,
   CreateIntegrationDto,
+  IntegrationDetailsDto,
   IntegrationDto,
   RotatedTokenDto,
   RotateTokenDto,
@@ -55,23 +56,26 @@ export class IntegrationsController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Integration details: base URL, token hint, token creation and last use, counts' })
-  @ApiOkResponse({ type: IntegrationDto })
+  @ApiOperation({
+    summary:
+      'Integration details: base URL, token hint, token creation and last use, counts, and how to connect its provider',
+  })
+  @ApiOkResponse({ type: IntegrationDetailsDto })
   @ApiNotFoundResponse({ type: ApiErrorBody })
-  get(@Admin() caller: AdminCaller, @UuidParam() id: string): Promise<IntegrationDto> {
+  get(@Admin() caller: AdminCaller, @UuidParam() id: string): Promise<IntegrationDetailsDto> {
     return this.integrations.get(caller.tenantId, id);
   }
 
   @Patch(':id')
   @ApiOperation({ summary: 'Rename, enable/disable, or change the target group' })
-  @ApiOkResponse({ type: IntegrationDto })
+  @ApiOkResponse({ type: IntegrationDetailsDto })
   @ApiNotFoundResponse({ type: ApiErrorBody })
   update(
     @Admin() caller: AdminCaller,
     @Actor() actor: AuditActor,
     @UuidParam() id: string,
     @Body() body: UpdateIntegrationDto,
-  ): Promise<IntegrationDto> {
+  ): Promise<IntegrationDetailsDto> {
     return this.integrations.update(caller.tenantId, id, body, actor);
   }
 
@@ -107,9 +111,11 @@ export class IntegrationsController {
 
   @Get(':id/events')
   @ApiOperation({
-    summary: 'The sync activity log: SCIM requests that changed something or failed, newest first',
+    summary: 'The sync activity log: SCIM writes (with what they changed) and failed requests, newest first',
     description:
-      'Cursor-paginated: pass nextCursor as cursor. Filters: status=failed|succeeded, resourceType, since.',
+      'Cursor-paginated: pass nextCursor as cursor. Each event of an update says what it changed (`changes`), ' +
+      'and a write that changed nothing is there with outcome `unchanged`. Filters: status=failed|succeeded, ' +
+      'resourceType, resourceId, resourceName (userName or displayName, ignoring case), since.',
   })
   @ApiOkResponse({ type: ActivityPageDto })
   @ApiNotFoundResponse({ type: ApiErrorBody })

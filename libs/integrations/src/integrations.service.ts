@@ -6,9 +6,11 @@ import { type GroupDto, GroupsService, memberships } from '@rollcall/groups';
 import { type TokenInfo, TokensService } from '@rollcall/tokens';
 import { ActivityService } from './activity.service';
 import type { ActivityPageDto, EventQuery } from './activity.dto';
+import { providerSetup } from './provider-setup';
 import type {
   CreatedIntegrationDto,
   CreateIntegrationDto,
+  IntegrationDetailsDto,
   IntegrationDto,
   RotatedTokenDto,
   UpdateIntegrationDto,
@@ -114,7 +116,7 @@ export class IntegrationsService {
     id: string,
     db: SqlRunner = this.sql,
     token?: TokenInfo,
-  ): Promise<IntegrationDto> {
+  ): Promise<IntegrationDetailsDto> {
     const rows = await db.query<IntegrationRow>(`${SELECT} WHERE i.tenant_id = $1 AND i.id = $2`, [
       tenantId,
       id,
@@ -122,7 +124,8 @@ export class IntegrationsService {
     if (!rows[0]) throw ApiException.notFound('SCIM integration');
     const current = token ?? (await this.tokens.currentScimTokens(tenantId, [id])).get(id);
     const activity = (await this.activity.summary(tenantId, [id])).get(id);
-    return this.toDto(rows[0], current, activity);
+    const dto = this.toDto(rows[0], current, activity);
+    return { ...dto, setup: providerSetup(dto.provider, dto.scimBaseUrl) };
   }
 
   /**
@@ -135,7 +138,7 @@ export class IntegrationsService {
     id: string,
     patch: UpdateIntegrationDto,
     actor: AuditActor,
-  ): Promise<IntegrationDto> {
+  ): Promise<IntegrationDetailsDto> {
     await this.sql.transaction(async (tx) => {
       const rows = await tx.query<{ name: string; enabled: boolean; group_id: string; group_name: string }>(
         `SELECT i.name, i.enabled, i.group_id, g.name AS group_name

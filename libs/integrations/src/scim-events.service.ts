@@ -1,6 +1,6 @@
 import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { Metrics } from '@rollcall/common';
-import { SqlService } from '@rollcall/database';
+import { SqlService, type SqlRunner } from '@rollcall/database';
 import type { ScimCaller } from '@rollcall/tokens';
 
 /** Who asked, and what: the facts the activity log keeps about a SCIM request. */
@@ -24,6 +24,17 @@ export interface ScimEventStatement {
   nameColumn: string;
   /** What the statement answers; every row of the CTE by default. */
   select?: string;
+  /** The CTE's column holding what the write changed (jsonb, null for nothing to show); none by default. */
+  changesColumn?: string;
+  /** The CTE's column holding the event's outcome (`changed` or `unchanged`); `changed` by default. */
+  outcomeColumn?: string;
+}
+
+/** A resource a write left as it was, for its `unchanged` event. */
+export interface ScimUnchanged {
+  resourceType: 'User' | 'Group';
+  resourceId: string;
+  resourceName: string;
 }
 
 export interface ScimFailure {
@@ -58,13 +69,15 @@ interface RefusalTally {
  * brings, so a service builds it once.
  */
 export function withEvent(withClause: string, statement: ScimEventStatement): string {
-  const { cte, ownParams: n, resourceType, nameColumn } = statement;
+  const { cte, ownParams: n, resourceType, nameColumn, changesColumn, outcomeColumn } = statement;
+  const changes = changesColumn ? `${cte}.${changesColumn}` : 'NULL::jsonb';
+  const outcome = outcomeColumn ? `${cte}.${outcomeColumn}` : `'changed'`;
   return `${withClause},
       scim_event AS (
         INSERT INTO scim_events (tenant_id, integration_id, method, path, resource_type, resource_id, resource_name,
-                                 status, duration_ms, request_id)
+                                 status, duration_ms, request_id, changes, outcome)
         SELECT $1::uuid, $2::uuid, $${n + 1}::text, $${n + 2}::text, '${resourceType}', ${cte}.id, ${cte}.${nameColumn},
-               $${n + 3}::smallint, $${n + 4}::int, $${n + 5}::text
+               $${n + 3}::smallint, $${n + 4}::int, $${n + 5}::text, ${changes}, ${outcome}
           FROM ${cte})
       ${statement.select ?? `SELECT * FROM ${cte}`}`;
 }
@@ -99,8 +112,40 @@ export class ScimEventsService implements BeforeApplicationShutdown {
    * Counts the event a {@link withEvent} statement wrote with its change: called once that statement has returned
    * the changed row and, inside a transaction, once the transaction has committed.
    */
-  changeLogged(): void {
-    this.metrics.scimEventsWritten('change');
+  changeLogged(outcome: 'changed' | 'unchanged' = 'changed'): void {
+    this.metrics.scimEventsWritten(outcome === 'changed' ? 'change' : 'unchanged');
+  }
+
+  /**
+   * Records a write that left the resource as it was (an identity provider re-sending what it sent before), when
+   * no statement wrote the resource to carry the event: on `db`, the caller's transaction or the pool. Counted
+   * at once, or by the caller once its transaction has committed (`counted` false).
+   */
+  async recordUnchanged(
+    db: SqlRunner,
+    ctx: ScimRequestContext,
+    resource: ScimUnchanged,
+    status: number,
+    counted = true,
+  ): Promise<void> {
+    await db.query(
+      `INSERT INTO scim_events (tenant_id, integration_id, method, path, resource_type, resource_id, resource_name,
+                                status, duration_ms, request_id, outcome)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'unchanged')`,
+      [
+        ctx.caller.tenantId,
+        ctx.caller.integrationId,
+        ctx.method,
+        ctx.path,
+        resource.resourceType,
+        resource.resourceId,
+        resource.resourceName,
+        status,
+        Math.max(0, Math.round(performance.now() - ctx.startedAt)),
+        ctx.requestId,
+      ],
+    );
+    if (counted) this.changeLogged('unchanged');
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -114,8 +159,8 @@ export class ScimEventsService implements BeforeApplicationShutdown {
     try {
       const rows = await this.sql.query(
         `INSERT INTO scim_events (tenant_id, integration_id, method, path, resource_type, resource_id, resource_name,
-                                  status, scim_type, detail, duration_ms, request_id)
-         SELECT $1, $2, $3, $4, $5, $6, $12, $7, $8, $9, $10, $11
+                                  status, scim_type, detail, duration_ms, request_id, outcome)
+         SELECT $1, $2, $3, $4, $5, $6, $12, $7, $8, $9, $10, $11, 'failed'
           WHERE EXISTS (SELECT 1 FROM scim_integrations WHERE tenant_id = $1 AND id = $2)
          RETURNING 1`,
         [
@@ -175,8 +220,8 @@ export class ScimEventsService implements BeforeApplicationShutdown {
   ): Promise<string | undefined> {
     try {
       const rows = await this.sql.query<{ id: string }>(
-        `INSERT INTO scim_events (tenant_id, integration_id, method, path, status, detail, duration_ms, request_id, count)
-         SELECT $1, $2, $3, $4, $5, $6, 0, $7, 1
+        `INSERT INTO scim_events (tenant_id, integration_id, method, path, status, detail, duration_ms, request_id, count, outcome)
+         SELECT $1, $2, $3, $4, $5, $6, 0, $7, 1, 'failed'
           WHERE EXISTS (SELECT 1 FROM scim_integrations WHERE tenant_id = $1 AND id = $2)
          RETURNING id`,
         [

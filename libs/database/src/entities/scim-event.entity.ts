@@ -19,6 +19,8 @@ import { TenantEntity } from './tenant.entity';
 @Index('IDX_scim_events_integration_time', ['tenantId', 'integrationId', 'createdAt', 'id'])
 @Index('IDX_scim_events_failed', { synchronize: false })
 @Index('IDX_scim_events_created', ['createdAt'])
+@Index('IDX_scim_events_resource', ['tenantId', 'integrationId', 'resourceId', 'createdAt', 'id'])
+@Index('IDX_scim_events_resource_name', { synchronize: false })
 export class ScimEventEntity {
   @PrimaryColumn({ name: 'tenant_id', type: 'uuid' }) tenantId!: string;
   @PrimaryGeneratedColumn('increment', { type: 'bigint' }) id!: string;
@@ -45,4 +47,13 @@ export class ScimEventEntity {
   @Column({ name: 'request_id', type: 'text' }) requestId!: string;
   /** How many requests the event stands for: more than one only for a summary of refused requests. */
   @Column({ type: 'integer', default: 1 }) count!: number;
+  /**
+   * What the write changed: attribute path → `{ from?, to? }` (absent: the attribute was not set), `password` →
+   * `{ changed: true }`, `members` → counts and ids. Null when none (creates, deletes, failures, `unchanged`).
+   */
+  @Column({ type: 'jsonb', nullable: true }) changes!: Record<string, unknown> | null;
+  /** `changed`, `unchanged` (a write that left the resource as it was) or `failed`. */
+  @Column({ type: 'text', default: 'changed' }) outcome!: ScimEventOutcome;
 }
+
+export type ScimEventOutcome = 'changed' | 'unchanged' | 'failed';

@@ -5,6 +5,7 @@ import { ScimEventCount1796188800000 } from './1796188800000-scim-event-count';
 import { ScimUserResourceBytes1796275200000 } from './1796275200000-scim-user-resource-bytes';
 import { TenantCompositeKeys1796400000000 } from './1796400000000-tenant-composite-keys';
 import { AuditLog1796486400000 } from './1796486400000-audit-log';
+import { ScimEventChanges1796572800000 } from './1796572800000-scim-event-changes';
 
 /** Every migration, oldest first. A committed migration is never edited: add a new one. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -14,4 +15,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   ScimUserResourceBytes1796275200000,
   TenantCompositeKeys1796400000000,
   AuditLog1796486400000,
+  ScimEventChanges1796572800000,
 ];

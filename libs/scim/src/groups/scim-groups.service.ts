@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { isDeepStrictEqual } from 'node:util';
 import { APP_CONFIG, type AppConfig } from '@rollcall/common';
 import { isUniqueViolation, SqlService, StatisticsService, type SqlRunner } from '@rollcall/database';
 import { distinctUuids, memberships, pushedGroupWrites, type MemberScope } from '@rollcall/groups';
@@ -7,10 +8,14 @@ import { GROUP_FILTER_TARGET, isUuid } from '../filter';
 import { applyPatch, parsePatchBody, type MembersChange } from '../patch';
 import { parseProjection, type Projection, type ProjectionOptions } from '../projection';
 import {
+  changesSql,
   checkResourceSize,
   findKey,
   getIgnoringCase,
   isPlainObject,
+  MAX_CHANGE_MEMBER_IDS,
+  membersChanges,
+  type MembersChangeSummary,
   normalizeResource,
   type ScimResource,
 } from '../resource';
@@ -34,7 +39,13 @@ import {
   qualified,
   resourceNotFound,
 } from '../scim-query';
-import { eventValues, ScimEventsService, withEvent, type ScimRequestContext } from '@rollcall/integrations';
+import {
+  eventValues,
+  ScimEventsService,
+  withEvent,
+  type ScimRequestContext,
+  type ScimUnchanged,
+} from '@rollcall/integrations';
 
 interface GroupRow {
   id: string;
@@ -61,12 +72,13 @@ const INSERT_GROUP = withEvent(pushedGroupWrites.insert(WRITTEN), {
   resourceType: 'Group',
   nameColumn: 'name',
 });
-const UPDATE_GROUP = withEvent(pushedGroupWrites.update(WRITTEN), {
-  cte: 'g',
-  ownParams: 6,
-  resourceType: 'Group',
-  nameColumn: 'name',
-});
+/** An update; $7 the group as it was, $8 the `members` entry of the changes (or null), for the event. */
+const UPDATE_GROUP = withEvent(
+  pushedGroupWrites.update(
+    `${WRITTEN}, ${changesSql('$7::jsonb', 'resource', { extra: `coalesce($8::jsonb, '{}'::jsonb)` })} AS changes`,
+  ),
+  { cte: 'g', ownParams: 8, resourceType: 'Group', nameColumn: 'name', changesColumn: 'changes' },
+);
 const DELETE_GROUP = withEvent(pushedGroupWrites.delete('id, name'), {
   cte: 'g',
   ownParams: 4,
@@ -209,15 +221,26 @@ export class ScimGroupsService {
     const projection = parseProjection(options, GROUP_RESOURCE);
     const { resource, json, members } = normalizeGroup(body, 'replace');
     const columns = columnsOf(resource);
+    let changed = true;
     const row = await this.inTransaction(columns.displayName, async (tx) => {
       const current = await this.find(tx, caller, id, true);
       if (!current) throw notFound(id);
       checkVersion(ifMatch, current.version);
       // PUT replaces the resource, members included: the members given, or none.
-      await this.applyMembers(tx, caller, id, { replaceAll: true, add: members ?? [], remove: [] });
-      return this.write(tx, ctx, id, resource, json, columns);
+      const membersChange = await this.applyMembers(tx, caller, id, {
+        replaceAll: true,
+        add: members ?? [],
+        remove: [],
+      });
+      // A PUT that leaves the group as it was (re-sent) writes nothing: no new version, an `unchanged` event.
+      if (membersChanges(membersChange) === null && isDeepStrictEqual(current.resource, resource)) {
+        changed = false;
+        await this.events.recordUnchanged(tx, ctx, unchangedGroup(current), 200, false);
+        return current;
+      }
+      return this.write(tx, ctx, id, current.resource, resource, json, columns, membersChange);
     });
-    this.events.changeLogged();
+    this.events.changeLogged(changed ? 'changed' : 'unchanged');
     return this.result(caller, row, projection);
   }
 
@@ -233,6 +256,7 @@ export class ScimGroupsService {
     let name: string | undefined;
     let written = false;
     const wantsBody = options.attributes !== undefined || options.excludedAttributes !== undefined;
+    const status = wantsBody ? 200 : 204;
     const projection = parseProjection(options, GROUP_RESOURCE);
     // Validated before the row is locked; only applying the operations needs the stored group.
     const operations = parsePatchBody(body);
@@ -247,14 +271,29 @@ export class ScimGroupsService {
         const columns = columnsOf(patched.resource);
         name = columns.displayName;
         // A PATCH that changes nothing (a re-added member, a removed non-member) writes nothing: no new
-        // version, no activity event.
-        const membersChanged = patched.members ? await this.applyMembers(tx, caller, id, patched.members) : 0;
-        if (!patched.changed && membersChanged === 0) return current;
+        // version, an `unchanged` event.
+        const membersChange = patched.members
+          ? await this.applyMembers(tx, caller, id, patched.members)
+          : NO_MEMBERS_CHANGE;
+        if (!patched.changed && membersChanges(membersChange) === null) {
+          await this.events.recordUnchanged(tx, ctx, unchangedGroup(current), status, false);
+          return current;
+        }
         written = true;
-        return this.write(tx, ctx, id, patched.resource, json, columns, wantsBody ? 200 : 204);
+        return this.write(
+          tx,
+          ctx,
+          id,
+          current.resource,
+          patched.resource,
+          json,
+          columns,
+          membersChange,
+          status,
+        );
       },
     );
-    if (written) this.events.changeLogged();
+    this.events.changeLogged(written ? 'changed' : 'unchanged');
     return wantsBody ? this.result(caller, row, projection) : new ScimNoContent(row.version);
   }
 
@@ -272,31 +311,36 @@ export class ScimGroupsService {
 
   /**
    * Applies a net membership change in at most two statements; a member added that is no user of this
-   * directory is a 400, and so is a group taken over MAX_GROUP_MEMBERS. Returns how many memberships changed
-   * (re-adding a member or removing a non-member changes none). The caller holds the group's row lock (or
-   * has just created it), so the count it checks cannot be raised by a concurrent change.
+   * directory is a 400, and so is a group taken over MAX_GROUP_MEMBERS. Returns the members added and removed
+   * (re-adding a member or removing a non-member changes none): counts, and the first ids, for the activity
+   * log. The caller holds the group's row lock (or has just created it), so the count it checks cannot be
+   * raised by a concurrent change.
    */
   private async applyMembers(
     tx: SqlRunner,
     caller: ScimCaller,
     groupId: string,
     change: MembersChange,
-  ): Promise<number> {
+  ): Promise<MembersChangeSummary> {
     const scope: MemberScope = { tenantId: caller.tenantId, integrationId: caller.integrationId };
     const adding = distinctUuids(change.add);
     if (adding.invalid.length > 0) throw unknownMembers(adding.invalid);
     if (change.replaceAll && adding.ids.length > MAX_GROUP_MEMBERS) throw tooManyMembers(groupId);
-    const result = change.replaceAll
-      ? { ...(await memberships.replace(tx, scope, groupId, adding.ids)), added: 0 }
+    const { unknown, ...result } = change.replaceAll
+      ? await memberships.replace(tx, scope, groupId, adding.ids, MAX_CHANGE_MEMBER_IDS)
       : await this.removeThenAdd(tx, scope, groupId, distinctUuids(change.remove).ids, adding.ids);
-    if (result.unknown.length > 0) throw unknownMembers(result.unknown);
+    if (unknown.length > 0) throw unknownMembers(unknown);
     // A replacement has exactly the members it names (checked above); an addition is checked here, by
     // counting no further than one past the limit. The whole change rolls back with the 400.
-    if (result.added > 0 && (await this.membersOver(tx, caller.tenantId, groupId, MAX_GROUP_MEMBERS))) {
+    if (
+      !change.replaceAll &&
+      result.added > 0 &&
+      (await this.membersOver(tx, caller.tenantId, groupId, MAX_GROUP_MEMBERS))
+    ) {
       throw tooManyMembers(groupId);
     }
-    this.statistics.noteWrites('group_members', result.changed);
-    return result.changed;
+    this.statistics.noteWrites('group_members', result.added + result.removed);
+    return result;
   }
 
   /** Whether the group has more than `limit` members; reads at most `limit + 1` entries of the index. */
@@ -320,20 +364,25 @@ export class ScimGroupsService {
     groupId: string,
     removed: string[],
     added: string[],
-  ): Promise<{ changed: number; added: number; unknown: string[] }> {
-    const gone = await memberships.remove(tx, scope.tenantId, groupId, removed);
-    const { added: joined, unknown } = await memberships.add(tx, scope, groupId, added);
-    return { changed: gone + joined, added: joined, unknown };
+  ): Promise<MembersChangeSummary & { unknown: string[] }> {
+    const gone = await memberships.remove(tx, scope.tenantId, groupId, removed, MAX_CHANGE_MEMBER_IDS);
+    const joined = await memberships.add(tx, scope, groupId, added, MAX_CHANGE_MEMBER_IDS);
+    return { ...gone, ...joined };
   }
 
-  /** Stores a new state of the group; `json` is `resource` as JSON, when it was serialised already. */
+  /**
+   * Stores a new state of the group, `before` the stored one; `json` is `resource` as JSON, when it was serialised
+   * already. The event has the changes between the two, and the members changed.
+   */
   private async write(
     tx: SqlRunner,
     ctx: ScimRequestContext,
     id: string,
+    before: ScimResource,
     resource: ScimResource,
     json: string | undefined,
     { displayName, externalId }: GroupColumns,
+    members: MembersChangeSummary,
     status = 200,
   ): Promise<GroupRow> {
     const params = [
@@ -343,6 +392,8 @@ export class ScimGroupsService {
       displayName,
       externalId,
       json ?? resource,
+      before,
+      membersChanges(members),
       ...eventValues(ctx, status),
     ];
     const [row] = await tx.query<GroupRow>(UPDATE_GROUP, params);
@@ -531,6 +582,13 @@ function columnsOf(resource: ScimResource): GroupColumns {
   const externalId = typeof resource.externalId === 'string' ? resource.externalId : null;
   if (externalId !== null) checkIndexedText('externalId', externalId);
   return { displayName, externalId };
+}
+
+const NO_MEMBERS_CHANGE: MembersChangeSummary = { added: 0, removed: 0, addedIds: [], removedIds: [] };
+
+/** A group a write left as it was, for its `unchanged` event. */
+function unchangedGroup(row: GroupRow): ScimUnchanged {
+  return { resourceType: 'Group', resourceId: row.id, resourceName: row.name };
 }
 
 function unknownMembers(values: string[]): ScimException {

@@ -7,8 +7,10 @@ import { isUuid, USER_FILTER_TARGET } from '../filter';
 import { applyPatch, parsePatchBody, patchAssignments, type PatchOperation } from '../patch';
 import { parseProjection, type Projection, type ProjectionOptions } from '../projection';
 import {
+  changesSql,
   checkResourceSize,
   isPlainObject,
+  passwordChangeSql,
   normalizeResource,
   type JsonObject,
   type ScimResource,
@@ -27,7 +29,13 @@ import {
 } from '../scim-query';
 import { checkIndexedText, MAX_ATTRIBUTES_PER_OBJECT, USER_PAGE_BYTES } from '../scim-limits';
 import { hashPassword } from '../scim-password';
-import { eventValues, ScimEventsService, withEvent, type ScimRequestContext } from '@rollcall/integrations';
+import {
+  eventValues,
+  ScimEventsService,
+  withEvent,
+  type ScimRequestContext,
+  type ScimUnchanged,
+} from '@rollcall/integrations';
 
 interface UserRow {
   id: string;
@@ -57,10 +65,17 @@ interface PageRow extends UserRow {
   page_size: string;
 }
 
-/** The user's groups: the integration's own (pushed) groups it is a member of, from one indexed query. */
-const GROUPS_OF = `(SELECT coalesce(json_agg(json_build_object('value', g.id, 'display', g.name) ORDER BY g.name, g.id), '[]'::json)
+/**
+ * The groups of the user `u` (an alias of a scim_users row, or of a CTE with its `id` when the tenant and the
+ * integration are given, as $1 and $2): the integration's own (pushed) groups it is a member of, from one
+ * indexed query.
+ */
+function groupsOf(u: string, tenant = `${u}.tenant_id`, integration = `${u}.integration_id`): string {
+  return `(SELECT coalesce(json_agg(json_build_object('value', g.id, 'display', g.name) ORDER BY g.name, g.id), '[]'::json)
     FROM group_members m JOIN groups g ON g.id = m.group_id AND g.tenant_id = m.tenant_id
-   WHERE m.tenant_id = u.tenant_id AND m.user_id = u.id AND g.integration_id = u.integration_id) AS groups`;
+   WHERE m.tenant_id = ${tenant} AND m.user_id = ${u}.id AND g.integration_id = ${integration}) AS groups`;
+}
+const GROUPS_OF = groupsOf('u');
 
 const UPDATE_ATTEMPTS = 5;
 
@@ -80,32 +95,56 @@ const INSERT_USER = withEvent(
  * A PUT, in one statement: the resource replaced whole but for `active`, which, left out, keeps its value (a PUT
  * does not reactivate a deactivated user). $3 the id, $4–$7 the indexed columns ($7 null: `active` left out),
  * $8 the resource, $9 the password hash (null keeps the stored one), $10 the version If-Match requires, or null.
+ * The stored user is locked and compared first (`c`): a PUT that leaves it as it was (an identity provider
+ * re-sending a user) writes nothing — no new version — and is logged `unchanged`; any other is logged with its
+ * changes. The answer says which (`outcome`).
  */
 const REPLACE_USER = withEvent(
-  `WITH u AS (
+  `WITH o AS (
+     SELECT ${RETURNING} FROM scim_users
+      WHERE tenant_id = $1 AND integration_id = $2 AND id = $3 AND ($10::int IS NULL OR version = $10) FOR UPDATE),
+   c AS (
+     SELECT o.*, n.next, ${changesSql('o.resource', 'n.next', { extra: passwordChangeSql('$9::text') })} AS changes
+       FROM o CROSS JOIN LATERAL (SELECT $8::jsonb || jsonb_build_object('active', coalesce($7::boolean, o.active)) AS next) n),
+   w AS (
      UPDATE scim_users u
         SET user_name = $4, external_id = $5, display_name = $6, active = coalesce($7::boolean, u.active),
-            resource = $8::jsonb || jsonb_build_object('active', coalesce($7::boolean, u.active)),
-            resource_bytes = octet_length(($8::jsonb || jsonb_build_object('active', coalesce($7::boolean, u.active)))::text),
+            resource = c.next, resource_bytes = octet_length(c.next::text),
             password_hash = coalesce($9, u.password_hash), version = u.version + 1, updated_at = now()
-      WHERE u.tenant_id = $1 AND u.integration_id = $2 AND u.id = $3 AND ($10::int IS NULL OR u.version = $10)
-      RETURNING ${qualified(WRITTEN, 'u')}, ${GROUPS_OF})`,
-  { cte: 'u', ownParams: 10, resourceType: 'User', nameColumn: 'user_name' },
+       FROM c
+      WHERE u.tenant_id = $1 AND u.integration_id = $2 AND u.id = c.id AND c.changes IS NOT NULL
+      RETURNING ${qualified(WRITTEN, 'u')}, ${GROUPS_OF}, c.changes, 'changed'::text AS outcome),
+   r AS (
+     SELECT * FROM w
+     UNION ALL
+     SELECT ${qualified(WRITTEN, 'c')}, ${groupsOf('c', '$1::uuid', '$2::uuid')}, NULL::jsonb, 'unchanged' FROM c WHERE c.changes IS NULL)`,
+  {
+    cte: 'r',
+    ownParams: 10,
+    resourceType: 'User',
+    nameColumn: 'user_name',
+    changesColumn: 'changes',
+    outcomeColumn: 'outcome',
+  },
 );
 
 /**
  * A new state of a user computed from the one read at `version` ($4), written only if the user is still at that
- * version. $5–$8 the indexed columns, $9 the resource, $10 the password hash (null keeps the stored one).
+ * version. $5–$8 the indexed columns, $9 the resource, $10 the password hash (null keeps the stored one). `o` is
+ * the row as it was, for the event's changes.
  */
 const UPDATE_USER = withEvent(
   `WITH u AS (
      UPDATE scim_users u
         SET user_name = $5, external_id = $6, display_name = $7, active = $8, resource = $9,
-            resource_bytes = octet_length($9::jsonb::text), password_hash = COALESCE($10, password_hash),
-            version = version + 1, updated_at = now()
-      WHERE tenant_id = $1 AND integration_id = $2 AND id = $3 AND version = $4
-      RETURNING ${WRITTEN}, ${GROUPS_OF})`,
-  { cte: 'u', ownParams: 10, resourceType: 'User', nameColumn: 'user_name' },
+            resource_bytes = octet_length($9::jsonb::text), password_hash = COALESCE($10, u.password_hash),
+            version = u.version + 1, updated_at = now()
+       FROM scim_users o
+      WHERE u.tenant_id = $1 AND u.integration_id = $2 AND u.id = $3 AND u.version = $4
+        AND o.tenant_id = $1 AND o.integration_id = $2 AND o.id = $3 AND o.version = $4
+      RETURNING ${qualified(WRITTEN, 'u')}, ${GROUPS_OF},
+                ${changesSql('o.resource', 'u.resource', { extra: passwordChangeSql('$10::text') })} AS changes)`,
+  { cte: 'u', ownParams: 10, resourceType: 'User', nameColumn: 'user_name', changesColumn: 'changes' },
 );
 
 /**
@@ -115,7 +154,9 @@ const UPDATE_USER = withEvent(
  * applyPatch checks — the size ($6: the request body limit; the stored size plus the assignments' is an upper
  * bound of the result's, and PostgreSQL's JSON text never takes fewer bytes than JavaScript's) and the attribute
  * counts. Otherwise nothing is written and the answer is the stored user as it was, and whether it already holds
- * the assignments (`unchanged`).
+ * the assignments (`unchanged`: logged so when If-Match, if any, names its version). `o`, the same row joined as it
+ * was, gives the written event its changes; it is the row updated unless another writer came first, when nothing
+ * is written (the caller then applies the PATCH itself).
  *
  * `merged` is the stored resource with the assignments merged in: with a plain `||` when they are all top-level
  * values (ASSIGN_USER), one level down for an object (`name`, ASSIGN_USER_NESTED), whose count is checked too.
@@ -130,7 +171,9 @@ function assignStatement(merged: string, nested: boolean): string {
               display_name = CASE WHEN $4::jsonb ? 'displayName' THEN $4::jsonb ->> 'displayName' ELSE u.display_name END,
               active = coalesce(($4::jsonb ->> 'active')::boolean, u.active),
               version = u.version + 1, updated_at = now()
+         FROM scim_users o
         WHERE u.tenant_id = $1 AND u.integration_id = $2 AND u.id = $3 AND ($5::int IS NULL OR u.version = $5)
+          AND o.tenant_id = $1 AND o.integration_id = $2 AND o.id = $3 AND o.version = u.version
           AND NOT u.resource @> $4::jsonb
           AND u.resource_bytes + octet_length($4::jsonb::text) <= $6
           AND (u.resource ?& $7::text[]
@@ -143,17 +186,25 @@ function assignStatement(merged: string, nested: boolean): string {
                                       + (SELECT count(*) FROM jsonb_object_keys(d.value)) > ${MAX_ATTRIBUTES_PER_OBJECT})`
               : ''
           }
-        RETURNING ${qualified(RETURNING, 'u')}, ${GROUPS_OF})`,
+        RETURNING ${qualified(RETURNING, 'u')}, ${GROUPS_OF},
+                  ${changesSql('o.resource', 'u.resource', { keys: 'SELECT unnest($7::text[])' })} AS changes),
+     r AS (
+       SELECT true AS written, false AS unchanged, w.* FROM w
+       UNION ALL
+       SELECT false, u.resource @> $4::jsonb, ${qualified(RETURNING, 'u')}, ${GROUPS_OF}, NULL::jsonb
+         FROM scim_users u
+        WHERE u.tenant_id = $1 AND u.integration_id = $2 AND u.id = $3 AND NOT EXISTS (SELECT 1 FROM w)),
+     e AS (
+       SELECT r.id, r.user_name, r.changes, CASE WHEN r.written THEN 'changed' ELSE 'unchanged' END AS outcome
+         FROM r WHERE r.written OR (r.unchanged AND ($5::int IS NULL OR r.version = $5)))`,
     {
-      cte: 'w',
+      cte: 'e',
       ownParams: 7,
       resourceType: 'User',
       nameColumn: 'user_name',
-      select: `SELECT true AS written, false AS unchanged, w.* FROM w
-               UNION ALL
-               SELECT false, u.resource @> $4::jsonb, ${qualified(RETURNING, 'u')}, ${GROUPS_OF}
-                 FROM scim_users u
-                WHERE u.tenant_id = $1 AND u.integration_id = $2 AND u.id = $3 AND NOT EXISTS (SELECT 1 FROM w)`,
+      changesColumn: 'changes',
+      outcomeColumn: 'outcome',
+      select: `SELECT * FROM r`,
     },
   );
 }
@@ -175,6 +226,11 @@ const DELETE_USER = withEvent(
 interface AssignedRow extends UserRow {
   written: boolean;
   unchanged: boolean;
+}
+
+/** A row of REPLACE_USER: whether the PUT changed the user (and was written) or left it as it was. */
+interface ReplacedRow extends UserRow {
+  outcome: 'changed' | 'unchanged';
 }
 
 /** A user's next state, computed from its current one by a PATCH. */
@@ -309,14 +365,14 @@ export class ScimUsersService {
       ...eventValues(ctx, 200),
     ];
     const rows = await uniqueUserName(columns.userName, () =>
-      this.sql.query<UserRow>(REPLACE_USER, params, true),
+      this.sql.query<ReplacedRow>(REPLACE_USER, params, true),
     );
     const [row] = rows;
     if (!row) {
       if (ifMatch !== undefined && (await this.find(caller, id, false))) throw preconditionFailed();
       throw notFound(id);
     }
-    this.events.changeLogged();
+    this.events.changeLogged(row.outcome);
     resource.active = row.active;
     return this.result({ ...row, resource }, projection);
   }
@@ -379,7 +435,9 @@ export class ScimUsersService {
       return row;
     }
     checkVersion(ifMatch, row.version);
-    return row.unchanged ? row : undefined;
+    if (!row.unchanged) return undefined;
+    this.events.changeLogged('unchanged');
+    return row;
   }
 
   /**
@@ -403,7 +461,10 @@ export class ScimUsersService {
       if (!current) throw notFound(id);
       checkVersion(ifMatch, current.version);
       const next = change(current);
-      if (!next.changed) return this.result(await this.withGroups(caller, current, projection), projection);
+      if (!next.changed) {
+        await this.events.recordUnchanged(this.sql, ctx, unchangedUser(current), 200);
+        return this.result(await this.withGroups(caller, current, projection), projection);
+      }
       const json = jsonOf(next);
       const columns = columnsOf(next.resource);
       passwordHash ??= next.password === undefined ? null : await hashPassword(next.password);
@@ -440,7 +501,10 @@ export class ScimUsersService {
       );
       if (!current) throw notFound(id);
       const next = change(current);
-      if (!next.changed) return { row: current, changed: false };
+      if (!next.changed) {
+        await this.events.recordUnchanged(tx, ctx, unchangedUser(current), 200, false);
+        return { row: current, changed: false };
+      }
       const json = jsonOf(next);
       const written = await this.write(
         ctx,
@@ -453,7 +517,7 @@ export class ScimUsersService {
       );
       return { row: written, changed: true };
     });
-    if (changed) this.events.changeLogged();
+    this.events.changeLogged(changed ? 'changed' : 'unchanged');
     return this.result(changed ? row : await this.withGroups(caller, row, projection), projection);
   }
 
@@ -590,6 +654,11 @@ function userAssignments(operations: readonly PatchOperation[]): JsonObject | un
 /** The JSON of a changed resource, unless columnsOf is about to give it the `active` it lacks. */
 function jsonOf(change: UserChange): string | undefined {
   return change.resource.active === undefined ? undefined : change.json;
+}
+
+/** A user a PATCH left as it was, for its `unchanged` event. */
+function unchangedUser(row: UserRow): ScimUnchanged {
+  return { resourceType: 'User', resourceId: row.id, resourceName: row.user_name };
 }
 
 function userNameTaken(userName: string): ScimException {

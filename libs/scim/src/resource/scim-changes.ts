@@ -1,0 +1,82 @@
+/**
+ * What a write changed, as the sync activity log keeps it (`scim_events.changes`): an object from each changed
+ * attribute's path to `{ from, to }` — `from` absent when the attribute was not set before, `to` absent when it
+ * was removed. Paths are SCIM attribute notation down to sub-attributes (`title`, `name.givenName`,
+ * `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department`); a multi-valued attribute
+ * (`emails`, `phoneNumbers`) is one path with its whole old and new list. The password is only
+ * `password: { changed: true }`; a group's members are `members: { added, removed, addedIds, removedIds }`.
+ *
+ * The changes are computed by the write's own statement, from the row it replaces, so that a write stays one
+ * statement whatever it changes: these are SQL fragments for the statements of the SCIM services.
+ */
+
+/** Strings longer than this are cut, with a marker that says how long they were. */
+export const MAX_CHANGE_STRING = 256;
+/** Values whose JSON is longer than this (after strings were cut) are replaced by a marker. */
+export const MAX_CHANGE_VALUE_BYTES = 1024;
+/** How many added and removed member ids a membership change lists (the counts are always exact). */
+export const MAX_CHANGE_MEMBER_IDS = 100;
+
+/** A jsonb value as the activity log shows it: a long string cut, a long value replaced by its size. */
+function shown(v: string): string {
+  return `CASE WHEN jsonb_typeof(${v}) = 'string' AND length(${v} #>> '{}') > ${MAX_CHANGE_STRING}
+                 THEN to_jsonb(left(${v} #>> '{}', ${MAX_CHANGE_STRING}) || '…[cut: ' || length(${v} #>> '{}') || ' characters]')
+               WHEN octet_length(${v}::text) > ${MAX_CHANGE_VALUE_BYTES}
+                 THEN to_jsonb('…[cut: a value of ' || octet_length(${v}::text) || ' bytes]')
+               ELSE ${v} END`;
+}
+
+export interface ChangesSqlOptions {
+  /** A query of the top-level attribute names that may differ; every name of either resource by default. */
+  keys?: string;
+  /** A jsonb expression merged into the changes (the password's, the members'). */
+  extra?: string;
+}
+
+/**
+ * A jsonb expression: the changes from the resource `before` to `after` (jsonb expressions), or null when there
+ * are none. Complex attributes are compared one level down (their sub-attributes); anything deeper, and lists,
+ * whole.
+ */
+export function changesSql(before: string, after: string, options: ChangesSqlOptions = {}): string {
+  const keys = options.keys ?? `SELECT jsonb_object_keys(${before}) UNION SELECT jsonb_object_keys(${after})`;
+  const diff = `(WITH t AS (SELECT k.k, ${before} -> k.k AS was, ${after} -> k.k AS now FROM (${keys}) k(k)
+                             WHERE (${before} -> k.k) IS DISTINCT FROM (${after} -> k.k))
+      SELECT jsonb_object_agg(d.path, CASE WHEN d.was IS NULL THEN jsonb_build_object('to', ${shown('d.now')})
+                                           WHEN d.now IS NULL THEN jsonb_build_object('from', ${shown('d.was')})
+                                           ELSE jsonb_build_object('from', ${shown('d.was')}, 'to', ${shown('d.now')}) END)
+        FROM (SELECT t.k AS path, t.was, t.now FROM t
+               WHERE jsonb_typeof(t.was) IS DISTINCT FROM 'object' OR jsonb_typeof(t.now) IS DISTINCT FROM 'object'
+              UNION ALL
+              SELECT t.k || CASE WHEN t.k LIKE 'urn:%' THEN ':' ELSE '.' END || s.k, t.was -> s.k, t.now -> s.k
+                FROM t, LATERAL (SELECT jsonb_object_keys(t.was) UNION SELECT jsonb_object_keys(t.now)) s(k)
+               WHERE jsonb_typeof(t.was) = 'object' AND jsonb_typeof(t.now) = 'object'
+                 AND (t.was -> s.k) IS DISTINCT FROM (t.now -> s.k)) d)`;
+  return `nullif(coalesce(${diff}, '{}'::jsonb)${options.extra ? ` || ${options.extra}` : ''}, '{}'::jsonb)`;
+}
+
+/** A jsonb expression: the password's change when `hash` (a text expression, the new hash) is not null. */
+export function passwordChangeSql(hash: string): string {
+  return `(CASE WHEN ${hash} IS NULL THEN '{}' ELSE '{"password":{"changed":true}}' END)::jsonb`;
+}
+
+/** A membership change as the activity log keeps it: exact counts, at most MAX_CHANGE_MEMBER_IDS ids each. */
+export interface MembersChangeSummary {
+  added: number;
+  removed: number;
+  addedIds: string[];
+  removedIds: string[];
+}
+
+/** The `members` entry of a group's changes, or null when no membership changed. */
+export function membersChanges(summary: MembersChangeSummary): { members: MembersChangeSummary } | null {
+  if (summary.added === 0 && summary.removed === 0) return null;
+  return {
+    members: {
+      added: summary.added,
+      removed: summary.removed,
+      addedIds: summary.addedIds.slice(0, MAX_CHANGE_MEMBER_IDS),
+      removedIds: summary.removedIds.slice(0, MAX_CHANGE_MEMBER_IDS),
+    },
+  };
+}
