@@ -1,11 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { CursorQuery } from '@rollcall/common';
+import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { AUDIT_ACTIONS, type AuditAction, type AuditChanges, type AuditTargetType } from './audit-event';
 
 const TARGET_TYPES: AuditTargetType[] = ['tenant', 'admin_token', 'group', 'integration'];
 
-export class AuditLogQuery {
+export class AuditLogQuery extends CursorQuery {
   @ApiPropertyOptional({ enum: AUDIT_ACTIONS, description: 'Only events of this action' })
   @IsOptional()
   @IsIn(AUDIT_ACTIONS, { message: `action must be one of ${AUDIT_ACTIONS.join(', ')}` })
@@ -18,20 +18,6 @@ export class AuditLogQuery {
   @IsOptional()
   @IsUUID('all', { message: 'targetId must be a UUID' })
   targetId?: string;
-
-  @ApiPropertyOptional({ description: 'The nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit: number = 50;
 }
 
 export class AuditActorDto {

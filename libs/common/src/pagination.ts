@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 
 /** Query parameters of every paginated settings-API list. */
 export class PageQuery {
@@ -18,6 +18,23 @@ export class PageQuery {
   @Min(1)
   @Max(200)
   pageSize: number = 50;
+}
+
+/** Query parameters of a list read newest first with an opaque cursor (the activity log, the audit log). */
+export class CursorQuery {
+  @ApiPropertyOptional({ description: 'The nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit: number = 50;
 }
 
 export interface Page<T> {

@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { CursorQuery } from '@rollcall/common';
 import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsDate, IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import type { ScimEventOutcome } from '@rollcall/database';
 
-export class EventQuery {
+export class EventQuery extends CursorQuery {
   @ApiPropertyOptional({
     enum: ['failed', 'succeeded'],
     description: 'Only failed (status ≥ 400) or succeeded requests',
@@ -37,20 +38,6 @@ export class EventQuery {
   @Type(() => Date)
   @IsDate()
   since?: Date;
-
-  @ApiPropertyOptional({ description: 'The nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit: number = 50;
 }
 
 export class ActivityEventDto {
