@@ -52,6 +52,10 @@ describe(loadConfig.name, () => {
       });
     });
 
+    it('opens a portal link for 5 minutes and ends a portal session after 30 idle minutes', () => {
+      expect(config.portal).toEqual({ linkTtlSeconds: 300, sessionIdleSeconds: 1800 });
+    });
+
     it('has no built-in operator credential', () => {
       expect(config.operatorToken).toBeUndefined();
     });
@@ -96,6 +100,8 @@ describe(loadConfig.name, () => {
           SCIM_BULK_MAX_PAYLOAD_BYTES: '4096',
           SCIM_MAX_RESULTS: '200',
           EVENTS_RETENTION_DAYS: '7',
+          PORTAL_LINK_TTL_SECONDS: '120',
+          PORTAL_SESSION_IDLE_SECONDS: '600',
           SCIM_RATE_LIMIT: '50',
           SCIM_RATE_BURST: '60',
           SCIM_MAX_CONCURRENT: '4',
@@ -126,6 +132,7 @@ describe(loadConfig.name, () => {
         scimBulkMaxPayloadBytes: 4096,
         scimMaxResults: 200,
         eventsRetentionDays: 7,
+        portal: { linkTtlSeconds: 120, sessionIdleSeconds: 600 },
         limits: {
           scim: { ratePerSecond: 50, burst: 60, maxConcurrent: 4, maxInFlight: 16 },
           admin: { ratePerSecond: 5, burst: 10, maxConcurrent: 4, maxInFlight: 16 },
@@ -221,6 +228,12 @@ describe(loadConfig.name, () => {
       ['EVENTS_RETENTION_DAYS', 'forever', 'must be a whole number'],
       ['EVENTS_RETENTION_DAYS', '0', 'must be at least 1'],
       ['EVENTS_RETENTION_DAYS', '3651', 'must be at most 3650'],
+      ['PORTAL_LINK_TTL_SECONDS', '5m', 'must be a whole number'],
+      ['PORTAL_LINK_TTL_SECONDS', '29', 'must be at least 30'],
+      ['PORTAL_LINK_TTL_SECONDS', '86401', 'must be at most 86400'],
+      ['PORTAL_SESSION_IDLE_SECONDS', '-1', 'must be a whole number'],
+      ['PORTAL_SESSION_IDLE_SECONDS', '59', 'must be at least 60'],
+      ['PORTAL_SESSION_IDLE_SECONDS', '86401', 'must be at most 86400'],
       ['SCIM_RATE_LIMIT', '0', 'must be at least 1'],
       ['SCIM_MAX_IN_FLIGHT', 'many', 'must be a whole number'],
       ['DB_STATEMENT_TIMEOUT_MS', '10', 'must be at least 100'],

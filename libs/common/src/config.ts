@@ -34,6 +34,8 @@ const schema = z.object({
   SCIM_BULK_MAX_PAYLOAD_BYTES: integer(1024, 64 * 1024 * 1024).default(2 * 1024 * 1024),
   SCIM_MAX_RESULTS: integer(1, 10000).default(1000),
   EVENTS_RETENTION_DAYS: integer(1, 3650).default(30),
+  PORTAL_LINK_TTL_SECONDS: integer(30, 86_400).default(300),
+  PORTAL_SESSION_IDLE_SECONDS: integer(60, 86_400).default(1800),
   SCIM_RATE_LIMIT: integer(1, 1_000_000).default(100),
   SCIM_RATE_BURST: integer(1, 1_000_000).default(200),
   SCIM_MAX_CONCURRENT: integer(1, 1000).default(8),
@@ -82,6 +84,7 @@ export interface AppConfig {
   scimBulkMaxPayloadBytes: number;
   scimMaxResults: number;
   eventsRetentionDays: number;
+  portal: PortalConfig;
   limits: LimitsConfig;
   timeouts: TimeoutsConfig;
   databasePoolSize: number;
@@ -93,6 +96,14 @@ export interface MetricsConfig {
   /** 0: any free port. */
   port: number;
   host: string;
+}
+
+/** The admin portal's one-time links and sessions. */
+export interface PortalConfig {
+  /** How long a portal link can be opened (once). */
+  linkTtlSeconds: number;
+  /** A portal session ends after this long without a request. */
+  sessionIdleSeconds: number;
 }
 
 /** Per-caller limits, checked before a request's body is read (README, "Limits"). */
@@ -164,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     scimBulkMaxPayloadBytes: c.SCIM_BULK_MAX_PAYLOAD_BYTES,
     scimMaxResults: c.SCIM_MAX_RESULTS,
     eventsRetentionDays: c.EVENTS_RETENTION_DAYS,
+    portal: { linkTtlSeconds: c.PORTAL_LINK_TTL_SECONDS, sessionIdleSeconds: c.PORTAL_SESSION_IDLE_SECONDS },
     limits: {
       scim: {
         ratePerSecond: c.SCIM_RATE_LIMIT,

@@ -13,3 +13,4 @@ export * from './semaphore';
 export * from './json-depth';
 export * from './json-body';
 export * from './metrics';
+export * from './clock';

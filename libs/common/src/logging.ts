@@ -6,9 +6,11 @@ import type { AppConfig } from './config';
 /** Paths whose values never reach a log line (request lines carry no headers at all). */
 export const REDACTED_PATHS = ['*.token', '*.adminToken', '*.password', 'token', 'adminToken', 'password'];
 
-/** Drops token-like query parameters from a logged URL. */
+/** Drops token-like query parameters (a portal link's one-time `code` too) from a logged URL. */
 function safeUrl(url: string): string {
-  return /token=/i.test(url) ? url.replace(/([?&](access_token|token)=)[^&]*/gi, '$1[Redacted]') : url;
+  return /(token|code)=/i.test(url)
+    ? url.replace(/([?&](access_token|token|code)=)[^&]*/gi, '$1[Redacted]')
+    : url;
 }
 
 /**
