@@ -16,7 +16,12 @@ const NO_SUCH_ID = '00000000-0000-4000-8000-000000000000';
 interface AuditEvent {
   id: string;
   time: string;
-  actor: { kind: 'admin' | 'operator'; tokenId: string | null; tokenHint: string | null };
+  actor: {
+    kind: 'admin' | 'operator' | 'portal';
+    tokenId: string | null;
+    tokenHint: string | null;
+    sessionId: string | null;
+  };
   action: string;
   target: { type: string; id: string; name: string | null };
   changes: Record<string, { from?: unknown; to?: unknown }>;
@@ -44,8 +49,13 @@ describe('the tenant audit log', () => {
 
   const as = (token: string) => ({ Authorization: `Bearer ${token}` });
   const operator = () => as(t.operatorToken);
-  const BY_OPERATOR = { kind: 'operator', tokenId: null, tokenHint: null };
-  const byAdmin = (who: AdminIdentity) => ({ kind: 'admin', tokenId: who.id, tokenHint: who.hint });
+  const BY_OPERATOR = { kind: 'operator', tokenId: null, tokenHint: null, sessionId: null };
+  const byAdmin = (who: AdminIdentity) => ({
+    kind: 'admin',
+    tokenId: who.id,
+    tokenHint: who.hint,
+    sessionId: null,
+  });
 
   /** The admin token's id and hint as stored, found by its hash as the server finds it. */
   async function identity(token: string): Promise<AdminIdentity> {

@@ -3,7 +3,14 @@ import { CursorQuery } from '@rollcall/common';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { AUDIT_ACTIONS, type AuditAction, type AuditChanges, type AuditTargetType } from './audit-event';
 
-const TARGET_TYPES: AuditTargetType[] = ['tenant', 'admin_token', 'group', 'integration'];
+const TARGET_TYPES: AuditTargetType[] = [
+  'tenant',
+  'admin_token',
+  'group',
+  'integration',
+  'portal_link',
+  'portal_session',
+];
 
 export class AuditLogQuery extends CursorQuery {
   @ApiPropertyOptional({ enum: AUDIT_ACTIONS, description: 'Only events of this action' })
@@ -13,7 +20,8 @@ export class AuditLogQuery extends CursorQuery {
 
   @ApiPropertyOptional({
     format: 'uuid',
-    description: 'Only events about this tenant, admin token, group or integration',
+    description:
+      'Only events about this tenant, admin token, group, integration, portal link or portal session',
   })
   @IsOptional()
   @IsUUID('all', { message: 'targetId must be a UUID' })
@@ -21,21 +29,33 @@ export class AuditLogQuery extends CursorQuery {
 }
 
 export class AuditActorDto {
-  @ApiProperty({ enum: ['admin', 'operator'] }) kind!: 'admin' | 'operator';
+  @ApiProperty({
+    enum: ['admin', 'operator', 'portal'],
+    description: 'An admin token, the operator, or an admin-portal session',
+  })
+  kind!: 'admin' | 'operator' | 'portal';
   @ApiProperty({
     nullable: true,
     type: String,
     format: 'uuid',
-    description: 'The admin token; null for the operator',
+    description: 'The admin token; null for the operator and the portal',
   })
   tokenId!: string | null;
   @ApiProperty({
     nullable: true,
     type: String,
     example: 'rc_adm_…x9Qa',
-    description: "The admin token's hint",
+    description: "The admin token's hint, or the portal session's (`rc_ps_…x9Qa`); null for the operator",
   })
   tokenHint!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'uuid',
+    description:
+      'The portal session (see GET /api/v1/portal-sessions); null for an admin token and the operator',
+  })
+  sessionId!: string | null;
 }
 
 export class AuditTargetDto {

@@ -1,5 +1,6 @@
 /** What an audit event is about. */
-export type AuditTargetType = 'tenant' | 'admin_token' | 'group' | 'integration';
+export type AuditTargetType =
+  'tenant' | 'admin_token' | 'group' | 'integration' | 'portal_link' | 'portal_session';
 
 /**
  * Every action the audit log records: `<target type>.<what happened>`, each one fact. A request that changes
@@ -22,6 +23,10 @@ export const AUDIT_ACTIONS = [
   'integration.target_group_changed',
   'integration.token_rotated',
   'integration.deleted',
+  'portal_link.created',
+  'portal_session.started',
+  'portal_session.logged_out',
+  'portal_session.revoked',
 ] as const satisfies readonly `${AuditTargetType}.${string}`[];
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -39,10 +44,14 @@ export type AuditValue = string | number | boolean | null | { id: string; name: 
  */
 export type AuditChanges = Record<string, { from?: AuditValue; to?: AuditValue }>;
 
-/** Who made a change, and in which request (its X-Request-Id). */
+/**
+ * Who made a change, and in which request (its X-Request-Id): an admin token, the operator, or an admin-portal
+ * session (named by its id and hint, so the log says the portal did it).
+ */
 export type AuditActor =
   | { kind: 'admin'; tokenId: string; tokenHint: string; requestId: string }
-  | { kind: 'operator'; requestId: string };
+  | { kind: 'operator'; requestId: string }
+  | { kind: 'portal'; sessionId: string; sessionHint: string; requestId: string };
 
 /** One event as a service describes it; the tenant, actor, time and target type are added by the writer. */
 export interface AuditEventInput {

@@ -9,9 +9,10 @@ interface AuditRow {
   created_at: Date;
   /** created_at with its microseconds, for the cursor. */
   created_text: string;
-  actor_kind: 'admin' | 'operator';
+  actor_kind: AuditActor['kind'];
   actor_token_id: string | null;
   actor_hint: string | null;
+  actor_session_id: string | null;
   action: AuditEventDto['action'];
   target_type: AuditEventDto['target']['type'];
   target_id: string;
@@ -52,15 +53,16 @@ export class AuditService {
     }));
     await tx.query(
       `INSERT INTO audit_events
-              (tenant_id, actor_kind, actor_token_id, actor_hint, request_id, action, target_type, target_id, target_name, changes)
-       SELECT $1, $2, $3, $4, $5, e->>'action', e->>'target_type', (e->>'target_id')::uuid, e->>'target_name', e->'changes'
-         FROM jsonb_array_elements($6::jsonb) WITH ORDINALITY AS x(e, n)
+              (tenant_id, actor_kind, actor_token_id, actor_hint, actor_session_id, request_id, action, target_type, target_id, target_name, changes)
+       SELECT $1, $2, $3, $4, $5, $6, e->>'action', e->>'target_type', (e->>'target_id')::uuid, e->>'target_name', e->'changes'
+         FROM jsonb_array_elements($7::jsonb) WITH ORDINALITY AS x(e, n)
         ORDER BY x.n`,
       [
         tenantId,
         actor.kind,
         actor.kind === 'admin' ? actor.tokenId : null,
-        actor.kind === 'admin' ? actor.tokenHint : null,
+        actor.kind === 'admin' ? actor.tokenHint : actor.kind === 'portal' ? actor.sessionHint : null,
+        actor.kind === 'portal' ? actor.sessionId : null,
         actor.requestId,
         JSON.stringify(rows),
       ],
@@ -78,7 +80,7 @@ export class AuditService {
       where.push(`(created_at, id) < ($${params.push(time)}::timestamptz, $${params.push(id)}::bigint)`);
     }
     const rows = await this.sql.query<AuditRow>(
-      `SELECT id, created_at, created_at::text AS created_text, actor_kind, actor_token_id, actor_hint, action,
+      `SELECT id, created_at, created_at::text AS created_text, actor_kind, actor_token_id, actor_hint, actor_session_id, action,
               target_type, target_id, target_name, changes, request_id
          FROM audit_events WHERE ${where.join(' AND ')}
         ORDER BY created_at DESC, id DESC LIMIT ${q.limit + 1}`,
@@ -97,7 +99,12 @@ function toDto(r: AuditRow): AuditEventDto {
   return {
     id: String(r.id),
     time: r.created_at,
-    actor: { kind: r.actor_kind, tokenId: r.actor_token_id, tokenHint: r.actor_hint },
+    actor: {
+      kind: r.actor_kind,
+      tokenId: r.actor_token_id,
+      tokenHint: r.actor_hint,
+      sessionId: r.actor_session_id,
+    },
     action: r.action,
     target: { type: r.target_type, id: r.target_id, name: r.target_name },
     changes: r.changes,

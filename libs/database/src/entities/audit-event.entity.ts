@@ -26,12 +26,14 @@ export class AuditEventEntity {
   @JoinColumn({ name: 'tenant_id' })
   tenant?: TenantEntity;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
-  /** 'admin' or 'operator'. */
+  /** 'admin', 'operator' or 'portal'. */
   @Column({ name: 'actor_kind', type: 'text' }) actorKind!: string;
   /** The admin token that made the change; null for the operator. */
   @Column({ name: 'actor_token_id', type: 'uuid', nullable: true }) actorTokenId!: string | null;
-  /** That token's stored hint (`rc_adm_…x9Qa`); null for the operator. */
+  /** That token's stored hint (`rc_adm_…x9Qa`), or the portal session's (`rc_ps_…x9Qa`); null for the operator. */
   @Column({ name: 'actor_hint', type: 'text', nullable: true }) actorHint!: string | null;
+  /** The portal session that made the change; null for an admin token or the operator. */
+  @Column({ name: 'actor_session_id', type: 'uuid', nullable: true }) actorSessionId!: string | null;
   /** `<target type>.<what happened>`, e.g. `integration.disabled`. */
   @Column({ type: 'text' }) action!: string;
   @Column({ name: 'target_type', type: 'text' }) targetType!: string;

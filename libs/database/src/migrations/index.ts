@@ -6,6 +6,7 @@ import { ScimUserResourceBytes1796275200000 } from './1796275200000-scim-user-re
 import { TenantCompositeKeys1796400000000 } from './1796400000000-tenant-composite-keys';
 import { AuditLog1796486400000 } from './1796486400000-audit-log';
 import { ScimEventChanges1796572800000 } from './1796572800000-scim-event-changes';
+import { PortalSessions1796659200000 } from './1796659200000-portal-sessions';
 
 /** Every migration, oldest first. A committed migration is never edited: add a new one. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -16,4 +17,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   TenantCompositeKeys1796400000000,
   AuditLog1796486400000,
   ScimEventChanges1796572800000,
+  PortalSessions1796659200000,
 ];
