@@ -288,6 +288,46 @@ describe('every SCIM and settings-API query is pinned to one tenant', () => {
     await admin(http().delete(`/api/v1/scim-integrations/${existing.id}`)).expect(204);
     await admin(http().delete(`/api/v1/groups/${group.id}`)).expect(204);
 
+    // The admin portal: links from an admin and the operator, the exchange, the session on the settings API,
+    // the session list, revocation and logout.
+    const link = (await admin(http().post('/api/v1/portal-links')).send({}).expect(201)).body;
+    const opLink = (await op(http().post('/api/v1/portal-links')).send({ tenantId: tenant.id }).expect(201))
+      .body;
+    const open = async (url: string) => {
+      const u = new URL(url);
+      const res = await http()
+        .get(u.pathname + u.search)
+        .expect(303);
+      const cookie = (res.headers['set-cookie'] as unknown as string[])[0].split(';')[0];
+      const csrf = (await http().get('/api/v1/portal/session').set('Cookie', cookie).expect(200)).body
+        .csrfToken as string;
+      return { cookie, csrf };
+    };
+    const portal = await open(link.url);
+    const other = await open(opLink.url);
+    await http()
+      .get(new URL(link.url).pathname + new URL(link.url).search)
+      .expect(410);
+    await http().get('/api/v1/groups').set('Cookie', portal.cookie).expect(200);
+    await http()
+      .post('/api/v1/groups')
+      .set('Cookie', portal.cookie)
+      .set('X-CSRF-Token', portal.csrf)
+      .send({ name: uniqueName('Portal') })
+      .expect(201);
+    const sessions = (await admin(http().get('/api/v1/portal-sessions')).expect(200)).body as {
+      id: string;
+    }[];
+    const otherId = (await http().get('/api/v1/portal/session').set('Cookie', other.cookie).expect(200)).body
+      .sessionId as string;
+    expect(sessions.map((x) => x.id)).toContain(otherId);
+    await admin(http().delete(`/api/v1/portal-sessions/${otherId}`)).expect(204);
+    await http()
+      .post('/api/v1/portal/logout')
+      .set('Cookie', portal.cookie)
+      .set('X-CSRF-Token', portal.csrf)
+      .expect(204);
+
     // A token issued before tokens named their tenant.
     const legacy = legacyToken('rc_adm_');
     await t.sql(

@@ -1,3 +1,4 @@
+import fastifyCookie from '@fastify/cookie';
 import { BadRequestException, Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -70,6 +71,9 @@ export async function createApp(
   const server: Server = app.getHttpServer();
   server.headersTimeout = config.timeouts.httpHeadersMs;
   const instance = adapter.getInstance();
+  // Cookies (the admin portal's session) are parsed only where they count, by the settings API's admission
+  // step: no hook of its own, so a SCIM request pays nothing for them.
+  await app.register(fastifyCookie, { hook: false });
 
   // First of all: the request id and the security headers, and one JSON log line per request once answered.
   instance.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
@@ -102,12 +106,20 @@ export async function createApp(
     new DocumentBuilder()
       .setTitle('Rollcall settings API')
       .setDescription(
-        'Tenants (operator), admin tokens, groups and SCIM integrations (admin). Errors share one shape: ' +
-          '`{status, code, message, requestId, errors?}`. The SCIM 2.0 API itself lives under `/scim/v2`.',
+        "Tenants (operator), admin tokens, groups and SCIM integrations (admin), the admin portal's links and " +
+          'sessions. Errors share one shape: `{status, code, message, requestId, errors?}`. The SCIM 2.0 API ' +
+          "itself lives under `/scim/v2`. Through the admin portal's session cookie (`rollcall_portal`, made " +
+          'by opening a portal link), a POST, PUT, PATCH or DELETE must carry the header `X-CSRF-Token` (from ' +
+          '`GET /api/v1/portal/session`), or it gets 403 `forbidden` and changes nothing.',
       )
       .setVersion('1')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ROLLCALL_OPERATOR_TOKEN' }, 'operator')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An admin token (rc_adm_…)' }, 'admin')
+      .addCookieAuth(
+        'rollcall_portal',
+        { type: 'apiKey', in: 'cookie', description: 'An admin-portal session, from a portal link' },
+        'portal',
+      )
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });

@@ -1,8 +1,15 @@
 import { type INestApplication, Logger } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiErrorCode, ApiException, type AppConfig, Semaphore, sendApiError } from '@rollcall/common';
+import {
+  ApiErrorCode,
+  ApiException,
+  APP_CONFIG,
+  type AppConfig,
+  Semaphore,
+  sendApiError,
+} from '@rollcall/common';
 import { isScimBulkRequest, isScimRequest } from '@rollcall/scim';
-import { AdmissionService, answerRejection } from '@rollcall/tokens';
+import { AdmissionService, answerRejection, portalSecretOf, setPortalCookie } from '@rollcall/tokens';
 
 /** `/api/v1` in any spelling (routes match whatever the case). */
 const SETTINGS_API = /^\/api\/v1(?=[/?]|$)/i;
@@ -16,6 +23,7 @@ const LARGE_BODY_BYTES = 64 * 1024;
 
 const CODES: Record<number, ApiErrorCode> = {
   401: ApiErrorCode.Unauthorized,
+  403: ApiErrorCode.Forbidden,
   429: ApiErrorCode.TooManyRequests,
   503: ApiErrorCode.ServiceUnavailable,
 };
@@ -28,18 +36,26 @@ function isApiRequest(request: FastifyRequest): boolean {
 }
 
 /**
- * The settings API's admission step, before its body is read: the admin (or operator) token must be good,
- * and an admin token stays within its limits (401, 429 with Retry-After, 503). The guards still decide
- * which kind of token each route takes.
+ * The settings API's admission step, before its body is read: the admin (or operator) token, or else the
+ * admin portal's session cookie (with its CSRF token on a change), must be good, and the caller stays within
+ * its limits (401, 403, 429 with Retry-After, 503). The guards still decide which kind of caller each route
+ * takes. Cookies are parsed here only, for the settings API (the SCIM API never reads them).
  */
 export function useSettingsApiAdmission(app: INestApplication, instance: FastifyInstance): void {
   const admission = app.get(AdmissionService);
+  const config = app.get<AppConfig>(APP_CONFIG);
   const logger = new Logger('HTTP');
   instance.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: Done) => {
     if (!SETTINGS_API.test(request.url)) return done();
-    admission.admit(request, reply.raw).then(
+    const header = request.headers.cookie;
+    if (header !== undefined) request.cookies = instance.parseCookie(header);
+    admission.admitSettings(request, reply.raw).then(
       (result) => {
-        if (result.admitted) return done();
+        if (result.admitted) {
+          // Each request through the session keeps its cookie as long as the session.
+          if (result.caller.kind === 'portal') setPortalCookie(reply, portalSecretOf(request)!, config);
+          return done();
+        }
         const error = new ApiException(result.status, CODES[result.status], result.detail);
         answerRejection(result, reply, () => sendApiError(error, request, reply, logger));
       },

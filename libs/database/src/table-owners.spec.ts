@@ -11,6 +11,8 @@ const OWNERS: Record<string, string> = {
   group_members: 'groups',
   scim_users: 'scim',
   audit_events: 'audit',
+  portal_links: 'tokens',
+  portal_sessions: 'tokens',
 };
 
 /** Jest runs from the repository's root. */

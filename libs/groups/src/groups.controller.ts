@@ -11,7 +11,7 @@ import {
 } from '@nestjs/swagger';
 import type { AuditActor } from '@rollcall/audit';
 import { ApiErrorBody, UuidParam } from '@rollcall/common';
-import { Actor, Admin, AdminAuth, type AdminCaller } from '@rollcall/tokens';
+import { Actor, Admin, AdminAuth, type TenantAdmin } from '@rollcall/tokens';
 import {
   CreateGroupDto,
   DirectoryUserPageDto,
@@ -36,7 +36,7 @@ export class GroupsController {
   @ApiCreatedResponse({ type: GroupDto })
   @ApiConflictResponse({ type: ApiErrorBody, description: 'The name is taken' })
   create(
-    @Admin() caller: AdminCaller,
+    @Admin() caller: TenantAdmin,
     @Actor() actor: AuditActor,
     @Body() body: CreateGroupDto,
   ): Promise<GroupDto> {
@@ -46,7 +46,7 @@ export class GroupsController {
   @Get()
   @ApiOperation({ summary: 'List groups, by name; `q` searches names' })
   @ApiOkResponse({ type: GroupPageDto })
-  list(@Admin() caller: AdminCaller, @Query() q: GroupQuery) {
+  list(@Admin() caller: TenantAdmin, @Query() q: GroupQuery) {
     return this.groups.list(caller.tenantId, q);
   }
 
@@ -54,7 +54,7 @@ export class GroupsController {
   @ApiOperation({ summary: 'Read a group' })
   @ApiOkResponse({ type: GroupDto })
   @ApiNotFoundResponse({ type: ApiErrorBody })
-  get(@Admin() caller: AdminCaller, @UuidParam() id: string): Promise<GroupDto> {
+  get(@Admin() caller: TenantAdmin, @UuidParam() id: string): Promise<GroupDto> {
     return this.groups.get(caller.tenantId, id);
   }
 
@@ -67,7 +67,7 @@ export class GroupsController {
     description: 'The name is taken, or an integration owns the group',
   })
   update(
-    @Admin() caller: AdminCaller,
+    @Admin() caller: TenantAdmin,
     @Actor() actor: AuditActor,
     @UuidParam() id: string,
     @Body() body: UpdateGroupDto,
@@ -81,7 +81,7 @@ export class GroupsController {
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ type: ApiErrorBody })
   @ApiConflictResponse({ type: ApiErrorBody })
-  delete(@Admin() caller: AdminCaller, @Actor() actor: AuditActor, @UuidParam() id: string): Promise<void> {
+  delete(@Admin() caller: TenantAdmin, @Actor() actor: AuditActor, @UuidParam() id: string): Promise<void> {
     return this.groups.delete(caller.tenantId, id, actor);
   }
 
@@ -89,7 +89,7 @@ export class GroupsController {
   @ApiOperation({ summary: "A group's members, oldest first; `active` filters" })
   @ApiOkResponse({ type: DirectoryUserPageDto })
   @ApiNotFoundResponse({ type: ApiErrorBody })
-  members(@Admin() caller: AdminCaller, @UuidParam() id: string, @Query() q: MemberQuery) {
+  members(@Admin() caller: TenantAdmin, @UuidParam() id: string, @Query() q: MemberQuery) {
     return this.groups.members(caller.tenantId, id, q);
   }
 }
@@ -104,7 +104,7 @@ export class DirectoryUsersController {
   @Get()
   @ApiOperation({ summary: 'Users provisioned into your tenant; filter by integration, group and `active`' })
   @ApiOkResponse({ type: DirectoryUserPageDto })
-  list(@Admin() caller: AdminCaller, @Query() q: UserQuery) {
+  list(@Admin() caller: TenantAdmin, @Query() q: UserQuery) {
     return this.groups.users(caller.tenantId, q);
   }
 }

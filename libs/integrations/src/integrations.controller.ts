@@ -11,7 +11,7 @@ import {
 } from '@nestjs/swagger';
 import type { AuditActor } from '@rollcall/audit';
 import { ApiErrorBody, UuidParam } from '@rollcall/common';
-import { Actor, Admin, AdminAuth, type AdminCaller } from '@rollcall/tokens';
+import { Actor, Admin, AdminAuth, type TenantAdmin } from '@rollcall/tokens';
 import { ActivityPageDto, EventQuery } from './activity.dto';
 import {
   CreatedIntegrationDto,
@@ -41,7 +41,7 @@ export class IntegrationsController {
   @ApiNotFoundResponse({ type: ApiErrorBody, description: 'groupId names no group of yours' })
   @ApiConflictResponse({ type: ApiErrorBody, description: 'newGroupName is taken' })
   create(
-    @Admin() caller: AdminCaller,
+    @Admin() caller: TenantAdmin,
     @Actor() actor: AuditActor,
     @Body() body: CreateIntegrationDto,
   ): Promise<CreatedIntegrationDto> {
@@ -51,7 +51,7 @@ export class IntegrationsController {
   @Get()
   @ApiOperation({ summary: "List your tenant's SCIM integrations" })
   @ApiOkResponse({ type: [IntegrationDto] })
-  list(@Admin() caller: AdminCaller): Promise<IntegrationDto[]> {
+  list(@Admin() caller: TenantAdmin): Promise<IntegrationDto[]> {
     return this.integrations.list(caller.tenantId);
   }
 
@@ -62,7 +62,7 @@ export class IntegrationsController {
   })
   @ApiOkResponse({ type: IntegrationDetailsDto })
   @ApiNotFoundResponse({ type: ApiErrorBody })
-  get(@Admin() caller: AdminCaller, @UuidParam() id: string): Promise<IntegrationDetailsDto> {
+  get(@Admin() caller: TenantAdmin, @UuidParam() id: string): Promise<IntegrationDetailsDto> {
     return this.integrations.get(caller.tenantId, id);
   }
 
@@ -71,7 +71,7 @@ export class IntegrationsController {
   @ApiOkResponse({ type: IntegrationDetailsDto })
   @ApiNotFoundResponse({ type: ApiErrorBody })
   update(
-    @Admin() caller: AdminCaller,
+    @Admin() caller: TenantAdmin,
     @Actor() actor: AuditActor,
     @UuidParam() id: string,
     @Body() body: UpdateIntegrationDto,
@@ -88,7 +88,7 @@ export class IntegrationsController {
   })
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ type: ApiErrorBody })
-  delete(@Admin() caller: AdminCaller, @Actor() actor: AuditActor, @UuidParam() id: string): Promise<void> {
+  delete(@Admin() caller: TenantAdmin, @Actor() actor: AuditActor, @UuidParam() id: string): Promise<void> {
     return this.integrations.delete(caller.tenantId, id, actor);
   }
 
@@ -101,7 +101,7 @@ export class IntegrationsController {
   @ApiCreatedResponse({ type: RotatedTokenDto })
   @ApiNotFoundResponse({ type: ApiErrorBody })
   rotate(
-    @Admin() caller: AdminCaller,
+    @Admin() caller: TenantAdmin,
     @Actor() actor: AuditActor,
     @UuidParam() id: string,
     @Body() body: RotateTokenDto,
@@ -120,7 +120,7 @@ export class IntegrationsController {
   @ApiOkResponse({ type: ActivityPageDto })
   @ApiNotFoundResponse({ type: ApiErrorBody })
   events(
-    @Admin() caller: AdminCaller,
+    @Admin() caller: TenantAdmin,
     @UuidParam() id: string,
     @Query() q: EventQuery,
   ): Promise<ActivityPageDto> {

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/swagger';
 import { AuditLogPageDto, AuditLogQuery, AuditService } from '@rollcall/audit';
 import { ApiErrorBody, UuidParam } from '@rollcall/common';
-import { Admin, AdminAuth, type AdminCaller, OperatorAuth } from '@rollcall/tokens';
+import { Admin, AdminAuth, type TenantAdmin, OperatorAuth } from '@rollcall/tokens';
 import { TenantsService } from './tenants.service';
 
 const DESCRIPTION =
@@ -29,7 +29,7 @@ export class AuditLogController {
   @Get()
   @ApiOperation({ summary: "Your tenant's audit log", description: DESCRIPTION })
   @ApiOkResponse({ type: AuditLogPageDto })
-  list(@Admin() caller: AdminCaller, @Query() q: AuditLogQuery): Promise<AuditLogPageDto> {
+  list(@Admin() caller: TenantAdmin, @Query() q: AuditLogQuery): Promise<AuditLogPageDto> {
     return this.audit.list(caller.tenantId, q);
   }
 }

@@ -16,7 +16,8 @@ import { AdminTokenDto, CreateAdminTokenDto, CreatedAdminTokenDto } from './admi
 import { TokensService } from './tokens.service';
 
 @ApiTags('admin tokens')
-@AdminAuth()
+// An admin-portal session may not issue admin tokens: they would outlive it.
+@AdminAuth({ portal: false })
 @ApiBadRequestResponse({ type: ApiErrorBody, description: 'Validation failed; `errors` names each field' })
 @Controller('api/v1/admin-tokens')
 export class AdminTokensController {

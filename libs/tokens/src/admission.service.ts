@@ -5,12 +5,14 @@ import { APP_CONFIG, type AppConfig, Metrics } from '@rollcall/common';
 import { Admission, type RefusalReason } from './admission';
 import { requiresKindMessage } from './auth.guards';
 import type { Caller, CallerKind } from './caller';
+import { csrfAllows, CSRF_HEADER, portalSecretOf } from './portal-cookie';
+import { PortalService } from './portal.service';
 import { TokensService } from './tokens.service';
 
 /** What keeps a request out, and how to tell its client. */
 export interface Rejection {
-  status: 401 | 429 | 503;
-  reason: 'unauthenticated' | RefusalReason | 'queue-timeout';
+  status: 401 | 403 | 429 | 503;
+  reason: 'unauthenticated' | 'csrf' | RefusalReason | 'queue-timeout';
   detail: string;
   retryAfterSeconds?: number;
   /** The caller, when the token was good (for the activity log). */
@@ -41,6 +43,12 @@ export interface AdmittedRequest {
   user?: Caller;
 }
 
+/** A settings-API request: its method and parsed cookies count too (the admin portal's session). */
+export interface SettingsRequest extends AdmittedRequest {
+  method: string;
+  cookies?: Record<string, string | undefined> | null;
+}
+
 /** The only place a token is read from: the `Authorization` header, never a query string or a body. */
 export function bearerTokenOf(req: { headers: IncomingHttpHeaders }): string | undefined {
   const header = req.headers.authorization;
@@ -61,7 +69,39 @@ export class AdmissionService {
     private readonly tokens: TokensService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: Metrics,
+    private readonly portal: PortalService,
   ) {}
+
+  /**
+   * Admits a settings-API request: by its bearer token as `admit` does, or, without an `Authorization`
+   * header, by the admin portal's session cookie. Through the cookie, a state-changing request must carry
+   * the session's CSRF token (403 otherwise, before anything is read or changed).
+   */
+  async admitSettings(req: SettingsRequest, res: ServerResponse): Promise<AdmissionResult> {
+    const secret = req.headers.authorization === undefined ? portalSecretOf(req) : undefined;
+    if (secret === undefined) return this.admit(req, res);
+    const caller = await this.portal.authenticate(secret);
+    if (!caller) {
+      return {
+        admitted: false,
+        status: 401,
+        reason: 'unauthenticated',
+        detail:
+          'The admin-portal session has ended (logged out, revoked or idle too long); open a new portal link',
+      };
+    }
+    if (!csrfAllows(req.method, req.headers[CSRF_HEADER.toLowerCase()], secret)) {
+      return {
+        admitted: false,
+        status: 403,
+        reason: 'csrf',
+        detail: `A change through the admin portal needs the session's CSRF token in the ${CSRF_HEADER} header`,
+        caller,
+      };
+    }
+    req.user = caller;
+    return this.admitCaller(caller, res);
+  }
 
   /**
    * Admits `req` for a caller of `kind` (any kind when undefined). The request's place is given back when
@@ -79,11 +119,18 @@ export class AdmissionService {
       };
     }
     req.user = caller;
+    return this.admitCaller(caller, res);
+  }
+
+  /** The caller's limits: it runs now, waits its turn, or is refused. */
+  private async admitCaller(caller: Caller, res: ServerResponse): Promise<AdmissionResult> {
     if (caller.kind === 'operator') return { admitted: true, caller };
     const ticket =
       caller.kind === 'scim'
         ? this.admission.admit(`scim:${caller.integrationId}`, this.config.limits.scim)
-        : this.admission.admit(`admin:${caller.tokenId}`, this.config.limits.admin);
+        : caller.kind === 'admin'
+          ? this.admission.admit(`admin:${caller.tokenId}`, this.config.limits.admin)
+          : this.admission.admit(`portal:${caller.sessionId}`, this.config.limits.admin);
     const api = caller.kind === 'scim' ? 'scim' : 'settings';
     if (!ticket.admitted) {
       res.once('close', ticket.release);

@@ -15,11 +15,12 @@ const WHO: Record<CallerKind, string> = {
   operator: 'the operator token',
   admin: 'an admin token',
   scim: "the integration's SCIM token",
+  portal: 'an admin-portal session',
 };
 
-/** What a valid token of the wrong kind is told. */
-export function requiresKindMessage(kind: CallerKind): string {
-  return `This endpoint requires ${WHO[kind]}`;
+/** What a valid caller of the wrong kind is told. */
+export function requiresKindMessage(...kinds: CallerKind[]): string {
+  return `This endpoint requires ${kinds.map((k) => WHO[k]).join(' or ')}`;
 }
 
 /** Runs the bearer strategy; a missing, malformed, unknown, revoked or expired token is a 401. */
@@ -32,15 +33,28 @@ export class BearerGuard extends AuthGuard('bearer') {
   }
 }
 
-/** Refuses a valid token of another kind: an admin token cannot call the SCIM API, and so on. */
-export function KindGuard(kind: CallerKind): Type<CanActivate> {
+/**
+ * Refuses a valid caller of another kind: an admin token cannot call the SCIM API, and so on (401). A portal
+ * session is refused with 403: it is the tenant's admin, but may not use this endpoint (the operator API,
+ * or one that issues credentials, which would outlive the session).
+ */
+export function KindGuard(...kinds: CallerKind[]): Type<CanActivate> {
   class Guard implements CanActivate {
     canActivate(context: ExecutionContext): boolean {
       const caller = context.switchToHttp().getRequest<{ user?: Caller }>().user;
-      if (caller?.kind !== kind) {
-        throw new ApiException(HttpStatus.UNAUTHORIZED, ApiErrorCode.Unauthorized, requiresKindMessage(kind));
+      if (caller && kinds.includes(caller.kind)) return true;
+      if (caller?.kind === 'portal') {
+        throw new ApiException(
+          HttpStatus.FORBIDDEN,
+          ApiErrorCode.Forbidden,
+          'An admin-portal session cannot use this endpoint; ' + requiresKindMessage(...kinds).toLowerCase(),
+        );
       }
-      return true;
+      throw new ApiException(
+        HttpStatus.UNAUTHORIZED,
+        ApiErrorCode.Unauthorized,
+        requiresKindMessage(...kinds),
+      );
     }
   }
   return mixin(Guard);

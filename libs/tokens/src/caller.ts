@@ -22,5 +22,20 @@ export interface ScimCaller {
   tokenId: string;
 }
 
-export type Caller = OperatorCaller | AdminCaller | ScimCaller;
+/**
+ * An admin-portal session (the `rollcall_portal` cookie): the tenant's admin on the settings routes that take
+ * it (`@AdminAuth()`), never on the operator or SCIM APIs, nor on the routes that issue credentials.
+ */
+export interface PortalCaller {
+  kind: 'portal';
+  tenantId: string;
+  sessionId: string;
+  /** The session's stored hint (`rc_ps_…x9Qa`): how the audit log names the session that made a change. */
+  sessionHint: string;
+}
+
+/** Who may call a tenant's settings routes: an admin token, or a portal session standing in for one. */
+export type TenantAdmin = AdminCaller | PortalCaller;
+
+export type Caller = OperatorCaller | AdminCaller | ScimCaller | PortalCaller;
 export type CallerKind = Caller['kind'];

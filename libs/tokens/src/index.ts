@@ -7,3 +7,5 @@ export { BearerGuard, KindGuard } from './auth.guards';
 export * from './admission';
 export * from './admission.service';
 export { AdminTokenDto, CreateAdminTokenDto, CreatedAdminTokenDto } from './admin-token.dto';
+export { PORTAL_COOKIE, CSRF_HEADER, csrfTokenFor, portalSecretOf, setPortalCookie } from './portal-cookie';
+export { CreatePortalLinkDto, PortalLinkDto, PortalSessionDto, PortalSessionInfoDto } from './portal.dto';

@@ -13,7 +13,7 @@ function b62(n: bigint, length: number): string {
 }
 
 describe('token format', () => {
-  it.each(['admin', 'scim'] as const)(
+  it.each(['admin', 'scim', 'portalLink', 'portalSession'] as const)(
     'generates a %s token with its prefix, its tenant, 256 bits of body and a valid checksum',
     (kind) => {
       const token = generateToken(kind, TENANT);
@@ -45,6 +45,14 @@ describe('token format', () => {
     expect(parseToken(legacy)).toEqual({ kind: 'scim', tenantId: undefined });
     expect(hashToken(legacy)).toEqual(createHash('sha256').update(legacy).digest());
   });
+
+  it.each(['rc_pl_', 'rc_ps_'])(
+    'refuses a %s code without its tenant (portal secrets always had one)',
+    (prefix) => {
+      const body = b62(BigInt('0x' + randomBytes(32).toString('hex')), 43);
+      expect(parseToken(prefix + body + b62(BigInt(crc32(prefix + body)), 6))).toBeUndefined();
+    },
+  );
 
   it('refuses a tenant part beyond 128 bits even with a matching checksum', () => {
     const prefix = 'rc_adm_';
@@ -108,5 +116,7 @@ describe('token format', () => {
     expect(hashToken(token)).toHaveLength(32);
     expect(hashToken(token).equals(hashToken(token))).toBe(true);
     expect(tokenHint(token)).toBe(`rc_scim_…${token.slice(-4)}`);
+    const secret = generateToken('portalSession', TENANT);
+    expect(tokenHint(secret)).toBe(`rc_ps_…${secret.slice(-4)}`);
   });
 });

@@ -3,7 +3,8 @@ import { crc32 } from 'node:zlib';
 
 /**
  * Token format: `<prefix><tenant><body><checksum>`.
- * - prefix: `rc_adm_` (admin) or `rc_scim_` (SCIM), so a leaked token is recognisable by secret scanners;
+ * - prefix: `rc_adm_` (admin), `rc_scim_` (SCIM), `rc_pl_` (a portal link's one-time code) or `rc_ps_` (a
+ *   portal session's secret, in its cookie), so a leaked one is recognisable by secret scanners;
  * - tenant: the tenant's id (128 bits) in base62, 22 characters, so the look-up of a token is a look-up in
  *   one tenant (one shard, when the tables are distributed by tenant). Not a secret: the body is. Tokens
  *   issued before tokens carried their tenant have no such part and are still accepted;
@@ -11,14 +12,23 @@ import { crc32 } from 'node:zlib';
  * - checksum: CRC32 of prefix + body in base62, 6 characters, so a token can be checked offline
  *   (a typo or a random string is refused without a database look-up).
  */
-export const TOKEN_PREFIXES = { admin: 'rc_adm_', scim: 'rc_scim_' } as const;
+export const TOKEN_PREFIXES = {
+  admin: 'rc_adm_',
+  scim: 'rc_scim_',
+  portalLink: 'rc_pl_',
+  portalSession: 'rc_ps_',
+} as const;
 export type IssuedTokenKind = keyof typeof TOKEN_PREFIXES;
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const TENANT_LENGTH = 22;
 const BODY_LENGTH = 43;
 const CHECKSUM_LENGTH = 6;
-const TOKEN_PATTERN = /^(rc_adm_|rc_scim_)((?:[0-9A-Za-z]{22})?)([0-9A-Za-z]{43})([0-9A-Za-z]{6})$/;
+const TOKEN_PATTERN =
+  /^(rc_adm_|rc_scim_|rc_pl_|rc_ps_)((?:[0-9A-Za-z]{22})?)([0-9A-Za-z]{43})([0-9A-Za-z]{6})$/;
+const KIND_OF_PREFIX = new Map<string, IssuedTokenKind>(
+  Object.entries(TOKEN_PREFIXES).map(([kind, prefix]) => [prefix, kind as IssuedTokenKind]),
+);
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface ParsedToken {
@@ -61,8 +71,9 @@ export function parseToken(token: string): ParsedToken | undefined {
   if (!m) return undefined;
   const [, prefix, tenant, body, sum] = m;
   if (checksum(prefix + tenant + body) !== sum) return undefined;
-  const kind = prefix === TOKEN_PREFIXES.admin ? 'admin' : 'scim';
-  if (!tenant) return { kind, tenantId: undefined };
+  const kind = KIND_OF_PREFIX.get(prefix)!;
+  // Only admin and SCIM tokens were ever issued without their tenant.
+  if (!tenant) return kind === 'admin' || kind === 'scim' ? { kind, tenantId: undefined } : undefined;
   const value = unbase62(tenant);
   if (value >= 1n << 128n) return undefined;
   const hex = value.toString(16).padStart(32, '0');
@@ -78,6 +89,6 @@ export function hashToken(token: string): Buffer {
 
 /** What is kept for display: the prefix and the last four characters. */
 export function tokenHint(token: string): string {
-  const prefix = token.startsWith(TOKEN_PREFIXES.scim) ? TOKEN_PREFIXES.scim : TOKEN_PREFIXES.admin;
+  const prefix = Object.values(TOKEN_PREFIXES).find((p) => token.startsWith(p)) ?? TOKEN_PREFIXES.admin;
   return `${prefix}…${token.slice(-4)}`;
 }

@@ -4,12 +4,22 @@ import { AuditModule } from '@rollcall/audit';
 import { AdminTokensController } from './admin-tokens.controller';
 import { AdmissionService } from './admission.service';
 import { BearerStrategy } from './bearer.strategy';
+import { PortalLinksController } from './portal-links.controller';
+import { PortalSessionController, PortalSessionsController } from './portal-sessions.controller';
+import { PortalStartController } from './portal-start.controller';
+import { PortalService } from './portal.service';
 import { TokensService } from './tokens.service';
 
 @Module({
   imports: [PassportModule.register({ session: false }), AuditModule],
-  controllers: [AdminTokensController],
-  providers: [TokensService, BearerStrategy, AdmissionService],
+  controllers: [
+    AdminTokensController,
+    PortalLinksController,
+    PortalSessionsController,
+    PortalSessionController,
+    PortalStartController,
+  ],
+  providers: [TokensService, BearerStrategy, AdmissionService, PortalService],
   exports: [TokensService, AdmissionService],
 })
 export class TokensModule {}

@@ -108,7 +108,8 @@ export class TokensService implements OnModuleInit, OnModuleDestroy {
     const hash = hashToken(raw);
     if (this.operatorHash && timingSafeEqual(hash, this.operatorHash)) return { kind: 'operator' };
     const parsed = parseToken(raw);
-    if (!parsed) return undefined;
+    // A portal link's code or a portal session's secret is not a bearer token.
+    if (!parsed || (parsed.kind !== 'admin' && parsed.kind !== 'scim')) return undefined;
     const generation = this.generation;
     // A token names its tenant, so the look-up stays in that tenant (one shard when distributed by tenant).
     // A token issued before tokens carried their tenant is looked up by its hash alone.
