@@ -85,9 +85,11 @@ describe('authentication and tenant isolation', () => {
     it('says which kind of token a route needs when a valid token of another kind is used', async () => {
       const scim = await request(t.http).get('/api/v1/groups').auth(scimToken, { type: 'bearer' });
       expectApi401(scim);
-      expect(scim.body.message).toBe('This endpoint requires an admin token');
+      expect(scim.body.message).toBe('This endpoint requires an admin token or an admin-portal session');
       const operator = await request(t.http).get('/api/v1/groups').auth(t.operatorToken, { type: 'bearer' });
-      expect(operator.body.message).toBe('This endpoint requires an admin token');
+      expect(operator.body.message).toBe('This endpoint requires an admin token or an admin-portal session');
+      const tokens = await request(t.http).get('/api/v1/admin-tokens').auth(scimToken, { type: 'bearer' });
+      expect(tokens.body.message).toBe('This endpoint requires an admin token');
       const admin = await request(t.http).get('/api/v1/tenants').auth(tenant.adminToken, { type: 'bearer' });
       expectApi401(admin);
       expect(admin.body.message).toBe('This endpoint requires the operator token');

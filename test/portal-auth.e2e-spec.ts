@@ -309,6 +309,15 @@ describe('the admin portal: links, sessions, cookie authentication and CSRF', ()
       expect(await t.sql(`SELECT id FROM portal_sessions WHERE tenant_id = $1`, [tenant.id])).toHaveLength(1);
     });
 
+    it('is not used up by a HEAD request (a link checker’s)', async () => {
+      const tenant = await createTenant(t);
+      const { url } = await createLink(tenant.adminToken);
+      const head = await http().head(pathOf(url));
+      expect(head.status).toBe(200);
+      expect(setCookieOf(head)).toEqual([]);
+      await http().get(pathOf(url)).expect(303);
+    });
+
     it('opens a link until its last second', async () => {
       const tenant = await createTenant(t);
       const { url } = await createLink(tenant.adminToken);

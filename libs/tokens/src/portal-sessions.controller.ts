@@ -1,5 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -18,6 +19,7 @@ import { PortalService } from './portal.service';
 /** An admin sees the tenant's live portal sessions and ends one. */
 @ApiTags('admin portal')
 @AdminAuth()
+@ApiBadRequestResponse({ type: ApiErrorBody, description: 'Validation failed; `errors` names each field' })
 @Controller('api/v1/portal-sessions')
 export class PortalSessionsController {
   constructor(private readonly portal: PortalService) {}
@@ -46,6 +48,10 @@ export class PortalSessionsController {
 /** The portal page's own session: what it starts from, and logging out. Cookie only. */
 @ApiTags('admin portal')
 @PortalAuth()
+@ApiBadRequestResponse({
+  type: ApiErrorBody,
+  description: 'A malformed request (e.g. a body that is not JSON)',
+})
 @Controller('api/v1/portal')
 export class PortalSessionController {
   constructor(

@@ -26,6 +26,8 @@ export class PortalStartController {
   ): Promise<void> {
     // Nothing here may be cached or passed on: the URL holds a code, the answer a session.
     reply.header('Cache-Control', 'no-store');
+    // Fastify answers HEAD with the GET route: a link checker's HEAD must not use the link up.
+    if (req.method === 'HEAD') return void reply.code(200).type('text/html; charset=utf-8').send();
     if (typeof code !== 'string') return this.page(reply, LINK_MALFORMED);
     const result = await this.portal.exchange(code, requestIdOf(req));
     switch (result.outcome) {
