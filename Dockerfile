@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# Build stage: install everything, compile, then drop the development dependencies.
+# Build stage: install everything, compile the server and build the admin portal (dist/portal), then drop the
+# development dependencies.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -8,7 +9,7 @@ COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY types ./types
 COPY apps ./apps
 COPY libs ./libs
-RUN npx nest build && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: the compiled server and its production dependencies only (no Nest CLI, no tsconfig-paths, no
 # test tools), as an unprivileged user. `nest build` rewrites the @rollcall/* imports, so `dist` runs with plain

@@ -171,7 +171,12 @@ describe('the deployment files, read', () => {
   });
 
   it('builds with the dev tools and runs without them, as an unprivileged user', () => {
-    expect(build.runs.join(' && ')).toMatch(/npm ci .*&& npx nest build && npm prune --omit=dev/);
+    // `npm run build`: the server (nest build), then the admin portal (dist/portal).
+    expect(build.runs.join(' && ')).toMatch(/npm ci .*&& npm run build && npm prune --omit=dev/);
+    const scripts = (
+      JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    ).scripts;
+    expect(scripts.build).toBe('nest build && npm run build:portal');
     expect(runtime.runs.join(' ')).not.toMatch(/npm (ci|install)/);
     expect(runtime.copiesFromBuild.sort()).toEqual(['/app/dist', '/app/node_modules', '/app/package.json']);
     expect(runtime.user).toBe('node');
@@ -237,6 +242,9 @@ describe('the image’s commands, on a build made as the Dockerfile makes it (wi
     }
     symlinkSync(join(REPO, 'node_modules'), join(source, 'node_modules'), 'dir');
     await run(process.execPath, [join(REPO, 'node_modules/@nestjs/cli/bin/nest.js'), 'build'], source);
+    // npm run build's second half: the admin portal, from the same copied sources.
+    const vite = join(REPO, 'node_modules/vite/bin/vite.js');
+    await run(process.execPath, [vite, 'build', '--config', 'apps/portal/vite.config.ts'], source);
     // The runtime stage: package.json, dist and the production dependencies only (what `npm prune --omit=dev`
     // leaves, installed from the same lock file into a folder of its own).
     app = join(work, 'app');
@@ -336,6 +344,10 @@ describe('the image’s commands, on a build made as the Dockerfile makes it (wi
       expect(health.status).toBe(200);
       expect(await health.json()).toMatchObject({ status: 'ok' });
       expect((await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status).toBe(200);
+      // The admin portal, built in the build stage, served from dist/portal.
+      const portal = await fetch(`http://127.0.0.1:${port}/portal/`);
+      expect(portal.status).toBe(200);
+      expect(await portal.text()).toMatch(/<script type="module" crossorigin src="\/portal\/assets\//);
       // The image's HEALTHCHECK command, as Docker runs it in the container (PORT from its environment).
       const check = /^node -e "(.*)"$/.exec(runtime.healthcheck!)![1];
       const env = imageEnv({ PORT: String(port) });

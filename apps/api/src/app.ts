@@ -5,6 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import type { DestinationStream } from 'pino';
 import {
   type AppConfig,
@@ -21,6 +22,7 @@ import { isScimBulkRequest, isScimRequest, ScimExceptionFilter, ScimModule } fro
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './all-exceptions.filter';
 import { useMetrics } from './metrics';
+import { usePortal } from './portal-static';
 import { useLargeBodyGate, useSettingsApiAdmission } from './request-gates';
 import { SCIM_SECURITY_HEADERS, securityHeaders } from './security-headers';
 
@@ -29,6 +31,15 @@ export interface CreateAppOptions {
   quiet?: boolean;
   /** Where log lines go instead of stdout (tests that read them). */
   logStream?: DestinationStream;
+  /** The built admin portal (default: `dist/portal` beside the compiled server). */
+  portalDir?: string;
+}
+
+/** `dist/portal`, beside `dist/apps/api/src` where the compiled server runs (or under the working directory). */
+function defaultPortalDir(): string {
+  return typeof __dirname === 'string'
+    ? join(__dirname, '..', '..', '..', 'portal')
+    : join(process.cwd(), 'dist', 'portal');
 }
 
 /** Route parameters (a SCIM id, a filter in a path) are bounded by the URL, not by the router. */
@@ -123,5 +134,6 @@ export async function createApp(
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  await usePortal(app, options.portalDir ?? defaultPortalDir());
   return app;
 }

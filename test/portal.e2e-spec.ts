@@ -1,0 +1,631 @@
+/**
+ * The admin portal in a real browser: Debian's Chromium driven by playwright-core, against the real app on a
+ * loopback port. One browser for the file; each test has its own tenant and browser context.
+ *
+ * The portal signs in with a one-time link (POST /api/v1/portal-links → /portal/start → session cookie). Where
+ * that backend is not there yet (POST /api/v1/portal-links answers 404), the pages are opened with the
+ * development hook instead (window.__ROLLCALL_PORTAL_DEV__: the admin token as a header), and the tests that
+ * need real links and sessions (410 pages, CSRF) are skipped: they run as soon as the route answers.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import axePlaywright from '@axe-core/playwright';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createTestApp, createTenant, type TestApp, type TestTenant, uniqueName } from '@rollcall/testing';
+import { freePort } from './fixtures/http';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const PORTAL_DIR = resolve('dist/portal');
+const SCREENSHOTS = resolve('test/screenshots');
+const PHONE = { width: 360, height: 780 };
+
+if (!existsSync(join(PORTAL_DIR, 'index.html'))) {
+  throw new Error('The portal is not built: `npm test` builds it first (npm run build:portal)');
+}
+if (!existsSync(CHROMIUM)) {
+  throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`);
+}
+mkdirSync(SCREENSHOTS, { recursive: true });
+
+/**
+ * Whether this build has the portal-links backend: its route is in the server's sources. When it is, the first
+ * test of "Portal links and sessions" proves that the route answers, and every test signs in through a link.
+ */
+function sourcesMention(dir: string, text: string): boolean {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory() && entry.name !== 'node_modules' && sourcesMention(path, text)) return true;
+    if (
+      entry.isFile() &&
+      path.endsWith('.ts') &&
+      !path.endsWith('.spec.ts') &&
+      readFileSync(path, 'utf8').includes(text)
+    )
+      return true;
+  }
+  return false;
+}
+const portalLinks =
+  sourcesMention(resolve('libs'), 'portal-links') || sourcesMention(resolve('apps/api'), 'portal-links');
+const withPortalLinks = portalLinks ? describe : describe.skip;
+
+let origin = '';
+let t: TestApp;
+let browser: Browser;
+
+beforeAll(async () => {
+  const port = await freePort();
+  origin = `http://127.0.0.1:${port}`;
+  t = await createTestApp(
+    { PUBLIC_URL: origin, ADMIN_RATE_LIMIT: '200', ADMIN_RATE_BURST: '400' },
+    { portalDir: PORTAL_DIR },
+  );
+  await t.app.listen(port, '127.0.0.1');
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+});
+afterAll(async () => {
+  await browser?.close();
+  await t?.close();
+});
+
+/** A JSON answer, read by the assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+const AxeBuilder = ((axePlaywright as unknown as { default?: unknown }).default ??
+  axePlaywright) as typeof axePlaywright;
+
+async function apiCall(
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Json }> {
+  const r = await fetch(origin + path, {
+    method,
+    headers: {
+      Authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  return { status: r.status, body: text ? JSON.parse(text) : undefined };
+}
+
+async function portalLink(tenant: TestTenant): Promise<string> {
+  const r = await apiCall(tenant.adminToken, 'POST', '/api/v1/portal-links', {});
+  expect(r.status).toBe(201);
+  expect(r.body.url).toMatch(new RegExp(`^${origin}/portal/start\\?code=`));
+  return r.body.url as string;
+}
+
+interface Portal {
+  context: BrowserContext;
+  page: Page;
+  tenant: TestTenant;
+  close(): Promise<void>;
+}
+
+/** A new admin's browser, signed in to the portal of a new tenant (through a portal link where there is one). */
+async function openPortal(viewport = { width: 1200, height: 900 }): Promise<Portal> {
+  const tenant = await createTenant(t);
+  const context = await browser.newContext({ viewport, permissions: ['clipboard-read', 'clipboard-write'] });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  if (portalLinks) {
+    await page.goto(await portalLink(tenant));
+    expect(new URL(page.url()).pathname).toBe('/portal/');
+  } else {
+    await context.addInitScript((dev) => Object.assign(globalThis, { __ROLLCALL_PORTAL_DEV__: dev }), {
+      baseUrl: '',
+      headers: { Authorization: `Bearer ${tenant.adminToken}` },
+      session: {
+        tenantId: tenant.id,
+        tenantName: tenant.name,
+        csrfToken: 'dev',
+        expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+        sessionId: 'dev',
+      },
+    });
+    await page.goto(`${origin}/portal/`);
+  }
+  await page.getByRole('heading', { level: 1, name: 'SCIM integrations' }).waitFor();
+  return {
+    context,
+    page,
+    tenant,
+    close: async () => {
+      expect(errors).toEqual([]);
+      await context.close();
+    },
+  };
+}
+
+/** No serious or critical accessibility violation (axe-core, WCAG 2.x A and AA rules). */
+async function expectAccessible(page: Page, what: string): Promise<void> {
+  const result = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  const bad = result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${what}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(bad).toEqual([]);
+}
+
+async function shot(page: Page, name: string): Promise<string> {
+  const file = join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+/** The focus is on the page's (or the step's) heading. */
+async function expectFocusOnHeading(page: Page, name: string | RegExp): Promise<void> {
+  await page.locator('h1:focus', { hasText: name }).waitFor();
+}
+
+/** Nothing sticks out sideways at phone width (no horizontal scrolling of the page). */
+async function expectNoSidewaysScroll(page: Page): Promise<void> {
+  const { scroll, client } = await page.evaluate<{ scroll: number; client: number }>(
+    '({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })',
+  );
+  expect(scroll).toBeLessThanOrEqual(client);
+}
+
+async function readClipboard(page: Page): Promise<string> {
+  return page.evaluate<string>('navigator.clipboard.readText()');
+}
+
+async function scim(baseUrl: string, token: string, method: string, path: string, body?: unknown) {
+  const r = await fetch(baseUrl + path, {
+    method,
+    headers: {
+      Authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/scim+json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: r.status, body: (await r.json().catch(() => undefined)) as Json };
+}
+
+function scimUser(userName: string, extra: Record<string, unknown> = {}) {
+  return {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+    userName,
+    name: { givenName: userName.split('@')[0], familyName: 'Test' },
+    emails: [{ value: userName, type: 'work', primary: true }],
+    active: true,
+    ...extra,
+  };
+}
+
+/** Runs the wizard up to its result page; returns the base URL and the token as the page shows them. */
+async function runWizard(
+  page: Page,
+  provider: string,
+  group: { newName: string } | { existing: string },
+  screenshots?: string,
+) {
+  // The set-up steps call "other SCIM 2.0" by its own name.
+  const connect = provider === 'Other SCIM 2.0 client' ? 'Any SCIM 2.0 client' : provider;
+  await page
+    .getByRole('navigation', { name: 'Portal' })
+    .getByRole('link', { name: 'New integration' })
+    .click();
+  await expectFocusOnHeading(page, /step 1 of 3/);
+  if (screenshots) {
+    await expectAccessible(page, 'wizard step 1');
+    await shot(page, `${screenshots}-1-provider`);
+  }
+  await page.getByRole('radio', { name: provider }).check();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await expectFocusOnHeading(page, /step 2 of 3/);
+  expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe(provider);
+  if ('newName' in group) {
+    await page.getByRole('radio', { name: 'Create a new group' }).check();
+    await page.getByLabel("New group's name").fill(group.newName);
+  } else {
+    await page.getByRole('radio', { name: 'Use an existing group' }).check();
+    await page.getByLabel('Search groups').fill(group.existing.slice(0, 12));
+    await page.getByRole('radio', { name: new RegExp(group.existing) }).check();
+  }
+  if (screenshots) {
+    await expectAccessible(page, 'wizard step 2');
+    await shot(page, `${screenshots}-2-details`);
+  }
+  await page.getByRole('button', { name: 'Create integration' }).click();
+  await expectFocusOnHeading(page, new RegExp(`step 3 of 3: connect ${connect}`, 'i'));
+  const baseUrl = await page.getByLabel('SCIM base URL').inputValue();
+  const token = await page.getByLabel('Secret token').inputValue();
+  return { baseUrl, token };
+}
+
+describe('The admin portal (Chromium)', () => {
+  it('serves the page under /portal with its assets cached for good, the page revalidated, and a CSP', async () => {
+    const page = await fetch(`${origin}/portal/integrations/new`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(page.headers.get('cache-control')).toBe('no-cache');
+    // Only the page's own scripts and styles: no inline script, no other origin.
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self';");
+    expect(csp).toContain("style-src 'self';");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).toContain("frame-ancestors 'none'");
+    const html = await page.text();
+    const script = /src="(\/portal\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(origin + script!);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('content-type')).toMatch(/javascript/);
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect((await fetch(`${origin}/portal/assets/missing.js`)).status).toBe(404);
+  });
+
+  it('sets up Okta with a new group: copies the URL and token, shows the steps once, and turns live on the first SCIM request', async () => {
+    const p = await openPortal();
+    const { page } = p;
+    await expectAccessible(page, 'integrations (empty)');
+    const groupName = uniqueName('Okta users');
+    const { baseUrl, token } = await runWizard(page, 'Okta', { newName: groupName }, 'wizard');
+    expect(baseUrl).toBe(`${origin}/scim/v2`);
+    expect(token).toMatch(/^rc_scim_/);
+
+    // The provider's steps, from the integration's `setup`.
+    expect(await page.getByRole('heading', { name: 'Set up Okta' }).isVisible()).toBe(true);
+    expect(await page.locator('.steps li').count()).toBe(5);
+    expect(await page.getByText('SCIM 2.0 Test App (OAuth Bearer Token)').count()).toBe(1);
+    await page.getByText('The token is shown only this once').waitFor();
+
+    // The copy buttons: what lands on the clipboard is what the page shows.
+    await page.getByRole('button', { name: 'Copy SCIM base URL' }).click();
+    await page.getByText('SCIM base URL copied').waitFor();
+    expect(await readClipboard(page)).toBe(baseUrl);
+    await page.getByRole('button', { name: 'Copy Secret token' }).click();
+    await page.getByText('Secret token copied').waitFor();
+    const copiedToken = await readClipboard(page);
+    expect(copiedToken).toBe(token);
+
+    await page.getByText('Waiting for the first request from your identity provider').waitFor();
+    await expectAccessible(page, 'wizard result');
+    const resultShot = await shot(page, 'wizard-3-result');
+    // The README's picture: refreshed on request only, so that a test run leaves the work tree clean.
+    if (process.env.PORTAL_DOCS_SCREENSHOT)
+      copyFileSync(resultShot, resolve('docs/portal-wizard-result.png'));
+
+    // The identity provider's first request, with the copied URL and token: the page turns to "connected".
+    const created = await scim(baseUrl, copiedToken, 'POST', '/Users', scimUser('ann@example.com'));
+    expect(created.status).toBe(201);
+    await page.getByText('Connected', { exact: true }).waitFor({ timeout: 15_000 });
+    await page.getByTestId('first-request').getByText('ann@example.com').waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId('first-request').innerText()).toMatch(/POST \/Users .*201 \(changed\)/);
+    await shot(page, 'wizard-4-connected');
+
+    // The integrations table.
+    await page.getByRole('link', { name: 'Integrations', exact: true }).click();
+    const row = page.getByRole('row', { name: /Okta/ });
+    await row.waitFor();
+    const cells = await row.locator('th, td').allInnerTexts();
+    expect(cells[0]).toBe('Okta');
+    expect(cells.slice(1, 4)).toEqual(['Okta', groupName, 'Yes']);
+    expect(cells[4]).not.toBe('never');
+    expect(cells.slice(5)).toEqual(['0', '1', '0']);
+    await expectAccessible(page, 'integrations');
+    await shot(page, 'integrations');
+
+    // The token is shown once: the details page has its hint only.
+    await page.getByRole('link', { name: 'Okta' }).first().click();
+    await page.getByRole('heading', { level: 1, name: 'Okta' }).waitFor();
+    expect(await page.content()).not.toContain(token);
+    expect(await page.getByTestId('token-hint').innerText()).toBe(`rc_scim_…${token.slice(-4)}`);
+    await p.close();
+  });
+
+  it('sets up Entra with an existing group found by searching, using the keyboard', async () => {
+    const p = await openPortal();
+    const { page, tenant } = p;
+    const groupName = uniqueName('Staff');
+    const group = await apiCall(tenant.adminToken, 'POST', '/api/v1/groups', { name: groupName });
+    expect(group.status).toBe(201);
+    await apiCall(tenant.adminToken, 'POST', '/api/v1/groups', { name: uniqueName('Other') });
+
+    // Keyboard only through step 1: Tab to the providers, arrows to choose, Enter to go on.
+    await page
+      .getByRole('navigation', { name: 'Portal' })
+      .getByRole('link', { name: 'New integration' })
+      .click();
+    await expectFocusOnHeading(page, /step 1 of 3/);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.id')).toBe('provider-okta');
+    await page.keyboard.press('ArrowDown');
+    expect(await page.evaluate('document.activeElement.id')).toBe('provider-entra');
+    await page.keyboard.press('Enter');
+    await expectFocusOnHeading(page, /step 2 of 3/);
+    await page.getByRole('button', { name: 'Back' }).click();
+    await expectFocusOnHeading(page, /step 1 of 3/);
+    expect(await page.getByRole('radio', { name: 'Microsoft Entra ID' }).isChecked()).toBe(true);
+
+    const { token } = await runWizard(page, 'Microsoft Entra ID', { existing: groupName });
+    expect(token).toMatch(/^rc_scim_/);
+    await page.getByText(`Users it provisions join ${groupName}`).waitFor();
+    await page.getByRole('heading', { name: 'Set up Microsoft Entra ID' }).waitFor();
+    const list = await apiCall(tenant.adminToken, 'GET', '/api/v1/scim-integrations');
+    expect(list.body).toHaveLength(1);
+    expect(list.body[0].group).toEqual({ id: group.body.id, name: groupName });
+    await shot(page, 'wizard-existing-group-result');
+    await p.close();
+  });
+
+  it('works at phone width (360 px)', async () => {
+    const p = await openPortal(PHONE);
+    const { page } = p;
+    await runWizard(page, 'OneLogin', { newName: uniqueName('Phone') });
+    await expectNoSidewaysScroll(page);
+    await expectAccessible(page, 'wizard result at 360 px');
+    await shot(page, 'phone-wizard-result');
+    await page.getByRole('link', { name: 'Go to the integration' }).click();
+    await page.getByRole('heading', { level: 1, name: 'OneLogin' }).waitFor();
+    await expectNoSidewaysScroll(page);
+    await shot(page, 'phone-details');
+    await page.getByRole('link', { name: 'Integrations', exact: true }).click();
+    await page.getByRole('row', { name: /OneLogin/ }).waitFor();
+    await expectNoSidewaysScroll(page);
+    await shot(page, 'phone-integrations');
+    await p.close();
+  });
+
+  it('rotates the token with a grace period, disables and enables, and changes the target group', async () => {
+    const p = await openPortal();
+    const { page, tenant } = p;
+    const { baseUrl, token: first } = await runWizard(page, 'JumpCloud', { newName: uniqueName('JC') });
+    await page.getByRole('link', { name: 'Go to the integration' }).click();
+    await page.getByRole('heading', { level: 1, name: 'JumpCloud' }).waitFor();
+    await expectAccessible(page, 'details');
+    await shot(page, 'details');
+
+    // Rotate, keeping the old token for an hour: the new one is shown once, both work.
+    await page.getByLabel('Grace period').selectOption('3600');
+    await page.getByRole('button', { name: 'Rotate token' }).click();
+    const rotated = await page.getByLabel('New secret token').inputValue();
+    expect(rotated).toMatch(/^rc_scim_/);
+    expect(rotated).not.toBe(first);
+    expect(await page.locator('h3:focus').innerText()).toBe('New token');
+    await page.getByText('The previous token keeps working until').waitFor();
+    await page.getByRole('button', { name: 'Copy New secret token' }).click();
+    expect(await readClipboard(page)).toBe(rotated);
+    await page
+      .getByTestId('token-hint')
+      .getByText(`rc_scim_…${rotated.slice(-4)}`)
+      .waitFor();
+    await expectAccessible(page, 'details after rotation');
+    await shot(page, 'details-rotated');
+    expect((await scim(baseUrl, rotated, 'GET', '/Users')).status).toBe(200);
+    expect((await scim(baseUrl, first, 'GET', '/Users')).status).toBe(200);
+    await page.getByRole('button', { name: 'Done' }).click();
+    expect(await page.getByLabel('New secret token').count()).toBe(0);
+
+    // Disable: the token is refused; enable: it works again.
+    await page.getByRole('button', { name: 'Disable integration' }).click();
+    await page.getByText('Disabled: the token is refused now.').waitFor();
+    expect(await page.getByTestId('enabled-state').innerText()).toMatch(/^Disabled/);
+    expect((await scim(baseUrl, rotated, 'GET', '/Users')).status).toBe(401);
+    await shot(page, 'details-disabled');
+    await page.getByRole('button', { name: 'Enable integration' }).click();
+    await page.getByText('Enabled: the token works again.').waitFor();
+    expect((await scim(baseUrl, rotated, 'GET', '/Users')).status).toBe(200);
+
+    // Change the target group to a new one.
+    const next = uniqueName('Moved');
+    await page.getByRole('button', { name: 'Change target group…' }).click();
+    await page.locator('#change-new-group').fill(next);
+    await page.getByRole('button', { name: 'Change target group', exact: true }).click();
+    await page.getByText(`Target group changed to ${next}`).waitFor();
+    const list = await apiCall(tenant.adminToken, 'GET', '/api/v1/scim-integrations');
+    expect(list.body[0].group.name).toBe(next);
+
+    // The integration's history, from the audit log.
+    await page.locator('.history').getByText('target group changed').waitFor();
+    expect(await page.locator('.history').innerText()).toMatch(/token rotated/);
+    await p.close();
+  });
+
+  it('deletes an integration after a confirmation that names what goes with it', async () => {
+    const p = await openPortal();
+    const { page, tenant } = p;
+    const groupName = uniqueName('Keep me');
+    const { baseUrl, token } = await runWizard(page, 'Google Workspace', { newName: groupName });
+    expect((await scim(baseUrl, token, 'POST', '/Users', scimUser('bob@example.com'))).status).toBe(201);
+    await page.getByRole('link', { name: 'Go to the integration' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Google Workspace' }).waitFor();
+    await page.getByRole('button', { name: 'Delete integration…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete “Google Workspace”?' });
+    await dialog.waitFor();
+    const text = await dialog.innerText();
+    expect(text).toContain('the 1 user and 0 groups it provisioned');
+    expect(text).toContain(`The target group “${groupName}” stays.`);
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Cancel');
+    await expectAccessible(page, 'delete confirmation');
+    await shot(page, 'delete-confirmation');
+    // Cancel changes nothing; Escape closes too.
+    await page.keyboard.press('Escape');
+    expect(await dialog.isVisible()).toBe(false);
+    await page.getByRole('button', { name: 'Delete integration…' }).click();
+    await dialog.getByRole('button', { name: 'Delete “Google Workspace”' }).click();
+    await page.getByText('Deleted “Google Workspace”.').waitFor();
+    await expectFocusOnHeading(page, 'SCIM integrations');
+    expect((await apiCall(tenant.adminToken, 'GET', '/api/v1/scim-integrations')).body).toEqual([]);
+    expect((await scim(baseUrl, token, 'GET', '/Users')).status).toBe(401);
+    await p.close();
+  });
+
+  it('shows the activity log with what changed, filtered by failures, resource and user', async () => {
+    const p = await openPortal();
+    const { page } = p;
+    const { baseUrl, token } = await runWizard(page, 'Other SCIM 2.0 client', { newName: uniqueName('Gen') });
+    const ann = await scim(
+      baseUrl,
+      token,
+      'POST',
+      '/Users',
+      scimUser('ann@example.com', { title: 'Engineer' }),
+    );
+    expect(ann.status).toBe(201);
+    expect((await scim(baseUrl, token, 'POST', '/Users', scimUser('bob@example.com'))).status).toBe(201);
+    const patch = await scim(baseUrl, token, 'PATCH', `/Users/${ann.body.id}`, {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [{ op: 'replace', path: 'title', value: 'Manager' }],
+    });
+    expect(patch.status).toBe(200);
+    expect((await scim(baseUrl, token, 'POST', '/Users', scimUser('ann@example.com'))).status).toBe(409);
+    const group = await scim(baseUrl, token, 'POST', '/Groups', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+      displayName: 'Pushed',
+    });
+    expect(group.status).toBe(201);
+
+    await page.getByRole('link', { name: 'Go to the integration' }).click();
+    await page.getByRole('link', { name: 'Activity' }).click();
+    await page.getByRole('heading', { level: 1, name: /activity$/ }).waitFor();
+    await page.getByText('5 events shown').waitFor();
+    const changed = page.getByTestId('event').filter({ hasText: 'PATCH' });
+    const row = changed.getByRole('row', { name: /title/ });
+    expect(await row.locator('td').allInnerTexts()).toEqual(['Engineer', 'Manager']);
+    await expectAccessible(page, 'activity');
+    await shot(page, 'activity');
+
+    await page.getByLabel('Failed requests only').check();
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.getByText('1 event shown').waitFor();
+    const failed = page.getByTestId('event');
+    expect(await failed.innerText()).toMatch(/failed[\s\S]*409[\s\S]*uniqueness/i);
+    await shot(page, 'activity-failed');
+
+    await page.getByLabel('Failed requests only').uncheck();
+    await page.getByLabel('Resource').selectOption('Group');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    // The same count as before: wait for the new list itself.
+    await page.getByTestId('event').filter({ hasText: 'Pushed' }).waitFor();
+    expect(await page.getByTestId('event').count()).toBe(1);
+
+    await page.getByLabel('Resource').selectOption('');
+    await page.getByLabel('User or group (userName or display name)').fill('ANN@example.com');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.getByText('3 events shown').waitFor();
+    for (const text of await page.getByTestId('event').allInnerTexts())
+      expect(text).toContain('ann@example.com');
+    await p.close();
+  });
+
+  it('lists the people and groups the integration provisioned, with search and pages', async () => {
+    const p = await openPortal();
+    const { page } = p;
+    const { baseUrl, token } = await runWizard(page, 'Okta', { newName: uniqueName('Many') });
+    for (let n = 1; n <= 27; n++) {
+      const name = `user${String(n).padStart(2, '0')}@example.com`;
+      expect((await scim(baseUrl, token, 'POST', '/Users', scimUser(name))).status).toBe(201);
+    }
+    for (const displayName of ['Sales', 'Support']) {
+      const g = { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName };
+      expect((await scim(baseUrl, token, 'POST', '/Groups', g)).status).toBe(201);
+    }
+    await page.getByRole('link', { name: 'Go to the integration' }).click();
+    await page.getByRole('link', { name: 'People and groups' }).click();
+    await page.getByRole('heading', { name: 'People (27)' }).waitFor();
+    const people = page.getByRole('region', { name: 'People' });
+    expect(await people.locator('tbody tr').count()).toBe(25);
+    await expectAccessible(page, 'people and groups');
+    await shot(page, 'people');
+    await page.getByRole('button', { name: 'Next page of people' }).click();
+    await page.getByText('Page 2 of 2').waitFor();
+    await people.getByRole('row', { name: /user26@example\.com/ }).waitFor();
+    expect(await people.locator('tbody th').allInnerTexts()).toEqual([
+      'user26@example.com',
+      'user27@example.com',
+    ]);
+    await page.getByLabel('Search people on this page (userName or name)').fill('user27');
+    expect(await people.locator('tbody th').allInnerTexts()).toEqual(['user27@example.com']);
+
+    const groups = page.getByRole('region', { name: 'Groups' });
+    await groups.getByRole('row', { name: /Sales/ }).waitFor();
+    expect(await groups.locator('tbody th').allInnerTexts()).toEqual(['Sales', 'Support']);
+    await page.getByLabel('Search groups').fill('supp');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await groups.getByRole('row', { name: /Sales/ }).waitFor({ state: 'detached' });
+    expect(await groups.locator('tbody th').allInnerTexts()).toEqual(['Support']);
+    await p.close();
+  });
+});
+
+withPortalLinks('Portal links and sessions (Chromium)', () => {
+  it('opens once: the same link again, or an expired one, is a plain 410 page', async () => {
+    const tenant = await createTenant(t);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const url = await portalLink(tenant);
+    await page.goto(url);
+    expect(new URL(page.url()).pathname).toBe('/portal/');
+    await page.getByRole('heading', { level: 1, name: 'SCIM integrations' }).waitFor();
+    await page.getByText(tenant.name).waitFor();
+    const cookie = (await context.cookies()).find((c) => c.name === 'rollcall_portal');
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+
+    const again = await (await browser.newContext()).newPage();
+    const reused = await again.goto(url);
+    expect(reused?.status()).toBe(410);
+    await expectAccessible(again, 'used link');
+    await shot(again, 'link-used');
+
+    const expiring = await portalLink(tenant);
+    await t.sql(
+      `UPDATE portal_links SET expires_at = now() - interval '1 second' WHERE tenant_id = $1 AND used_at IS NULL`,
+      [tenant.id],
+    );
+    const expired = await again.goto(expiring);
+    expect(expired?.status()).toBe(410);
+    await shot(again, 'link-expired');
+    await again.context().close();
+    await context.close();
+  });
+
+  it('refuses a state-changing request without X-CSRF-Token (403), and the page itself sends it', async () => {
+    const p = await openPortal();
+    const { page, tenant } = p;
+    const status = async (headers: Record<string, string>) =>
+      page.evaluate(
+        async ({ headers }) => {
+          const r = await fetch('/api/v1/groups', {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json', ...headers },
+            body: JSON.stringify({ name: `CSRF ${Math.random()}` }),
+          });
+          return r.status;
+        },
+        { headers },
+      );
+    expect(await status({})).toBe(403);
+    const session = (await page.evaluate(async () => (await fetch('/api/v1/portal/session')).json())) as {
+      csrfToken: string;
+      tenantId: string;
+    };
+    expect(session.tenantId).toBe(tenant.id);
+    expect(await status({ 'X-CSRF-Token': 'wrong' })).toBe(403);
+    expect(await status({ 'X-CSRF-Token': session.csrfToken })).toBe(201);
+    await p.close();
+  });
+
+  it('signs out: the session ends and the page says so', async () => {
+    const p = await openPortal();
+    const { page } = p;
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'You are signed out' }).waitFor();
+    expect(await page.evaluate(async () => (await fetch('/api/v1/scim-integrations')).status)).toBe(401);
+    await page.reload();
+    await page.getByRole('heading', { name: 'This portal session has ended' }).waitFor();
+    await p.close();
+  });
+});
