@@ -2,15 +2,13 @@
  * The admin portal in a real browser: Debian's Chromium driven by playwright-core, against the real app on a
  * loopback port. One browser for the file; each test has its own tenant and browser context.
  *
- * The portal signs in with a one-time link (POST /api/v1/portal-links → /portal/start → session cookie). Where
- * that backend is not there yet (POST /api/v1/portal-links answers 404), the pages are opened with the
- * development hook instead (window.__ROLLCALL_PORTAL_DEV__: the admin token as a header), and the tests that
- * need real links and sessions (410 pages, CSRF) are skipped: they run as soon as the route answers.
+ * The portal signs in with a one-time link (POST /api/v1/portal-links → /portal/start → session cookie), as an
+ * admin's browser does.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import axePlaywright from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createTestApp, createTenant, type TestApp, type TestTenant, uniqueName } from '@rollcall/testing';
 import { freePort } from './fixtures/http';
@@ -27,28 +25,6 @@ if (!existsSync(CHROMIUM)) {
   throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does)`);
 }
 mkdirSync(SCREENSHOTS, { recursive: true });
-
-/**
- * Whether this build has the portal-links backend: its route is in the server's sources. When it is, the first
- * test of "Portal links and sessions" proves that the route answers, and every test signs in through a link.
- */
-function sourcesMention(dir: string, text: string): boolean {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory() && entry.name !== 'node_modules' && sourcesMention(path, text)) return true;
-    if (
-      entry.isFile() &&
-      path.endsWith('.ts') &&
-      !path.endsWith('.spec.ts') &&
-      readFileSync(path, 'utf8').includes(text)
-    )
-      return true;
-  }
-  return false;
-}
-const portalLinks =
-  sourcesMention(resolve('libs'), 'portal-links') || sourcesMention(resolve('apps/api'), 'portal-links');
-const withPortalLinks = portalLinks ? describe : describe.skip;
 
 let origin = '';
 let t: TestApp;
@@ -110,7 +86,7 @@ interface Portal {
   close(): Promise<void>;
 }
 
-/** A new admin's browser, signed in to the portal of a new tenant (through a portal link where there is one). */
+/** A new admin's browser, signed in to the portal of a new tenant (through a portal link). */
 async function openPortal(viewport = { width: 1200, height: 900 }): Promise<Portal> {
   const tenant = await createTenant(t);
   const context = await browser.newContext({ viewport, permissions: ['clipboard-read', 'clipboard-write'] });
@@ -118,23 +94,8 @@ async function openPortal(viewport = { width: 1200, height: 900 }): Promise<Port
   page.setDefaultTimeout(10_000);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  if (portalLinks) {
-    await page.goto(await portalLink(tenant));
-    expect(new URL(page.url()).pathname).toBe('/portal/');
-  } else {
-    await context.addInitScript((dev) => Object.assign(globalThis, { __ROLLCALL_PORTAL_DEV__: dev }), {
-      baseUrl: '',
-      headers: { Authorization: `Bearer ${tenant.adminToken}` },
-      session: {
-        tenantId: tenant.id,
-        tenantName: tenant.name,
-        csrfToken: 'dev',
-        expiresAt: new Date(Date.now() + 3600_000).toISOString(),
-        sessionId: 'dev',
-      },
-    });
-    await page.goto(`${origin}/portal/`);
-  }
+  await page.goto(await portalLink(tenant));
+  expect(new URL(page.url()).pathname).toBe('/portal/');
   await page.getByRole('heading', { level: 1, name: 'SCIM integrations' }).waitFor();
   return {
     context,
@@ -561,7 +522,7 @@ describe('The admin portal (Chromium)', () => {
   });
 });
 
-withPortalLinks('Portal links and sessions (Chromium)', () => {
+describe('Portal links and sessions (Chromium)', () => {
   it('opens once: the same link again, or an expired one, is a plain 410 page', async () => {
     const tenant = await createTenant(t);
     const context = await browser.newContext();

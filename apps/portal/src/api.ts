@@ -152,8 +152,6 @@ export class ApiError extends Error {
 export interface ApiOptions {
   /** Where the API is: '' for the page's own origin (the portal), or another origin. */
   baseUrl: string;
-  /** Headers sent with every request (none for the portal, which authenticates with its session cookie). */
-  headers?: Record<string, string>;
 }
 
 type Query = Record<string, string | number | boolean | undefined>;
@@ -165,7 +163,7 @@ export class Api {
   constructor(private readonly options: ApiOptions) {}
 
   async request<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
-    const headers: Record<string, string> = { Accept: 'application/json', ...this.options.headers };
+    const headers: Record<string, string> = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (method !== 'GET' && method !== 'HEAD' && this.csrfToken) headers['X-CSRF-Token'] = this.csrfToken;
     const response = await fetch(this.options.baseUrl + path + toSearch(query), {

@@ -10,14 +10,10 @@ import { ApiContext, errorText, Heading, Link, SessionContext } from './ui';
 
 type SessionState = { session: PortalSession } | { error: unknown } | null;
 
-export function App(props: { api: Api; devSession?: PortalSession }) {
-  const [state, setState] = useState<SessionState>(props.devSession ? { session: props.devSession } : null);
+export function App(props: { api: Api }) {
+  const [state, setState] = useState<SessionState>(null);
   const [signedOut, setSignedOut] = useState(false);
   useEffect(() => {
-    if (props.devSession) {
-      props.api.csrfToken = props.devSession.csrfToken;
-      return;
-    }
     props.api.session().then(
       (session) => {
         props.api.csrfToken = session.csrfToken;
