@@ -212,6 +212,25 @@ describe('groups', () => {
     await create('Pushed').expect(201);
   });
 
+  it('lists only the groups one integration pushed, with integrationId (and q)', async () => {
+    const a = await createIntegration(t, tenant);
+    const b = await createIntegration(t, tenant);
+    await t.sql(
+      `INSERT INTO groups (tenant_id, integration_id, name) VALUES ($1, $2, 'Sales'), ($1, $2, 'Support'), ($1, $3, 'Sales B')`,
+      [tenant.id, a.id, b.id],
+    );
+    const list = (query: string) => request(t.http).get(`/api/v1/groups?${query}`).set(auth()).expect(200);
+    const names = (res: request.Response) => res.body.items.map((g: { name: string }) => g.name);
+    expect(names(await list(`integrationId=${a.id}`))).toEqual(['Sales', 'Support']);
+    expect(names(await list(`integrationId=${a.id}&q=supp`))).toEqual(['Support']);
+    expect(names(await list(`integrationId=${b.id}`))).toEqual(['Sales B']);
+    expectApiError(
+      await request(t.http).get('/api/v1/groups?integrationId=nope').set(auth()),
+      400,
+      'validation_failed',
+    );
+  });
+
   describe('members', () => {
     let groupId: string;
     let userNames: string[];
@@ -299,6 +318,30 @@ describe('groups', () => {
         .set(auth())
         .expect(200);
       expect(res.body.total).toBe(0);
+    });
+
+    it('searches the provisioned users by userName and displayName, ignoring case, over every page', async () => {
+      const find = (q: string, extra = '') =>
+        request(t.http)
+          .get(`/api/v1/users?q=${encodeURIComponent(q)}${extra}`)
+          .set(auth())
+          .expect(200);
+      const byName = await find('USER7@');
+      expect(byName.body.items.map((u: { userName: string }) => u.userName)).toEqual(['user7@example.com']);
+      expect(byName.body.total).toBe(1);
+      const byDisplay = await find('user 1', '&pageSize=1');
+      expect(byDisplay.body.total).toBe(1);
+      expect(byDisplay.body.items[0].displayName).toBe('User 1');
+      // Wildcards are literal; active combines with q.
+      expect((await find('%')).body.total).toBe(0);
+      expect(
+        (await find('user', '&active=false')).body.items.map((u: { userName: string }) => u.userName),
+      ).toEqual(['user3@example.com', 'user6@example.com']);
+      const stranger = await createTenant(t);
+      const theirs = await request(t.http)
+        .get('/api/v1/users?q=user')
+        .auth(stranger.adminToken, { type: 'bearer' });
+      expect(theirs.body.total).toBe(0);
     });
 
     it("answers 404 for another tenant's group members", async () => {

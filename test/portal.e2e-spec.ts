@@ -508,14 +508,19 @@ describe('The admin portal (Chromium)', () => {
       'user26@example.com',
       'user27@example.com',
     ]);
-    await page.getByLabel('Search people on this page (userName or name)').fill('user27');
-    expect(await people.locator('tbody th').allInnerTexts()).toEqual(['user27@example.com']);
+    // The search runs on the server, over every page: from page 2, a user of page 1.
+    await page.getByLabel('Search people (userName or name)').fill('USER03');
+    await page.getByRole('button', { name: 'Search people' }).click();
+    await page.getByRole('heading', { name: 'People (1)' }).waitFor();
+    expect(await people.locator('tbody th').allInnerTexts()).toEqual(['user03@example.com']);
+    // One page of results: the pager goes away.
+    expect(await page.getByRole('navigation', { name: 'People: pages' }).count()).toBe(0);
 
     const groups = page.getByRole('region', { name: 'Groups' });
     await groups.getByRole('row', { name: /Sales/ }).waitFor();
     expect(await groups.locator('tbody th').allInnerTexts()).toEqual(['Sales', 'Support']);
     await page.getByLabel('Search groups').fill('supp');
-    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('button', { name: 'Search groups' }).click();
     await groups.getByRole('row', { name: /Sales/ }).waitFor({ state: 'detached' });
     expect(await groups.locator('tbody th').allInnerTexts()).toEqual(['Support']);
     await p.close();

@@ -213,10 +213,10 @@ export class Api {
       { ...filters },
     );
 
-  groups = (q: { q?: string; page?: number; pageSize?: number }) =>
+  groups = (q: { q?: string; integrationId?: string; page?: number; pageSize?: number }) =>
     this.request<Page<Group>>('GET', '/api/v1/groups', undefined, q);
   createGroup = (name: string) => this.request<Group>('POST', '/api/v1/groups', { name });
-  users = (q: { integrationId?: string; page?: number; pageSize?: number }) =>
+  users = (q: { integrationId?: string; q?: string; page?: number; pageSize?: number }) =>
     this.request<Page<DirectoryUser>>('GET', '/api/v1/users', undefined, q);
   auditLog = (q: { targetId?: string; limit?: number }) =>
     this.request<CursorPage<AuditEvent>>('GET', '/api/v1/audit-log', undefined, q);

@@ -23,6 +23,11 @@ export class GroupQuery extends PageQuery {
   @IsString()
   @MaxLength(256)
   q?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Only groups pushed by this integration' })
+  @IsOptional()
+  @IsUUID()
+  integrationId?: string;
 }
 
 export class MemberQuery extends PageQuery {
@@ -34,6 +39,12 @@ export class MemberQuery extends PageQuery {
 }
 
 export class UserQuery extends MemberQuery {
+  @ApiPropertyOptional({ description: 'Case-insensitive search in userName and displayName' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  q?: string;
+
   @ApiPropertyOptional({ format: 'uuid', description: 'Only users provisioned by this integration' })
   @IsOptional()
   @IsUUID()

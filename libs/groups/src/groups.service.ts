@@ -66,6 +66,10 @@ export class GroupsService {
       params.push(`%${likeEscape(q.q.toLowerCase())}%`);
       where += ` AND lower(g.name) LIKE $${params.length}`;
     }
+    if (q.integrationId) {
+      params.push(q.integrationId);
+      where += ` AND g.integration_id = $${params.length}`;
+    }
     const [{ total }]: { total: string }[] = await this.sql.query(
       `SELECT count(*) AS total FROM groups g WHERE ${where}`,
       params,
@@ -187,6 +191,12 @@ export class GroupsService {
     if (q.active !== undefined) {
       params.push(q.active);
       where.push(`u.active = $${params.length}`);
+    }
+    if (q.q) {
+      params.push(`%${likeEscape(q.q.toLowerCase())}%`);
+      where.push(
+        `(lower(u.user_name) LIKE $${params.length} OR lower(u.display_name) LIKE $${params.length})`,
+      );
     }
     const clause = where.join(' AND ');
     const [{ total }]: { total: string }[] = await this.sql.query(

@@ -3,8 +3,6 @@ import { ErrorNote, Heading, TableWrap, Time, useApi, useLoad } from '../ui';
 import { IntegrationTabs } from './details';
 
 const PAGE_SIZE = 25;
-/** Groups are read this many at a time to find the ones this integration pushed. */
-const GROUP_SCAN = 200;
 
 /** The people and groups this integration provisioned. */
 export function PeoplePage(props: { id: string }) {
@@ -42,30 +40,37 @@ function Pager(props: { label: string; page: number; pages: number; onPage: (p: 
 function Users(props: { id: string }) {
   const api = useApi();
   const [page, setPage] = useState(1);
-  const [search, setSearch] = useState('');
+  const [query, setQuery] = useState('');
+  const [applied, setApplied] = useState('');
   const users = useLoad(
-    () => api.users({ integrationId: props.id, page, pageSize: PAGE_SIZE }),
-    [props.id, page],
-  );
-  const term = search.trim().toLowerCase();
-  // GET /api/v1/users has no search parameter: the search narrows the page shown.
-  const shown = (users.data?.items ?? []).filter(
-    (u) =>
-      !term || u.userName.toLowerCase().includes(term) || (u.displayName ?? '').toLowerCase().includes(term),
+    () => api.users({ integrationId: props.id, q: applied || undefined, page, pageSize: PAGE_SIZE }),
+    [props.id, page, applied],
   );
   const pages = users.data ? Math.max(1, Math.ceil(users.data.total / PAGE_SIZE)) : 1;
   return (
     <section aria-labelledby="users-heading">
       <h2 id="users-heading">People{users.data ? ` (${users.data.total})` : ''}</h2>
-      <div class="field">
-        <label for="user-search">Search people on this page (userName or name)</label>
-        <input
-          id="user-search"
-          type="search"
-          value={search}
-          onInput={(e) => setSearch(e.currentTarget.value)}
-        />
-      </div>
+      <form
+        class="inline-form"
+        role="search"
+        aria-label="People"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setPage(1);
+          setApplied(query.trim());
+        }}
+      >
+        <div class="field">
+          <label for="user-search">Search people (userName or name)</label>
+          <input
+            id="user-search"
+            type="search"
+            value={query}
+            onInput={(e) => setQuery(e.currentTarget.value)}
+          />
+        </div>
+        <button type="submit">Search people</button>
+      </form>
       <ErrorNote error={users.error} />
       {users.data && (
         <TableWrap label="People">
@@ -79,7 +84,7 @@ function Users(props: { id: string }) {
               </tr>
             </thead>
             <tbody>
-              {shown.map((u) => (
+              {users.data.items.map((u) => (
                 <tr key={u.id}>
                   <th scope="row">{u.userName}</th>
                   <td>{u.displayName ?? ''}</td>
@@ -89,9 +94,9 @@ function Users(props: { id: string }) {
                   </td>
                 </tr>
               ))}
-              {shown.length === 0 && (
+              {users.data.items.length === 0 && (
                 <tr>
-                  <td colSpan={4}>{term ? 'Nobody on this page matches.' : 'Nobody provisioned yet.'}</td>
+                  <td colSpan={4}>{applied ? 'Nobody matches.' : 'Nobody provisioned yet.'}</td>
                 </tr>
               )}
             </tbody>
@@ -108,12 +113,12 @@ function Groups(props: { id: string }) {
   const [query, setQuery] = useState('');
   const [applied, setApplied] = useState('');
   const [page, setPage] = useState(1);
-  // GET /api/v1/groups searches names (q) but does not filter by integration: read a wide page and keep this
-  // integration's groups.
-  const groups = useLoad(() => api.groups({ q: applied || undefined, pageSize: GROUP_SCAN }), [applied]);
-  const mine = (groups.data?.items ?? []).filter((g) => g.ownerIntegration?.id === props.id);
-  const pages = Math.max(1, Math.ceil(mine.length / PAGE_SIZE));
-  const shown = mine.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
+  const groups = useLoad(
+    () => api.groups({ integrationId: props.id, q: applied || undefined, page, pageSize: PAGE_SIZE }),
+    [props.id, page, applied],
+  );
+  const shown = groups.data?.items ?? [];
+  const pages = groups.data ? Math.max(1, Math.ceil(groups.data.total / PAGE_SIZE)) : 1;
   return (
     <section aria-labelledby="groups-heading">
       <h2 id="groups-heading">Groups</h2>
@@ -136,7 +141,7 @@ function Groups(props: { id: string }) {
             onInput={(e) => setQuery(e.currentTarget.value)}
           />
         </div>
-        <button type="submit">Search</button>
+        <button type="submit">Search groups</button>
       </form>
       <ErrorNote error={groups.error} />
       {groups.data && (
@@ -169,11 +174,6 @@ function Groups(props: { id: string }) {
             </tbody>
           </table>
         </TableWrap>
-      )}
-      {groups.data && groups.data.total > GROUP_SCAN && (
-        <p class="hint">
-          Only the first {GROUP_SCAN} of the tenant's groups were searched: narrow the search.
-        </p>
       )}
       <Pager label="Groups" page={page} pages={pages} onPage={setPage} />
     </section>
