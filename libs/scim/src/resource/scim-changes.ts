@@ -17,13 +17,27 @@ export const MAX_CHANGE_VALUE_BYTES = 1024;
 /** How many added and removed member ids a membership change lists (the counts are always exact). */
 export const MAX_CHANGE_MEMBER_IDS = 100;
 
-/** A jsonb value as the activity log shows it: a long string cut, a long value replaced by its size. */
+/**
+ * A jsonb value as the activity log shows it: a long string cut, a long value replaced by its size. The cut
+ * values are built with `format`, not `||` on numbers (each of which PostgreSQL sets up as a cast and a call for
+ * every execution of the statement, taken or not).
+ */
 function shown(v: string): string {
   return `CASE WHEN jsonb_typeof(${v}) = 'string' AND length(${v} #>> '{}') > ${MAX_CHANGE_STRING}
-                 THEN to_jsonb(left(${v} #>> '{}', ${MAX_CHANGE_STRING}) || '…[cut: ' || length(${v} #>> '{}') || ' characters]')
+                 THEN to_jsonb(format('%s…[cut: %s characters]', left(${v} #>> '{}', ${MAX_CHANGE_STRING}), length(${v} #>> '{}')))
                WHEN octet_length(${v}::text) > ${MAX_CHANGE_VALUE_BYTES}
-                 THEN to_jsonb('…[cut: a value of ' || octet_length(${v}::text) || ' bytes]')
+                 THEN to_jsonb(format('…[cut: a value of %s bytes]', octet_length(${v}::text)))
                ELSE ${v} END`;
+}
+
+/**
+ * A jsonb expression: one attribute's change, `{ from, to }` from `was` and `now` (jsonb expressions, SQL null
+ * when the attribute is not set). Each value's `shown` appears once in the statement: every copy of it costs
+ * each execution of the statement its setting up, whether its branch is taken or not.
+ */
+function changeSql(was: string, now: string): string {
+  return `(CASE WHEN ${was} IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('from', ${shown(was)}) END
+           || CASE WHEN ${now} IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('to', ${shown(now)}) END)`;
 }
 
 export interface ChangesSqlOptions {
@@ -42,9 +56,7 @@ export function changesSql(before: string, after: string, options: ChangesSqlOpt
   const keys = options.keys ?? `SELECT jsonb_object_keys(${before}) UNION SELECT jsonb_object_keys(${after})`;
   const diff = `(WITH t AS (SELECT k.k, ${before} -> k.k AS was, ${after} -> k.k AS now FROM (${keys}) k(k)
                              WHERE (${before} -> k.k) IS DISTINCT FROM (${after} -> k.k))
-      SELECT jsonb_object_agg(d.path, CASE WHEN d.was IS NULL THEN jsonb_build_object('to', ${shown('d.now')})
-                                           WHEN d.now IS NULL THEN jsonb_build_object('from', ${shown('d.was')})
-                                           ELSE jsonb_build_object('from', ${shown('d.was')}, 'to', ${shown('d.now')}) END)
+      SELECT jsonb_object_agg(d.path, ${changeSql('d.was', 'd.now')})
         FROM (SELECT t.k AS path, t.was, t.now FROM t
                WHERE jsonb_typeof(t.was) IS DISTINCT FROM 'object' OR jsonb_typeof(t.now) IS DISTINCT FROM 'object'
               UNION ALL
@@ -53,6 +65,18 @@ export function changesSql(before: string, after: string, options: ChangesSqlOpt
                WHERE jsonb_typeof(t.was) = 'object' AND jsonb_typeof(t.now) = 'object'
                  AND (t.was -> s.k) IS DISTINCT FROM (t.now -> s.k)) d)`;
   return `nullif(coalesce(${diff}, '{}'::jsonb)${options.extra ? ` || ${options.extra}` : ''}, '{}'::jsonb)`;
+}
+
+/**
+ * A jsonb expression: what assigning the top-level values of `assigned` (a jsonb object none of whose values is
+ * an object; `names`, a text[] expression, its keys) changed in the resource `before` — the same as
+ * {@link changesSql} of `before` and `before || assigned`, or null when nothing changed, for a fraction of its
+ * cost: no key of either resource is listed, and nothing is compared below the top level (an assigned value is
+ * never an object, so nothing is compared whole that changesSql would compare one level down).
+ */
+export function assignedChangesSql(before: string, assigned: string, names: string): string {
+  return `(SELECT jsonb_object_agg(k.k, ${changeSql(`(${before} -> k.k)`, `(${assigned} -> k.k)`)})
+             FROM unnest(${names}) k(k) WHERE (${before} -> k.k) IS DISTINCT FROM (${assigned} -> k.k))`;
 }
 
 /** A jsonb expression: the password's change when `hash` (a text expression, the new hash) is not null. */
