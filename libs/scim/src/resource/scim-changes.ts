@@ -53,30 +53,49 @@ export interface ChangesSqlOptions {
  * whole.
  */
 export function changesSql(before: string, after: string, options: ChangesSqlOptions = {}): string {
-  const keys = options.keys ?? `SELECT jsonb_object_keys(${before}) UNION SELECT jsonb_object_keys(${after})`;
+  // The names of either resource: `after`'s, then those only `before` has (UNION ALL: no hash table to set up).
+  const keys =
+    options.keys ??
+    `SELECT jsonb_object_keys(${after}) UNION ALL SELECT b.k FROM jsonb_object_keys(${before}) b(k) WHERE NOT ${after} ? b.k`;
   const diff = `(WITH t AS (SELECT k.k, ${before} -> k.k AS was, ${after} -> k.k AS now FROM (${keys}) k(k)
                              WHERE (${before} -> k.k) IS DISTINCT FROM (${after} -> k.k))
       SELECT jsonb_object_agg(d.path, ${changeSql('d.was', 'd.now')})
         FROM (SELECT t.k AS path, t.was, t.now FROM t
                WHERE jsonb_typeof(t.was) IS DISTINCT FROM 'object' OR jsonb_typeof(t.now) IS DISTINCT FROM 'object'
               UNION ALL
-              SELECT t.k || CASE WHEN t.k LIKE 'urn:%' THEN ':' ELSE '.' END || s.k, t.was -> s.k, t.now -> s.k
-                FROM t, LATERAL (SELECT jsonb_object_keys(t.was) UNION SELECT jsonb_object_keys(t.now)) s(k)
+              SELECT ${subPath('t.k', 's.k')}, t.was -> s.k, t.now -> s.k
+                FROM t, LATERAL (SELECT jsonb_object_keys(t.now) UNION ALL
+                                 SELECT b.k FROM jsonb_object_keys(t.was) b(k) WHERE NOT t.now ? b.k) s(k)
                WHERE jsonb_typeof(t.was) = 'object' AND jsonb_typeof(t.now) = 'object'
                  AND (t.was -> s.k) IS DISTINCT FROM (t.now -> s.k)) d)`;
   return `nullif(coalesce(${diff}, '{}'::jsonb)${options.extra ? ` || ${options.extra}` : ''}, '{}'::jsonb)`;
 }
 
+/** The path of the sub-attribute `sub` of `attribute` (text expressions): `name.givenName`, `urn:…:User:department`. */
+function subPath(attribute: string, sub: string): string {
+  return `${attribute} || CASE WHEN ${attribute} LIKE 'urn:%' THEN ':' ELSE '.' END || ${sub}`;
+}
+
 /**
- * A jsonb expression: what assigning the top-level values of `assigned` (a jsonb object none of whose values is
- * an object; `names`, a text[] expression, its keys) changed in the resource `before` — the same as
- * {@link changesSql} of `before` and `before || assigned`, or null when nothing changed, for a fraction of its
- * cost: no key of either resource is listed, and nothing is compared below the top level (an assigned value is
- * never an object, so nothing is compared whole that changesSql would compare one level down).
+ * A jsonb expression: what the assignments `assigned` (a jsonb object) changed in the resource `before`, which
+ * became `after` — the same as {@link changesSql} of the two, or null when nothing changed, for a fraction of its
+ * cost: only the assigned attributes are looked at. `after` is `before || assigned` when no assigned value is an
+ * object (`nested` false: nothing is compared below the top level); with `nested`, an object assigned to an object
+ * was merged into it (`name: { givenName }`), and only its own sub-attributes are compared.
  */
-export function assignedChangesSql(before: string, assigned: string, names: string): string {
-  return `(SELECT jsonb_object_agg(k.k, ${changeSql(`(${before} -> k.k)`, `(${assigned} -> k.k)`)})
-             FROM unnest(${names}) k(k) WHERE (${before} -> k.k) IS DISTINCT FROM (${assigned} -> k.k))`;
+export function assignedChangesSql(before: string, after: string, assigned: string, nested: boolean): string {
+  if (!nested) {
+    return `(SELECT jsonb_object_agg(d.key, ${changeSql(`(${before} -> d.key)`, 'd.value')})
+               FROM jsonb_each(${assigned}) d WHERE (${before} -> d.key) IS DISTINCT FROM d.value)`;
+  }
+  const merged = `jsonb_typeof(${before} -> d.key) = 'object' AND jsonb_typeof(d.value) = 'object'`;
+  return `(SELECT jsonb_object_agg(c.path, ${changeSql('c.was', 'c.now')})
+             FROM (SELECT d.key AS path, ${before} -> d.key AS was, ${after} -> d.key AS now FROM jsonb_each(${assigned}) d
+                    WHERE (${merged}) IS NOT TRUE AND (${before} -> d.key) IS DISTINCT FROM (${after} -> d.key)
+                   UNION ALL
+                   SELECT ${subPath('d.key', 's.key')}, ${before} -> d.key -> s.key, s.value
+                     FROM jsonb_each(${assigned}) d, jsonb_each(CASE WHEN ${merged} THEN d.value END) s
+                    WHERE (${before} -> d.key -> s.key) IS DISTINCT FROM s.value) c)`;
 }
 
 /** A jsonb expression: the password's change when `hash` (a text expression, the new hash) is not null. */

@@ -115,11 +115,10 @@ const REPLACE_USER = withEvent(
       WHERE u.tenant_id = $1 AND u.integration_id = $2 AND u.id = $3 AND ($10::int IS NULL OR u.version = $10)
         AND o.tenant_id = $1 AND o.integration_id = $2 AND o.id = $3 AND o.version = u.version
         AND (u.resource IS DISTINCT FROM ${NEXT_RESOURCE} OR $9::text IS NOT NULL)
-      RETURNING ${qualified(WRITTEN, 'u')}, ${GROUPS_OF},
+      RETURNING ${qualified(WRITTEN, 'u')},
                 ${changesSql('o.resource', 'u.resource', { extra: passwordChangeSql('$9::text') })} AS changes),
    f AS (
-     SELECT false AS written, u.resource = ${NEXT_RESOURCE} AND $9::text IS NULL AS unchanged,
-            ${qualified(WRITTEN, 'u')}, ${GROUPS_OF}
+     SELECT false AS written, u.resource = ${NEXT_RESOURCE} AND $9::text IS NULL AS unchanged, ${qualified(WRITTEN, 'u')}
        FROM scim_users u
       WHERE u.tenant_id = $1 AND u.integration_id = $2 AND u.id = $3 AND NOT EXISTS (SELECT 1 FROM w)),
    e AS (
@@ -133,9 +132,10 @@ const REPLACE_USER = withEvent(
     nameColumn: 'user_name',
     changesColumn: 'changes',
     outcomeColumn: 'outcome',
-    select: `SELECT true AS written, false AS unchanged, ${qualified(WRITTEN, 'w')}, w.groups FROM w
-             UNION ALL
-             SELECT * FROM f`,
+    select: `SELECT r.*, ${groupsOf('r', '$1::uuid', '$2::uuid')}
+               FROM (SELECT true AS written, false AS unchanged, ${qualified(WRITTEN, 'w')} FROM w
+                     UNION ALL
+                     SELECT * FROM f) r`,
   },
 );
 
@@ -197,10 +197,9 @@ function assignStatement(merged: string, nested: boolean, changes: string): stri
                                       + (SELECT count(*) FROM jsonb_object_keys(d.value)) > ${MAX_ATTRIBUTES_PER_OBJECT})`
               : ''
           }
-        RETURNING ${qualified(RETURNING, 'u')}, ${GROUPS_OF},
-                  ${changes} AS changes),
+        RETURNING ${qualified(RETURNING, 'u')}, ${changes} AS changes),
      f AS (
-       SELECT false AS written, u.resource @> $4::jsonb AS unchanged, ${qualified(RETURNING, 'u')}, ${GROUPS_OF}
+       SELECT false AS written, u.resource @> $4::jsonb AS unchanged, ${qualified(RETURNING, 'u')}
          FROM scim_users u
         WHERE u.tenant_id = $1 AND u.integration_id = $2 AND u.id = $3 AND NOT EXISTS (SELECT 1 FROM w)),
      e AS (
@@ -214,9 +213,10 @@ function assignStatement(merged: string, nested: boolean, changes: string): stri
       nameColumn: 'user_name',
       changesColumn: 'changes',
       outcomeColumn: 'outcome',
-      select: `SELECT true AS written, false AS unchanged, ${qualified(RETURNING, 'w')}, w.groups FROM w
-               UNION ALL
-               SELECT * FROM f`,
+      select: `SELECT r.*, ${groupsOf('r', '$1::uuid', '$2::uuid')}
+                 FROM (SELECT true AS written, false AS unchanged, ${qualified(RETURNING, 'w')} FROM w
+                       UNION ALL
+                       SELECT * FROM f) r`,
     },
   );
 }
@@ -224,13 +224,13 @@ function assignStatement(merged: string, nested: boolean, changes: string): stri
 const ASSIGN_USER = assignStatement(
   'u.resource || $4::jsonb',
   false,
-  assignedChangesSql('o.resource', '$4::jsonb', '$7::text[]'),
+  assignedChangesSql('o.resource', 'u.resource', '$4::jsonb', false),
 );
 const ASSIGN_USER_NESTED = assignStatement(
   `u.resource || (SELECT jsonb_object_agg(d.key, CASE WHEN jsonb_typeof(d.value) = 'object'
      THEN coalesce(u.resource -> d.key, '{}'::jsonb) || d.value ELSE d.value END) FROM jsonb_each($4::jsonb) d)`,
   true,
-  changesSql('o.resource', 'u.resource', { keys: 'SELECT unnest($7::text[])' }),
+  assignedChangesSql('o.resource', 'u.resource', '$4::jsonb', true),
 );
 
 /** Locks a user ($3) for the rest of the transaction. */
