@@ -7,6 +7,7 @@ import { isUuid, USER_FILTER_TARGET } from '../filter';
 import { applyPatch, parsePatchBody, patchAssignments, type PatchOperation } from '../patch';
 import { parseProjection, type Projection, type ProjectionOptions } from '../projection';
 import {
+  assignedChangesSql,
   changesSql,
   checkResourceSize,
   isPlainObject,
@@ -79,6 +80,9 @@ const GROUPS_OF = groupsOf('u');
 
 const UPDATE_ATTEMPTS = 5;
 
+/** A PUT's resource ($8) with the `active` it keeps when it leaves `active` out ($7 null), for the user `u`. */
+const NEXT_RESOURCE = `($8::jsonb || jsonb_build_object('active', coalesce($7::boolean, u.active)))`;
+
 /**
  * A create, in one statement: the user, its membership of the integration's target group, and the activity
  * event. $1 tenant, $2 integration, $3–$6 the indexed columns, $7 the resource, $8 the password hash, $9 the group.
@@ -95,36 +99,43 @@ const INSERT_USER = withEvent(
  * A PUT, in one statement: the resource replaced whole but for `active`, which, left out, keeps its value (a PUT
  * does not reactivate a deactivated user). $3 the id, $4–$7 the indexed columns ($7 null: `active` left out),
  * $8 the resource, $9 the password hash (null keeps the stored one), $10 the version If-Match requires, or null.
- * The stored user is locked and compared first (`c`): a PUT that leaves it as it was (an identity provider
- * re-sending a user) writes nothing — no new version — and is logged `unchanged`; any other is logged with its
- * changes. The answer says which (`outcome`).
+ * A PUT that leaves the user as it was (an identity provider re-sending a user) writes nothing — no new version —
+ * and is logged `unchanged`; any other is logged with its changes, from `o`, the same row joined as it was (as in
+ * assignStatement). The answer says which (`written`, `unchanged`); when it says neither, another writer came
+ * first and nothing was written or logged: the caller runs the statement again. The row answered when nothing was
+ * written (`f`) is the user as it was, whatever its version, for the caller to check If-Match against.
  */
 const REPLACE_USER = withEvent(
-  `WITH o AS (
-     SELECT ${RETURNING} FROM scim_users
-      WHERE tenant_id = $1 AND integration_id = $2 AND id = $3 AND ($10::int IS NULL OR version = $10) FOR UPDATE),
-   c AS (
-     SELECT o.*, n.next, ${changesSql('o.resource', 'n.next', { extra: passwordChangeSql('$9::text') })} AS changes
-       FROM o CROSS JOIN LATERAL (SELECT $8::jsonb || jsonb_build_object('active', coalesce($7::boolean, o.active)) AS next) n),
-   w AS (
+  `WITH w AS (
      UPDATE scim_users u
         SET user_name = $4, external_id = $5, display_name = $6, active = coalesce($7::boolean, u.active),
-            resource = c.next, resource_bytes = octet_length(c.next::text),
+            resource = ${NEXT_RESOURCE}, resource_bytes = octet_length(${NEXT_RESOURCE}::text),
             password_hash = coalesce($9, u.password_hash), version = u.version + 1, updated_at = now()
-       FROM c
-      WHERE u.tenant_id = $1 AND u.integration_id = $2 AND u.id = c.id AND c.changes IS NOT NULL
-      RETURNING ${qualified(WRITTEN, 'u')}, ${GROUPS_OF}, c.changes, 'changed'::text AS outcome),
-   r AS (
-     SELECT * FROM w
+       FROM scim_users o
+      WHERE u.tenant_id = $1 AND u.integration_id = $2 AND u.id = $3 AND ($10::int IS NULL OR u.version = $10)
+        AND o.tenant_id = $1 AND o.integration_id = $2 AND o.id = $3 AND o.version = u.version
+        AND (u.resource IS DISTINCT FROM ${NEXT_RESOURCE} OR $9::text IS NOT NULL)
+      RETURNING ${qualified(WRITTEN, 'u')},
+                ${changesSql('o.resource', 'u.resource', { extra: passwordChangeSql('$9::text') })} AS changes),
+   f AS (
+     SELECT false AS written, u.resource = ${NEXT_RESOURCE} AND $9::text IS NULL AS unchanged, ${qualified(WRITTEN, 'u')}
+       FROM scim_users u
+      WHERE u.tenant_id = $1 AND u.integration_id = $2 AND u.id = $3 AND NOT EXISTS (SELECT 1 FROM w)),
+   e AS (
+     SELECT w.id, w.user_name, w.changes, 'changed' AS outcome FROM w
      UNION ALL
-     SELECT ${qualified(WRITTEN, 'c')}, ${groupsOf('c', '$1::uuid', '$2::uuid')}, NULL::jsonb, 'unchanged' FROM c WHERE c.changes IS NULL)`,
+     SELECT f.id, f.user_name, NULL, 'unchanged' FROM f WHERE f.unchanged AND ($10::int IS NULL OR f.version = $10))`,
   {
-    cte: 'r',
+    cte: 'e',
     ownParams: 10,
     resourceType: 'User',
     nameColumn: 'user_name',
     changesColumn: 'changes',
     outcomeColumn: 'outcome',
+    select: `SELECT r.*, ${groupsOf('r', '$1::uuid', '$2::uuid')}
+               FROM (SELECT true AS written, false AS unchanged, ${qualified(WRITTEN, 'w')} FROM w
+                     UNION ALL
+                     SELECT * FROM f) r`,
   },
 );
 
@@ -161,7 +172,7 @@ const UPDATE_USER = withEvent(
  * `merged` is the stored resource with the assignments merged in: with a plain `||` when they are all top-level
  * values (ASSIGN_USER), one level down for an object (`name`, ASSIGN_USER_NESTED), whose count is checked too.
  */
-function assignStatement(merged: string, nested: boolean): string {
+function assignStatement(merged: string, nested: boolean, changes: string): string {
   return withEvent(
     `WITH w AS (
        UPDATE scim_users u
@@ -186,17 +197,15 @@ function assignStatement(merged: string, nested: boolean): string {
                                       + (SELECT count(*) FROM jsonb_object_keys(d.value)) > ${MAX_ATTRIBUTES_PER_OBJECT})`
               : ''
           }
-        RETURNING ${qualified(RETURNING, 'u')}, ${GROUPS_OF},
-                  ${changesSql('o.resource', 'u.resource', { keys: 'SELECT unnest($7::text[])' })} AS changes),
-     r AS (
-       SELECT true AS written, false AS unchanged, w.* FROM w
-       UNION ALL
-       SELECT false, u.resource @> $4::jsonb, ${qualified(RETURNING, 'u')}, ${GROUPS_OF}, NULL::jsonb
+        RETURNING ${qualified(RETURNING, 'u')}, ${changes} AS changes),
+     f AS (
+       SELECT false AS written, u.resource @> $4::jsonb AS unchanged, ${qualified(RETURNING, 'u')}
          FROM scim_users u
         WHERE u.tenant_id = $1 AND u.integration_id = $2 AND u.id = $3 AND NOT EXISTS (SELECT 1 FROM w)),
      e AS (
-       SELECT r.id, r.user_name, r.changes, CASE WHEN r.written THEN 'changed' ELSE 'unchanged' END AS outcome
-         FROM r WHERE r.written OR (r.unchanged AND ($5::int IS NULL OR r.version = $5)))`,
+       SELECT w.id, w.user_name, w.changes, 'changed' AS outcome FROM w
+       UNION ALL
+       SELECT f.id, f.user_name, NULL, 'unchanged' FROM f WHERE f.unchanged AND ($5::int IS NULL OR f.version = $5))`,
     {
       cte: 'e',
       ownParams: 7,
@@ -204,17 +213,28 @@ function assignStatement(merged: string, nested: boolean): string {
       nameColumn: 'user_name',
       changesColumn: 'changes',
       outcomeColumn: 'outcome',
-      select: `SELECT * FROM r`,
+      select: `SELECT r.*, ${groupsOf('r', '$1::uuid', '$2::uuid')}
+                 FROM (SELECT true AS written, false AS unchanged, ${qualified(RETURNING, 'w')} FROM w
+                       UNION ALL
+                       SELECT * FROM f) r`,
     },
   );
 }
 
-const ASSIGN_USER = assignStatement('u.resource || $4::jsonb', false);
+const ASSIGN_USER = assignStatement(
+  'u.resource || $4::jsonb',
+  false,
+  assignedChangesSql('o.resource', 'u.resource', '$4::jsonb', false),
+);
 const ASSIGN_USER_NESTED = assignStatement(
   `u.resource || (SELECT jsonb_object_agg(d.key, CASE WHEN jsonb_typeof(d.value) = 'object'
      THEN coalesce(u.resource -> d.key, '{}'::jsonb) || d.value ELSE d.value END) FROM jsonb_each($4::jsonb) d)`,
   true,
+  assignedChangesSql('o.resource', 'u.resource', '$4::jsonb', true),
 );
+
+/** Locks a user ($3) for the rest of the transaction. */
+const LOCK_USER = `SELECT 1 FROM scim_users WHERE tenant_id = $1 AND integration_id = $2 AND id = $3 FOR UPDATE`;
 
 const DELETE_USER = withEvent(
   `WITH u AS (DELETE FROM scim_users WHERE tenant_id = $1 AND integration_id = $2 AND id = $3
@@ -228,9 +248,13 @@ interface AssignedRow extends UserRow {
   unchanged: boolean;
 }
 
-/** A row of REPLACE_USER: whether the PUT changed the user (and was written) or left it as it was. */
+/**
+ * A row of REPLACE_USER: whether the PUT changed the user (and was written), left it as it was, or neither (another
+ * writer came first).
+ */
 interface ReplacedRow extends UserRow {
-  outcome: 'changed' | 'unchanged';
+  written: boolean;
+  unchanged: boolean;
 }
 
 /** A user's next state, computed from its current one by a PATCH. */
@@ -351,30 +375,43 @@ export class ScimUsersService {
     const columns = columnsOf(resource);
     // Hashed before the statement: scrypt takes tens of milliseconds, which no row lock should wait for.
     const passwordHash = password === undefined ? null : await hashPassword(password);
-    const params = [
-      caller.tenantId,
-      caller.integrationId,
-      id,
-      columns.userName,
-      columns.externalId,
-      columns.displayName,
-      keepsActive ? null : columns.active,
-      resource,
-      passwordHash,
-      ifMatch ?? null,
-      ...eventValues(ctx, 200),
-    ];
-    const rows = await uniqueUserName(columns.userName, () =>
-      this.sql.query<ReplacedRow>(REPLACE_USER, params, true),
-    );
-    const [row] = rows;
-    if (!row) {
-      if (ifMatch !== undefined && (await this.find(caller, id, false))) throw preconditionFailed();
-      throw notFound(id);
+    for (let attempt = 1; ; attempt++) {
+      const params = [
+        caller.tenantId,
+        caller.integrationId,
+        id,
+        columns.userName,
+        columns.externalId,
+        columns.displayName,
+        keepsActive ? null : columns.active,
+        resource,
+        passwordHash,
+        ifMatch ?? null,
+        ...eventValues(ctx, 200),
+      ];
+      // After a few lost races (the statement writes nothing when another writer came first), the last attempt
+      // locks the user first, so that it cannot lose.
+      const locked = attempt === UPDATE_ATTEMPTS;
+      const rows = await uniqueUserName(columns.userName, () =>
+        locked
+          ? this.sql.transaction(async (tx) => {
+              await tx.query(LOCK_USER, [caller.tenantId, caller.integrationId, id]);
+              return tx.query<ReplacedRow>(REPLACE_USER, params);
+            })
+          : this.sql.query<ReplacedRow>(REPLACE_USER, params, true),
+      );
+      const [row] = rows;
+      if (!row) throw notFound(id);
+      if (!row.written) {
+        checkVersion(ifMatch, row.version);
+        // Another writer came first: with If-Match, the version it required is gone.
+        if (!row.unchanged && ifMatch !== undefined) throw preconditionFailed();
+        if (!row.unchanged) continue;
+      }
+      this.events.changeLogged(row.written ? 'changed' : 'unchanged');
+      resource.active = row.active;
+      return this.result({ ...row, resource }, projection);
     }
-    this.events.changeLogged(row.outcome);
-    resource.active = row.active;
-    return this.result({ ...row, resource }, projection);
   }
 
   async patch(
