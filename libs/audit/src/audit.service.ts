@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { decodeTimeCursor, encodeTimeCursor } from '@rollcall/common';
+import { decodeTimeCursor, timePage } from '@rollcall/common';
 import { SqlService, type SqlTransaction } from '@rollcall/database';
 import { type AuditActor, type AuditEventInput, targetTypeOf } from './audit-event';
 import type { AuditEventDto, AuditLogPageDto, AuditLogQuery } from './audit-event.dto';
@@ -86,12 +86,7 @@ export class AuditService {
         ORDER BY created_at DESC, id DESC LIMIT ${q.limit + 1}`,
       params,
     );
-    const page = rows.slice(0, q.limit);
-    const last = page.at(-1);
-    return {
-      items: page.map(toDto),
-      nextCursor: rows.length > q.limit && last ? encodeTimeCursor(last.created_text, last.id) : null,
-    };
+    return timePage(rows, q.limit, toDto);
   }
 }
 

@@ -35,3 +35,20 @@ export function decodeTimeCursor(cursor: string): [string, string] {
   if (!valid) throw ApiException.validation('cursor', 'cursor is not a cursor this API returned');
   return [time, id];
 }
+
+/**
+ * A page of a newest-first list read with `LIMIT limit + 1` (one row more than asked, to know whether another page
+ * follows): the first `limit` rows as `toDto` makes them, and the cursor after the last, or null at the end.
+ */
+export function timePage<R extends { created_text: string; id: string }, D>(
+  rows: R[],
+  limit: number,
+  toDto: (row: R) => D,
+): { items: D[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(toDto),
+    nextCursor: rows.length > limit && last ? encodeTimeCursor(last.created_text, last.id) : null,
+  };
+}

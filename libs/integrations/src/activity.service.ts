@@ -5,7 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig, decodeTimeCursor, encodeTimeCursor } from '@rollcall/common';
+import { APP_CONFIG, type AppConfig, decodeTimeCursor, timePage } from '@rollcall/common';
 import { type ScimEventOutcome, SqlService } from '@rollcall/database';
 import type { ActivityEventDto, ActivityPageDto, EventQuery } from './activity.dto';
 
@@ -97,12 +97,7 @@ export class ActivityService implements OnApplicationBootstrap, OnApplicationShu
         ORDER BY created_at DESC, id DESC LIMIT ${q.limit + 1}`,
       params,
     );
-    const page = rows.slice(0, q.limit);
-    const last = page.at(-1);
-    return {
-      items: page.map(toDto),
-      nextCursor: rows.length > q.limit && last ? encodeTimeCursor(last.created_text, last.id) : null,
-    };
+    return timePage(rows, q.limit, toDto);
   }
 
   /** The last SCIM request and the failures of the last 24 hours, per integration. */

@@ -35,6 +35,7 @@ import {
   ScimEventsService,
   withEvent,
   type ScimRequestContext,
+  type ScimEventStatement,
   type ScimUnchanged,
 } from '@rollcall/integrations';
 
@@ -96,6 +97,40 @@ const INSERT_USER = withEvent(
 );
 
 /**
+ * The rest of a write that may change nothing (a PUT, an assign PATCH), after its data-modifying CTE `w`, which
+ * returns `columns` and `changes`: `f` is the stored user (its `columns`) when `w` wrote nothing, with whether it
+ * already was as asked (`unchanged`, an expression of `u`); `e` is the event's row — `changed` with the changes
+ * when written, `unchanged` when not written but already as asked and If-Match (`ifMatch`, a parameter, or null)
+ * names its version. The statement answers `written`, `unchanged`, the columns and the user's groups.
+ */
+function writtenOrUnchanged(columns: string, unchanged: string, ifMatch: string): string {
+  return `f AS (
+     SELECT false AS written, ${unchanged} AS unchanged, ${qualified(columns, 'u')}
+       FROM scim_users u
+      WHERE u.tenant_id = $1 AND u.integration_id = $2 AND u.id = $3 AND NOT EXISTS (SELECT 1 FROM w)),
+   e AS (
+     SELECT w.id, w.user_name, w.changes, 'changed' AS outcome FROM w
+     UNION ALL
+     SELECT f.id, f.user_name, NULL, 'unchanged' FROM f WHERE f.unchanged AND (${ifMatch}::int IS NULL OR f.version = ${ifMatch}))`;
+}
+
+/** The event options of a {@link writtenOrUnchanged} statement of `ownParams` parameters returning `columns`. */
+function writtenOrUnchangedEvent(columns: string, ownParams: number): ScimEventStatement {
+  return {
+    cte: 'e',
+    ownParams,
+    resourceType: 'User',
+    nameColumn: 'user_name',
+    changesColumn: 'changes',
+    outcomeColumn: 'outcome',
+    select: `SELECT r.*, ${groupsOf('r', '$1::uuid', '$2::uuid')}
+               FROM (SELECT true AS written, false AS unchanged, ${qualified(columns, 'w')} FROM w
+                     UNION ALL
+                     SELECT * FROM f) r`,
+  };
+}
+
+/**
  * A PUT, in one statement: the resource replaced whole but for `active`, which, left out, keeps its value (a PUT
  * does not reactivate a deactivated user). $3 the id, $4–$7 the indexed columns ($7 null: `active` left out),
  * $8 the resource, $9 the password hash (null keeps the stored one), $10 the version If-Match requires, or null.
@@ -117,26 +152,8 @@ const REPLACE_USER = withEvent(
         AND (u.resource IS DISTINCT FROM ${NEXT_RESOURCE} OR $9::text IS NOT NULL)
       RETURNING ${qualified(WRITTEN, 'u')},
                 ${changesSql('o.resource', 'u.resource', { extra: passwordChangeSql('$9::text') })} AS changes),
-   f AS (
-     SELECT false AS written, u.resource = ${NEXT_RESOURCE} AND $9::text IS NULL AS unchanged, ${qualified(WRITTEN, 'u')}
-       FROM scim_users u
-      WHERE u.tenant_id = $1 AND u.integration_id = $2 AND u.id = $3 AND NOT EXISTS (SELECT 1 FROM w)),
-   e AS (
-     SELECT w.id, w.user_name, w.changes, 'changed' AS outcome FROM w
-     UNION ALL
-     SELECT f.id, f.user_name, NULL, 'unchanged' FROM f WHERE f.unchanged AND ($10::int IS NULL OR f.version = $10))`,
-  {
-    cte: 'e',
-    ownParams: 10,
-    resourceType: 'User',
-    nameColumn: 'user_name',
-    changesColumn: 'changes',
-    outcomeColumn: 'outcome',
-    select: `SELECT r.*, ${groupsOf('r', '$1::uuid', '$2::uuid')}
-               FROM (SELECT true AS written, false AS unchanged, ${qualified(WRITTEN, 'w')} FROM w
-                     UNION ALL
-                     SELECT * FROM f) r`,
-  },
+   ${writtenOrUnchanged(WRITTEN, `u.resource = ${NEXT_RESOURCE} AND $9::text IS NULL`, '$10')}`,
+  writtenOrUnchangedEvent(WRITTEN, 10),
 );
 
 /**
@@ -198,26 +215,8 @@ function assignStatement(merged: string, nested: boolean, changes: string): stri
               : ''
           }
         RETURNING ${qualified(RETURNING, 'u')}, ${changes} AS changes),
-     f AS (
-       SELECT false AS written, u.resource @> $4::jsonb AS unchanged, ${qualified(RETURNING, 'u')}
-         FROM scim_users u
-        WHERE u.tenant_id = $1 AND u.integration_id = $2 AND u.id = $3 AND NOT EXISTS (SELECT 1 FROM w)),
-     e AS (
-       SELECT w.id, w.user_name, w.changes, 'changed' AS outcome FROM w
-       UNION ALL
-       SELECT f.id, f.user_name, NULL, 'unchanged' FROM f WHERE f.unchanged AND ($5::int IS NULL OR f.version = $5))`,
-    {
-      cte: 'e',
-      ownParams: 7,
-      resourceType: 'User',
-      nameColumn: 'user_name',
-      changesColumn: 'changes',
-      outcomeColumn: 'outcome',
-      select: `SELECT r.*, ${groupsOf('r', '$1::uuid', '$2::uuid')}
-                 FROM (SELECT true AS written, false AS unchanged, ${qualified(RETURNING, 'w')} FROM w
-                       UNION ALL
-                       SELECT * FROM f) r`,
-    },
+     ${writtenOrUnchanged(RETURNING, 'u.resource @> $4::jsonb', '$5')}`,
+    writtenOrUnchangedEvent(RETURNING, 7),
   );
 }
 
