@@ -53,6 +53,13 @@ function codeOf(url: string): string {
   return new URL(url).searchParams.get('code')!;
 }
 
+/** The code the landing page's form will post. */
+function formCodeOf(html: string): string {
+  const match = /<input type="hidden" name="code" value="([^"]*)">/.exec(html);
+  if (!match) throw new Error(`No Continue form in: ${html}`);
+  return match[1];
+}
+
 describe('the admin portal: links, sessions, cookie authentication and CSRF', () => {
   let t: TestApp;
   let clock: Clock;
@@ -88,9 +95,21 @@ describe('the admin portal: links, sessions, cookie authentication and CSRF', ()
     return res.body;
   }
 
-  /** Opens a link as a browser does and keeps the cookie it is given. */
-  async function exchange(url: string): Promise<Omit<Session, 'csrf' | 'id'>> {
-    const res = await http().get(pathOf(url)).expect(303);
+  /** The landing page's Continue, as a browser submits it from that page. */
+  function submit(app: TestApp, code: string | string[]): request.Test {
+    const form = new URLSearchParams();
+    for (const c of [code].flat()) form.append('code', c);
+    return request(app.http)
+      .post('/portal/start')
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .set('Sec-Fetch-Site', 'same-origin')
+      .send(form.toString());
+  }
+
+  /** Opens a link as a browser does (the landing page, then its Continue) and keeps the cookie it is given. */
+  async function exchange(url: string, app: TestApp = t): Promise<Omit<Session, 'csrf' | 'id'>> {
+    const landing = await request(app.http).get(pathOf(url)).expect(200);
+    const res = await submit(app, formCodeOf(landing.text)).expect(303);
     const [line] = setCookieOf(res);
     const cookie = line.split(';')[0];
     const secret = cookie.slice('rollcall_portal='.length);
@@ -200,11 +219,57 @@ describe('the admin portal: links, sessions, cookie authentication and CSRF', ()
     });
   });
 
-  describe('GET /portal/start', () => {
-    it('exchanges the code for a session: 303 to /portal/ with an HttpOnly, Secure, SameSite=Strict cookie', async () => {
+  describe('/portal/start', () => {
+    function expectPage(res: request.Response, status: number, heading: RegExp): void {
+      expect(res.status).toBe(status);
+      expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(setCookieOf(res)).toEqual([]);
+      expect(res.text).toMatch(/^<!doctype html>\n<html lang="en">/);
+      expect(res.text).toMatch(/<meta name="viewport"/);
+      expect(res.text).toMatch(new RegExp(`<h1>${heading.source}</h1>`));
+    }
+
+    function expectRefusal(res: request.Response, status: number, heading: RegExp): void {
+      expectPage(res, status, heading);
+      expect(res.text).not.toContain('<form');
+    }
+
+    async function sessionCount(tenant: TestTenant): Promise<number> {
+      return (await t.sql(`SELECT id FROM portal_sessions WHERE tenant_id = $1`, [tenant.id])).length;
+    }
+
+    it('GET shows a page naming the organisation with a Continue button, and uses nothing up', async () => {
+      const tenant = await createTenant(t, `${uniqueName('Acme')} <R&D> "EU"`);
+      const { url } = await createLink(tenant.adminToken);
+      const code = codeOf(url);
+      const escaped = tenant.name
+        .replace('&', '&amp;')
+        .replace('<', '&lt;')
+        .replace('>', '&gt;')
+        .replace(/"/g, '&quot;');
+      // A mail scanner, a link preview and then the person: each gets the same page, and the link stays usable.
+      for (let i = 0; i < 3; i++) {
+        const res = await http().get(pathOf(url));
+        expectPage(res, 200, /Set up SCIM provisioning/);
+        expect(res.text).toContain(`<strong>${escaped}</strong>`);
+        expect(res.text).not.toContain(tenant.name);
+        expect(res.text).toContain('<meta name="referrer" content="no-referrer">');
+        expect(res.text).toContain('<form method="post" action="/portal/start">');
+        expect(formCodeOf(res.text)).toBe(code);
+        expect(res.text).toMatch(/<button type="submit" autofocus>Continue to the admin portal<\/button>/);
+        expect(res.text).toContain(`idle for ${IDLE_SECONDS / 60} minutes`);
+      }
+      const [link] = await t.sql<Json>(`SELECT used_at FROM portal_links WHERE tenant_id = $1`, [tenant.id]);
+      expect(link.used_at).toBeNull();
+      expect(await sessionCount(tenant)).toBe(0);
+      expect(await auditOf(tenant, 'portal_session.started')).toEqual([]);
+    });
+
+    it('Continue exchanges the code for a session: 303 to /portal/ with an HttpOnly, Secure, SameSite=Strict cookie', async () => {
       const tenant = await createTenant(t);
       const { url } = await createLink(tenant.adminToken);
-      const res = await http().get(pathOf(url)).expect(303);
+      const res = await submit(t, codeOf(url)).expect(303);
       expect(res.headers.location).toBe('/portal/');
       expect(res.headers['cache-control']).toBe('no-store');
       const lines = setCookieOf(res);
@@ -241,7 +306,7 @@ describe('the admin portal: links, sessions, cookie authentication and CSRF', ()
           .send({})
           .expect(201);
         expect(link.body.url).toMatch(/^http:\/\/rollcall\.test:3000\/portal\/start\?code=rc_pl_/);
-        const res = await request(plain.http).get(pathOf(link.body.url)).expect(303);
+        const res = await submit(plain, codeOf(link.body.url)).expect(303);
         const cookie = attributes(setCookieOf(res)[0]);
         expect([...cookie.keys()].sort()).toEqual([
           'httponly',
@@ -266,31 +331,25 @@ describe('the admin portal: links, sessions, cookie authentication and CSRF', ()
           .send({})
           .expect(201);
         expect(link.body.url.startsWith('https://portal.example.com/portal/start?code=')).toBe(true);
-        const res = await request(secure.http).get(pathOf(link.body.url)).expect(303);
+        const res = await submit(secure, codeOf(link.body.url)).expect(303);
         expect(attributes(setCookieOf(res)[0]).has('secure')).toBe(true);
       } finally {
         await secure.close();
       }
     });
 
-    function expectPage(res: request.Response, status: number, heading: RegExp): void {
-      expect(res.status).toBe(status);
-      expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
-      expect(res.headers['cache-control']).toBe('no-store');
-      expect(setCookieOf(res)).toEqual([]);
-      expect(res.text).toMatch(/^<!doctype html>\n<html lang="en">/);
-      expect(res.text).toMatch(/<meta name="viewport"/);
-      expect(res.text).toMatch(new RegExp(`<h1>${heading.source}</h1>`));
-      expect(res.text).toContain('ask your SaaS provider for a new link');
-    }
-
     it('answers a used link with 410 and a page that says so, and starts no second session', async () => {
       const tenant = await createTenant(t);
       const { url } = await createLink(tenant.adminToken);
       await exchange(url);
       const again = await http().get(pathOf(url));
-      expectPage(again, 410, /This link has already been used or has expired/);
-      expect(await t.sql(`SELECT id FROM portal_sessions WHERE tenant_id = $1`, [tenant.id])).toHaveLength(1);
+      expectRefusal(again, 410, /This link has already been used or has expired/);
+      expect(again.text).toContain('ask your SaaS provider for a new link');
+      // A Continue from a page opened before the link was used is refused the same way.
+      const late = await submit(t, codeOf(url));
+      expectRefusal(late, 410, /This link has already been used or has expired/);
+      expect(late.text).toBe(again.text);
+      expect(await sessionCount(tenant)).toBe(1);
     });
 
     it('answers an expired link with the same 410 page (the clock moved past PORTAL_LINK_TTL_SECONDS)', async () => {
@@ -298,60 +357,107 @@ describe('the admin portal: links, sessions, cookie authentication and CSRF', ()
       const { url } = await createLink(tenant.adminToken);
       const used = await createLink(tenant.adminToken);
       await exchange(used.url);
+      const landing = await http().get(pathOf(url)).expect(200);
       later(LINK_SECONDS + 1);
       const expired = await http().get(pathOf(url));
-      expectPage(expired, 410, /This link has already been used or has expired/);
+      expectRefusal(expired, 410, /This link has already been used or has expired/);
+      // The landing page was shown in time, but Continue came too late.
+      expect((await submit(t, formCodeOf(landing.text))).text).toBe(expired.text);
       // An unknown code that is well formed says no more than a used or an expired one.
       const fake = await http().get(`/portal/start?code=${generateToken('portalLink', tenant.id)}`);
       expect(fake.status).toBe(410);
       expect(fake.text).toBe(expired.text);
+      expect((await submit(t, generateToken('portalLink', tenant.id))).text).toBe(expired.text);
       expect((await http().get(pathOf(used.url))).text).toBe(expired.text);
-      expect(await t.sql(`SELECT id FROM portal_sessions WHERE tenant_id = $1`, [tenant.id])).toHaveLength(1);
+      expect(await sessionCount(tenant)).toBe(1);
     });
 
-    it('is not used up by a HEAD request (a link checker’s)', async () => {
+    it('answers a HEAD request (a link checker’s) with the status alone', async () => {
       const tenant = await createTenant(t);
       const { url } = await createLink(tenant.adminToken);
       const head = await http().head(pathOf(url));
       expect(head.status).toBe(200);
+      expect(head.text ?? '').toBe('');
       expect(setCookieOf(head)).toEqual([]);
-      await http().get(pathOf(url)).expect(303);
+      await exchange(url);
     });
 
     it('opens a link until its last second', async () => {
       const tenant = await createTenant(t);
       const { url } = await createLink(tenant.adminToken);
       later(LINK_SECONDS - 2);
-      await http().get(pathOf(url)).expect(303);
+      await exchange(url);
     });
 
     it('answers a malformed or missing code with 400 and a page that says the link is not complete', async () => {
       const tenant = await createTenant(t);
       const { url } = await createLink(tenant.adminToken);
       const code = codeOf(url);
+      const malformed = [
+        '',
+        code.slice(0, -1),
+        `${code.slice(0, -1)}${code.endsWith('a') ? 'b' : 'a'}`,
+        tenant.adminToken,
+        `${code}"><script>alert(1)</script>`,
+      ];
       for (const path of [
         '/portal/start',
-        '/portal/start?code=',
-        `/portal/start?code=${code.slice(0, -1)}`,
-        `/portal/start?code=${code.slice(0, -1)}${code.endsWith('a') ? 'b' : 'a'}`,
-        `/portal/start?code=${tenant.adminToken}`,
         `/portal/start?code=${code}&code=${code}`,
+        ...malformed.map((c) => `/portal/start?code=${encodeURIComponent(c)}`),
       ]) {
-        expectPage(await http().get(path), 400, /This link is not complete/);
+        const res = await http().get(path);
+        expectRefusal(res, 400, /This link is not complete/);
+        expect(res.text).not.toContain('<script>');
+      }
+      for (const codes of [[], [code, code], ...malformed.map((c) => [c])]) {
+        expectRefusal(await submit(t, codes), 400, /This link is not complete/);
       }
       // None of that used the link.
-      await http().get(pathOf(url)).expect(303);
+      await exchange(url);
     });
 
-    it('lets exactly one of two concurrent opens of one link win', async () => {
+    it('refuses a Continue that another site posted (login CSRF): 403, and the link is left as it was', async () => {
+      const tenant = await createTenant(t);
+      const { url } = await createLink(tenant.adminToken);
+      const form = `code=${codeOf(url)}`;
+      const post = () =>
+        http().post('/portal/start').set('Content-Type', 'application/x-www-form-urlencoded');
+      for (const refused of [
+        post().set('Sec-Fetch-Site', 'cross-site'),
+        post().set('Sec-Fetch-Site', 'same-site'),
+        post().set('Origin', 'https://evil.example'),
+        post().set('Origin', 'null'),
+      ]) {
+        expectRefusal(await refused.send(form), 403, /This sign-in did not come from the link’s own page/);
+      }
+      expect(await sessionCount(tenant)).toBe(0);
+      // The public origin is the link's own (a browser without Sec-Fetch-Site sends Origin alone).
+      const res = await post().set('Origin', new URL(TEST_PUBLIC_URL).origin).send(form).expect(303);
+      expect(res.headers.location).toBe('/portal/');
+      expect(await sessionCount(tenant)).toBe(1);
+    });
+
+    it('takes a form body on POST /portal/start only: the settings API still refuses one with 415', async () => {
+      const tenant = await createTenant(t);
+      const res = await bearer(http().post('/api/v1/groups'), tenant.adminToken)
+        .set('Content-Type', 'application/x-www-form-urlencoded')
+        .send('name=Sales');
+      expectApiError(res, 415, 'unsupported_media_type');
+      expect(await t.sql(`SELECT id FROM groups WHERE tenant_id = $1`, [tenant.id])).toEqual([]);
+      // A form far larger than one code is refused before it is read.
+      const { url } = await createLink(tenant.adminToken);
+      const big = await submit(t, [codeOf(url), 'x'.repeat(4096)]);
+      expect(big.status).toBe(413);
+      expect(await sessionCount(tenant)).toBe(0);
+    });
+
+    it('lets exactly one of two concurrent Continues of one link win', async () => {
       for (let round = 0; round < 5; round++) {
         const tenant = await createTenant(t);
         const { url } = await createLink(tenant.adminToken);
-        const answers = await Promise.all([http().get(pathOf(url)), http().get(pathOf(url))]);
+        const answers = await Promise.all([submit(t, codeOf(url)), submit(t, codeOf(url))]);
         expect(answers.map((r) => r.status).sort()).toEqual([303, 410]);
-        expect(await t.sql(`SELECT id FROM portal_sessions WHERE tenant_id = $1`, [tenant.id])).toHaveLength(
-          1,
-        );
+        expect(await sessionCount(tenant)).toBe(1);
         expect((await auditOf(tenant, 'portal_session.started')).length).toBe(1);
       }
     });

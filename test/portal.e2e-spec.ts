@@ -86,6 +86,17 @@ interface Portal {
   close(): Promise<void>;
 }
 
+/** Opens a portal link as its admin does: the landing page, then Continue; ends on the portal's first page. */
+async function signIn(page: Page, url: string): Promise<void> {
+  const landing = await page.goto(url);
+  expect(landing?.status()).toBe(200);
+  expect(new URL(page.url()).pathname).toBe('/portal/start');
+  await page.getByRole('heading', { level: 1, name: 'Set up SCIM provisioning' }).waitFor();
+  await page.getByRole('button', { name: 'Continue to the admin portal' }).click();
+  await page.waitForURL((u) => u.pathname === '/portal/');
+  await page.getByRole('heading', { level: 1, name: 'SCIM integrations' }).waitFor();
+}
+
 /** A new admin's browser, signed in to the portal of a new tenant (through a portal link). */
 async function openPortal(viewport = { width: 1200, height: 900 }): Promise<Portal> {
   const tenant = await createTenant(t);
@@ -94,9 +105,7 @@ async function openPortal(viewport = { width: 1200, height: 900 }): Promise<Port
   page.setDefaultTimeout(10_000);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(await portalLink(tenant));
-  expect(new URL(page.url()).pathname).toBe('/portal/');
-  await page.getByRole('heading', { level: 1, name: 'SCIM integrations' }).waitFor();
+  await signIn(page, await portalLink(tenant));
   return {
     context,
     page,
@@ -528,13 +537,23 @@ describe('The admin portal (Chromium)', () => {
 });
 
 describe('Portal links and sessions (Chromium)', () => {
-  it('opens once: the same link again, or an expired one, is a plain 410 page', async () => {
+  it('lands on a page naming the organisation, opens on Continue (keyboard), and only once', async () => {
     const tenant = await createTenant(t);
     const context = await browser.newContext();
     const page = await context.newPage();
     const url = await portalLink(tenant);
+    // What a mail scanner or a link preview fetches first uses nothing up.
+    expect((await fetch(url)).status).toBe(200);
     await page.goto(url);
-    expect(new URL(page.url()).pathname).toBe('/portal/');
+    await page.getByRole('heading', { level: 1, name: 'Set up SCIM provisioning' }).waitFor();
+    await page.getByText(tenant.name).waitFor();
+    expect((await context.cookies()).map((c) => c.name)).toEqual([]);
+    await expectAccessible(page, 'link landing page');
+    await shot(page, 'link-landing');
+    // The button has the focus: Enter continues.
+    await page.locator('button:focus', { hasText: 'Continue to the admin portal' }).waitFor();
+    await page.keyboard.press('Enter');
+    await page.waitForURL((u) => u.pathname === '/portal/');
     await page.getByRole('heading', { level: 1, name: 'SCIM integrations' }).waitFor();
     await page.getByText(tenant.name).waitFor();
     const cookie = (await context.cookies()).find((c) => c.name === 'rollcall_portal');
@@ -554,6 +573,15 @@ describe('Portal links and sessions (Chromium)', () => {
     const expired = await again.goto(expiring);
     expect(expired?.status()).toBe(410);
     await shot(again, 'link-expired');
+
+    // Two browsers on one link's page: the first Continue opens the portal, the second is told it is used.
+    const shared = await portalLink(tenant);
+    await again.goto(shared);
+    const first = await context.newPage();
+    await signIn(first, shared);
+    await again.getByRole('button', { name: 'Continue to the admin portal' }).click();
+    await again.getByRole('heading', { name: 'This link has already been used or has expired' }).waitFor();
+    expect(new URL(again.url()).pathname).toBe('/portal/start');
     await again.context().close();
     await context.close();
   });

@@ -295,8 +295,14 @@ describe('every SCIM and settings-API query is pinned to one tenant', () => {
       .body;
     const open = async (url: string) => {
       const u = new URL(url);
-      const res = await http()
+      // The landing page (which only looks the link up), then its Continue.
+      await http()
         .get(u.pathname + u.search)
+        .expect(200);
+      const res = await http()
+        .post('/portal/start')
+        .set('Content-Type', 'application/x-www-form-urlencoded')
+        .send(`code=${u.searchParams.get('code')}`)
         .expect(303);
       const cookie = (res.headers['set-cookie'] as unknown as string[])[0].split(';')[0];
       const csrf = (await http().get('/api/v1/portal/session').set('Cookie', cookie).expect(200)).body

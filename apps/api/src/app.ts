@@ -18,6 +18,7 @@ import {
   useJsonBodies,
 } from '@rollcall/common';
 import { SqlService } from '@rollcall/database';
+import { usePortalStartForm } from '@rollcall/tokens';
 import { isScimBulkRequest, isScimRequest, ScimExceptionFilter, ScimModule } from '@rollcall/scim';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './all-exceptions.filter';
@@ -106,6 +107,8 @@ export async function createApp(
   // JSON and SCIM JSON bodies, up to the configured limit (413 above it). Only admitted requests reach the
   // parser: the admission steps answer everything else first.
   useJsonBodies(instance, config.bodyLimitBytes, ScimModule.checkBody);
+  // The one form a browser posts: the portal link's landing page (everywhere else a form is a 415).
+  usePortalStartForm(instance);
 
   // Errors before a route's own filters (unknown routes, bodies refused while parsing) reach this one.
   late.errors = new AllExceptionsFilter(new NestLogger('HTTP'), app.get(ScimExceptionFilter));

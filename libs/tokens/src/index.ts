@@ -8,4 +8,5 @@ export * from './admission';
 export * from './admission.service';
 export { AdminTokenDto, CreateAdminTokenDto, CreatedAdminTokenDto } from './admin-token.dto';
 export { PORTAL_COOKIE, CSRF_HEADER, csrfTokenFor, portalSecretOf, setPortalCookie } from './portal-cookie';
+export { usePortalStartForm } from './portal-start.controller';
 export { CreatePortalLinkDto, PortalLinkDto, PortalSessionDto, PortalSessionInfoDto } from './portal.dto';

@@ -9,6 +9,12 @@ import { generateToken, hashToken, parseToken, tokenHint } from './token-format'
 /** Who may make a portal link. */
 export type PortalLinkCreator = Extract<AuditActor, { kind: 'admin' | 'operator' }>;
 
+/** What a portal link is, seen without using it. */
+export type PortalLinkState =
+  | { outcome: 'open'; tenantName: string }
+  | { outcome: 'gone' }
+  | { outcome: 'malformed' };
+
 /** What opening a portal link came to. */
 export type PortalExchange =
   | { outcome: 'started'; secret: string }
@@ -76,6 +82,21 @@ export class PortalService {
       ]);
       return { url: `${this.config.publicUrl}/portal/start?code=${code}`, expiresAt };
     });
+  }
+
+  /**
+   * Whether a link can still be opened, and whose it is, without using it up (a mail scanner's or a link
+   * preview's GET must leave it for the person it was sent to).
+   */
+  async inspect(code: string): Promise<PortalLinkState> {
+    const parsed = parseToken(code);
+    if (parsed?.kind !== 'portalLink' || !parsed.tenantId) return { outcome: 'malformed' };
+    const [link] = await this.sql.query<{ name: string }>(
+      `SELECT tn.name FROM portal_links l JOIN tenants tn ON tn.id = l.tenant_id
+        WHERE l.tenant_id = $1 AND l.code_hash = $2 AND l.used_at IS NULL AND l.expires_at > $3 AND tn.enabled`,
+      [parsed.tenantId, hashToken(code), this.clock.now()],
+    );
+    return link ? { outcome: 'open', tenantName: link.name } : { outcome: 'gone' };
   }
 
   /**
