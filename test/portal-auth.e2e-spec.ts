@@ -254,7 +254,9 @@ describe('the admin portal: links, sessions, cookie authentication and CSRF', ()
         expectPage(res, 200, /Set up SCIM provisioning/);
         expect(res.text).toContain(`<strong>${escaped}</strong>`);
         expect(res.text).not.toContain(tenant.name);
-        expect(res.text).toContain('<meta name="referrer" content="no-referrer">');
+        // The link's page names its origin on Continue's POST (no-referrer would make it `Origin: null`).
+        expect(res.headers['referrer-policy']).toBe('same-origin');
+        expect(res.text).toContain('<meta name="referrer" content="same-origin">');
         expect(res.text).toContain('<form method="post" action="/portal/start">');
         expect(formCodeOf(res.text)).toBe(code);
         expect(res.text).toMatch(/<button type="submit" autofocus>Continue to the admin portal<\/button>/);

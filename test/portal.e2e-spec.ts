@@ -105,6 +105,10 @@ async function openPortal(viewport = { width: 1200, height: 900 }): Promise<Port
   page.setDefaultTimeout(10_000);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  // Every request the pages make finds what it asks for (a page, an asset, a favicon, an API route).
+  page.on('response', (r) => {
+    if (r.status() === 404) errors.push(`404 ${r.url()}`);
+  });
   await signIn(page, await portalLink(tenant));
   return {
     context,
@@ -224,7 +228,7 @@ describe('The admin portal (Chromium)', () => {
     // Only the page's own scripts and styles: no inline script, no other origin.
     const csp = page.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("script-src 'self';");
-    expect(csp).toContain("style-src 'self';");
+    expect(csp).toMatch(/style-src 'self'(;|$)/);
     expect(csp).not.toContain('unsafe-inline');
     expect(csp).toContain("frame-ancestors 'none'");
     const html = await page.text();
@@ -584,6 +588,32 @@ describe('Portal links and sessions (Chromium)', () => {
     expect(new URL(again.url()).pathname).toBe('/portal/start');
     await again.context().close();
     await context.close();
+  });
+
+  it('works over plain http on a host name: the pages never ask the browser to upgrade to https', async () => {
+    // The API and the portal's CSP add upgrade-insecure-requests only when PUBLIC_URL is https (this one is
+    // http): on plain http it would send the landing page's form, and every script, to a port with no TLS.
+    const named = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--host-resolver-rules=MAP rollcall.test 127.0.0.1'],
+    });
+    try {
+      const tenant = await createTenant(t);
+      const page = await (await named.newContext()).newPage();
+      page.setDefaultTimeout(10_000);
+      const link = new URL(await portalLink(tenant));
+      link.hostname = 'rollcall.test';
+      await signIn(page, link.toString());
+      expect(new URL(page.url()).origin).toBe(`http://rollcall.test:${link.port}`);
+      await page.getByText(tenant.name).waitFor();
+    } finally {
+      await named.close();
+    }
+    for (const path of ['/portal/', '/portal/start', '/health']) {
+      const csp = (await fetch(origin + path)).headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("default-src 'self'");
+      expect(csp).not.toContain('upgrade-insecure-requests');
+    }
   });
 
   it('refuses a state-changing request without X-CSRF-Token (403), and the page itself sends it', async () => {

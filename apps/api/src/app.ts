@@ -54,7 +54,8 @@ export async function createApp(
 ): Promise<NestFastifyApplication> {
   const root = createRootLogger(config, options.logStream);
   const logger = new PinoNestLogger(root);
-  const headers = securityHeaders();
+  const https = config.publicUrl.startsWith('https:');
+  const headers = securityHeaders(https);
   /** What every answer carries, set first: its request id and the security headers (computed once). */
   const firstHeaders = (request: FastifyRequest, reply: FastifyReply) => {
     reply.header('X-Request-Id', request.id);
@@ -137,6 +138,6 @@ export async function createApp(
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
-  await usePortal(app, options.portalDir ?? defaultPortalDir());
+  await usePortal(app, options.portalDir ?? defaultPortalDir(), https);
   return app;
 }

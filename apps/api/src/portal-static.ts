@@ -9,9 +9,14 @@ export const PORTAL_PREFIX = '/portal';
 
 /**
  * The portal's page is stricter than the API's default set (which lets Swagger UI run inline scripts): only its
- * own scripts and styles, requests only to its own origin, never framed.
+ * own scripts and styles, requests only to its own origin, never framed; requests upgraded to https when the
+ * server is reached over https (on plain http the upgrade would break every request).
  */
-export const PORTAL_CSP = [
+export function portalCsp(https: boolean): string {
+  return [...PORTAL_CSP_DIRECTIVES, ...(https ? ['upgrade-insecure-requests'] : [])].join(';');
+}
+
+const PORTAL_CSP_DIRECTIVES = [
   "default-src 'self'",
   "base-uri 'self'",
   "connect-src 'self'",
@@ -23,8 +28,7 @@ export const PORTAL_CSP = [
   "script-src 'self'",
   "script-src-attr 'none'",
   "style-src 'self'",
-  'upgrade-insecure-requests',
-].join(';');
+];
 
 /** Vite names every built asset by its content hash, so a cached copy never goes stale. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -37,7 +41,8 @@ const REVALIDATE = 'no-cache';
  * reload or a bookmarked /portal/integrations/… works. The portal talks only to the documented settings API.
  * Without a build (tests of the API alone, `nest start --watch`), /portal answers 503 naming the command.
  */
-export async function usePortal(app: NestFastifyApplication, dir: string): Promise<void> {
+export async function usePortal(app: NestFastifyApplication, dir: string, https: boolean): Promise<void> {
+  const csp = portalCsp(https);
   const index = join(dir, 'index.html');
   const built = existsSync(index);
   const page = built ? readFileSync(index) : undefined;
@@ -52,7 +57,7 @@ export async function usePortal(app: NestFastifyApplication, dir: string): Promi
       cacheControl: false,
       setHeaders: (reply: FastifyReply, path: string) => {
         void reply.header('Cache-Control', path.includes('/assets/') ? IMMUTABLE : REVALIDATE);
-        if (path.endsWith('.html')) void reply.header('Content-Security-Policy', PORTAL_CSP);
+        if (path.endsWith('.html')) void reply.header('Content-Security-Policy', csp);
       },
     });
   }
@@ -70,7 +75,7 @@ export async function usePortal(app: NestFastifyApplication, dir: string): Promi
     }
     return reply
       .header('Cache-Control', REVALIDATE)
-      .header('Content-Security-Policy', PORTAL_CSP)
+      .header('Content-Security-Policy', csp)
       .header('X-Frame-Options', 'DENY')
       .type('text/html; charset=utf-8')
       .send(page);

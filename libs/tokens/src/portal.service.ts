@@ -11,9 +11,7 @@ export type PortalLinkCreator = Extract<AuditActor, { kind: 'admin' | 'operator'
 
 /** What a portal link is, seen without using it. */
 export type PortalLinkState =
-  | { outcome: 'open'; tenantName: string }
-  | { outcome: 'gone' }
-  | { outcome: 'malformed' };
+  { outcome: 'open'; tenantName: string } | { outcome: 'gone' } | { outcome: 'malformed' };
 
 /** What opening a portal link came to. */
 export type PortalExchange =
