@@ -347,8 +347,18 @@ describe('The admin portal (Chromium)', () => {
     await expectNoSidewaysScroll(page);
     await shot(page, 'phone-details');
     await page.getByRole('link', { name: 'Integrations', exact: true }).click();
-    await page.getByRole('row', { name: /OneLogin/ }).waitFor();
+    const row = page.getByRole('row', { name: /OneLogin/ });
+    await row.waitFor();
     await expectNoSidewaysScroll(page);
+    // The rows stack, each value beside its column's name: nothing hides to the right of the table.
+    const table = page.getByRole('region', { name: 'SCIM integrations' });
+    expect(await table.evaluate((e) => e.scrollWidth <= e.clientWidth)).toBe(true);
+    expect(await row.getByRole('cell').count()).toBe(7);
+    const failures = row.getByRole('cell').nth(4);
+    expect(await failures.innerText()).toBe('0');
+    expect(await failures.evaluate((e) => getComputedStyle(e, '::before').content)).toBe('"Failures (24 h)"');
+    expect(await failures.isVisible()).toBe(true);
+    await expectAccessible(page, 'integrations at 360 px');
     await shot(page, 'phone-integrations');
     await p.close();
   });
