@@ -386,6 +386,11 @@ describe('The admin portal (Chromium)', () => {
       .getByTestId('token-hint')
       .getByText(`rc_scim_…${rotated.slice(-4)}`)
       .waitFor();
+    // The integration's history names the rotation without a reload.
+    await page
+      .getByRole('region', { name: 'Changes to this integration' })
+      .getByText(/token rotated \(by the portal\)/)
+      .waitFor();
     await expectAccessible(page, 'details after rotation');
     await shot(page, 'details-rotated');
     expect((await scim(baseUrl, rotated, 'GET', '/Users')).status).toBe(200);

@@ -110,7 +110,8 @@ function Overview(props: {
         <summary>How to set up {i.setup.providerName}</summary>
         <SetupSteps setup={i.setup} />
       </details>
-      <History id={i.id} updatedAt={i.updatedAt} />
+      {/* A rotation changes the token, not the integration's row: either one reloads the history. */}
+      <History id={i.id} version={`${i.updatedAt} ${i.tokenHint}`} />
       <DeleteIntegration i={i} />
     </>
   );
@@ -291,9 +292,9 @@ function ChangeGroup(props: { i: IntegrationDetails; set: (d: IntegrationDetails
   );
 }
 
-function History(props: { id: string; updatedAt: string }) {
+function History(props: { id: string; version: string }) {
   const api = useApi();
-  const log = useLoad(() => api.auditLog({ targetId: props.id, limit: 10 }), [props.id, props.updatedAt]);
+  const log = useLoad(() => api.auditLog({ targetId: props.id, limit: 10 }), [props.id, props.version]);
   return (
     <section aria-labelledby="history-heading">
       <h2 id="history-heading">Changes to this integration</h2>
