@@ -214,7 +214,7 @@ describe('the sync activity log', () => {
       expect(await rows(integration.id)).toMatchObject(expected);
     });
 
-    it('records nothing for reads: GET by id, lists, filters, .search, discovery', async () => {
+    it('records no read once the integration has events: GET by id, lists, filters, .search, discovery', async () => {
       const user = await createUser(scim, 'reader@example.com');
       const group = await createGroup(scim, oktaCreateGroup('Read Only'));
       const before = await rows(integration.id);
@@ -410,6 +410,186 @@ describe('the sync activity log', () => {
       // Nor does any other table keep the token (only its hash).
       const tokens = await t.sql(`SELECT * FROM api_tokens WHERE tenant_id = $1`, [tenant.id]);
       expect(JSON.stringify(tokens)).not.toContain(integration.token);
+    });
+  });
+
+  describe("the integration's first request, when it only reads", () => {
+    /** Okta's Test API Credentials: a userName look-up of one user. */
+    const OKTA_TEST_CREDENTIALS =
+      '/Users?filter=' + encodeURIComponent('userName eq "probe.user@example.com"') + '&startIndex=1&count=1';
+
+    it('is in the log as outcome read: method, path without the query string, status, request id; nothing of the filter', async () => {
+      const { scim, integration, tenant } = await directory();
+      const { res, requestId } = await send(scim.get(OKTA_TEST_CREDENTIALS));
+      expect(res.status).toBe(200);
+      expect(res.body.totalResults).toBe(0);
+
+      // What the admin reads right after the answer.
+      const listed = await events(tenant.adminToken, integration.id).expect(200);
+      expect(listed.body).toEqual({
+        items: [
+          {
+            id: expect.any(String),
+            time: expect.any(String),
+            method: 'GET',
+            path: '/Users',
+            resourceType: 'User',
+            resourceId: null,
+            resourceName: null,
+            status: 200,
+            outcome: 'read',
+            changes: null,
+            scimType: null,
+            detail: null,
+            durationMs: expect.any(Number),
+            requestId,
+            count: 1,
+          },
+        ],
+        nextCursor: null,
+      });
+      // What is stored: no filter, no user name, anywhere in the row.
+      const [row] = await rows(integration.id);
+      expect(row).toMatchObject({ method: 'GET', path: '/Users', outcome: 'read', resource_name: null });
+      expect(JSON.stringify(row)).not.toMatch(/probe\.user|filter|startIndex|count=/);
+      // A read is a success.
+      const succeeded = await events(tenant.adminToken, integration.id, '?status=succeeded').expect(200);
+      expect(succeeded.body.items.map((e: Json) => e.outcome)).toEqual(['read']);
+      const failed = await events(tenant.adminToken, integration.id, '?status=failed').expect(200);
+      expect(failed.body.items).toEqual([]);
+    });
+
+    it('is recorded once: later reads, and reads after writes, add nothing', async () => {
+      const { scim, integration } = await directory();
+      await scim.get(OKTA_TEST_CREDENTIALS).expect(200);
+      await scim.get(OKTA_TEST_CREDENTIALS).expect(200);
+      await scim.get('/Groups?excludedAttributes=members').expect(200);
+      expect((await rows(integration.id)).map((r) => r.outcome)).toEqual(['read']);
+
+      const ann = await createUser(scim, 'ann@example.com');
+      await scim.get(`/Users/${ann.id as string}`).expect(200);
+      await scim.get('/Users?filter=' + encodeURIComponent('userName eq "ann@example.com"')).expect(200);
+      expect((await rows(integration.id)).map((r) => [r.outcome, r.method, r.path])).toEqual([
+        ['read', 'GET', '/Users'],
+        ['changed', 'POST', '/Users'],
+      ]);
+    });
+
+    it('is not recorded when the first request was a write', async () => {
+      const { scim, integration } = await directory();
+      const ann = await createUser(scim, 'first-write@example.com');
+      await scim.get(`/Users/${ann.id as string}`).expect(200);
+      await scim.get(OKTA_TEST_CREDENTIALS).expect(200);
+      expect((await rows(integration.id)).map((r) => r.outcome)).toEqual(['changed']);
+    });
+
+    it('is not recorded after a failed first request, which is in the log as failed', async () => {
+      const { scim, integration } = await directory();
+      await scim.get(`/Users/${NO_SUCH_ID}`).expect(404);
+      await scim.get(OKTA_TEST_CREDENTIALS).expect(200);
+      await scim.get('/ServiceProviderConfig').expect(200);
+      expect((await rows(integration.id)).map((r) => [r.outcome, r.status, r.path])).toEqual([
+        ['failed', 404, `/Users/${NO_SUCH_ID}`],
+      ]);
+    });
+
+    it('records a discovery read, a HEAD and a .search, with no resource or the one the path names', async () => {
+      const discovery = await directory('entra');
+      await discovery.scim.get('/ServiceProviderConfig').expect(200);
+      expect(await rows(discovery.integration.id)).toMatchObject([
+        {
+          method: 'GET',
+          path: '/ServiceProviderConfig',
+          resource_type: null,
+          resource_id: null,
+          status: 200,
+          outcome: 'read',
+        },
+      ]);
+
+      const head = await directory();
+      const res = await request(t.http)
+        .head('/scim/v2/Schemas')
+        .auth(head.integration.token, { type: 'bearer' });
+      expect(res.status).toBe(200);
+      expect(await rows(head.integration.id)).toMatchObject([
+        { method: 'HEAD', path: '/Schemas', resource_type: null, status: 200, outcome: 'read' },
+      ]);
+
+      const search = await directory();
+      await search.scim
+        .post('/Groups/.search', {
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
+          filter: 'displayName eq "Secret Project"',
+        })
+        .expect(200);
+      const [row] = await rows(search.integration.id);
+      expect(row).toMatchObject({
+        method: 'POST',
+        path: '/Groups/.search',
+        resource_type: 'Group',
+        resource_id: null,
+        status: 200,
+        outcome: 'read',
+      });
+      expect(JSON.stringify(row)).not.toContain('Secret Project');
+    });
+
+    it('records a 304 (If-None-Match) as the first read, with the resource the path names', async () => {
+      const { scim, integration } = await directory();
+      const ann = await createUser(scim, 'etag@example.com');
+      // The log no longer holds the create (as after the retention sweep): the next request is the first again.
+      await t.sql(`DELETE FROM scim_events WHERE integration_id = $1`, [integration.id]);
+      const { res, requestId } = await send(
+        scim.get(`/Users/${ann.id as string}`).set('If-None-Match', ann.meta.version as string),
+      );
+      expect(res.status).toBe(304);
+      expect(await rows(integration.id)).toMatchObject([
+        {
+          method: 'GET',
+          path: `/Users/${ann.id as string}`,
+          resource_type: 'User',
+          resource_id: ann.id,
+          resource_name: null,
+          status: 304,
+          outcome: 'read',
+          request_id: requestId,
+        },
+      ]);
+    });
+
+    it('records one read for reads sent together', async () => {
+      const { scim, integration } = await directory('entra');
+      const answers = await Promise.all(Array.from({ length: 6 }, () => scim.get(OKTA_TEST_CREDENTIALS)));
+      expect(answers.map((r) => r.status)).toEqual(Array(6).fill(200));
+      expect((await rows(integration.id)).map((r) => r.outcome)).toEqual(['read']);
+    });
+
+    it("leaves another tenant's integration alone: each integration has its own first request", async () => {
+      const a = await directory();
+      const b = await directory();
+      await a.scim.get(OKTA_TEST_CREDENTIALS).expect(200);
+      expect(await rows(b.integration.id)).toEqual([]);
+      expect((await events(b.tenant.adminToken, b.integration.id).expect(200)).body.items).toEqual([]);
+      expect((await events(b.tenant.adminToken, a.integration.id)).status).toBe(404);
+
+      await b.scim.get('/ResourceTypes').expect(200);
+      expect((await rows(a.integration.id)).map((r) => r.path)).toEqual(['/Users']);
+      expect((await rows(b.integration.id)).map((r) => r.path)).toEqual(['/ResourceTypes']);
+    });
+
+    it('adds no second read from another instance, or this one restarted, whose memory is empty', async () => {
+      const { scim, integration } = await directory();
+      await scim.get(OKTA_TEST_CREDENTIALS).expect(200);
+      const other = await createTestApp();
+      try {
+        const otherScim = scimClient(other, integration.token);
+        await otherScim.get(OKTA_TEST_CREDENTIALS).expect(200);
+        await otherScim.get('/ServiceProviderConfig').expect(200);
+      } finally {
+        await other.close();
+      }
+      expect((await rows(integration.id)).map((r) => r.outcome)).toEqual(['read']);
     });
   });
 

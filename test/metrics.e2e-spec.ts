@@ -145,11 +145,14 @@ describe('metrics (GET /metrics on a port of its own)', () => {
     expect(moved(`${DURATION}_sum`, scimById)).toBeLessThan(2);
     expect(moved(`${DURATION}_count`, { route: '/scim/v2/Users', method: 'GET' })).toBe(2);
 
-    // The create's event (written with the user), the 404's failure event; nothing refused.
+    // The create's event (written with the user), the 404's failure event, Entra's first request (a read); the
+    // reads of Okta's integration after its create are not recorded; nothing refused.
     expect(moved(EVENTS, { kind: 'change' })).toBe(1);
     expect(moved(EVENTS, { kind: 'failure' })).toBe(1);
+    expect(moved(EVENTS, { kind: 'first_read' })).toBe(1);
     expect(moved(EVENTS, { kind: 'refusal_summary' })).toBe(0);
     expect(moved('rollcall_scim_event_write_errors_total', { kind: 'failure' })).toBe(0);
+    expect(moved('rollcall_scim_event_write_errors_total', { kind: 'first_read' })).toBe(0);
   });
 
   it('counts as many events as the activity log holds, for every kind of write, a write that changes nothing as unchanged', async () => {

@@ -272,13 +272,28 @@ describe('The admin portal (Chromium)', () => {
     if (process.env.PORTAL_DOCS_SCREENSHOT)
       copyFileSync(resultShot, resolve('docs/portal-wizard-result.png'));
 
-    // The identity provider's first request, with the copied URL and token: the page turns to "connected".
+    // The identity provider's first request, with the copied URL and token — Okta's Test API Credentials, a
+    // look-up that changes nothing: the page turns to "connected" by itself, with that request's summary.
+    await page.evaluate('window.notReloaded = true');
+    const lookUp = await scim(
+      baseUrl,
+      copiedToken,
+      'GET',
+      `/Users?filter=${encodeURIComponent('userName eq "probe@example.com"')}&startIndex=1&count=1`,
+    );
+    expect(lookUp.status).toBe(200);
+    expect(lookUp.body.totalResults).toBe(0);
+    await page.getByText('Connected', { exact: true }).waitFor({ timeout: 15_000 });
+    const firstRequest = page.getByTestId('first-request');
+    await firstRequest.waitFor({ timeout: 15_000 });
+    expect(await firstRequest.innerText()).toMatch(/^First request: GET \/Users, answered 200 at .+\.$/);
+    expect(await page.getByText('Waiting for the first request').count()).toBe(0);
+    expect(await page.evaluate('window.notReloaded')).toBe(true);
+    await shot(page, 'wizard-4-connected');
+
+    // Then it provisions: the integrations table below counts the user.
     const created = await scim(baseUrl, copiedToken, 'POST', '/Users', scimUser('ann@example.com'));
     expect(created.status).toBe(201);
-    await page.getByText('Connected', { exact: true }).waitFor({ timeout: 15_000 });
-    await page.getByTestId('first-request').getByText('ann@example.com').waitFor({ timeout: 15_000 });
-    expect(await page.getByTestId('first-request').innerText()).toMatch(/POST \/Users .*201 \(changed\)/);
-    await shot(page, 'wizard-4-connected');
 
     // The integrations table.
     await page.getByRole('link', { name: 'Integrations', exact: true }).click();
@@ -297,6 +312,13 @@ describe('The admin portal (Chromium)', () => {
     await page.getByRole('heading', { level: 1, name: 'Okta' }).waitFor();
     expect(await page.content()).not.toContain(token);
     expect(await page.getByTestId('token-hint').innerText()).toBe(`rc_scim_…${token.slice(-4)}`);
+
+    // The activity log: the create, and before it the look-up that connected Okta, as a read.
+    await page.getByRole('link', { name: 'Activity' }).click();
+    await page.getByText('2 events shown').waitFor();
+    const logged = await page.getByTestId('event').allInnerTexts();
+    expect(logged[0]).toMatch(/^changed POST \/Users ann@example\.com · 201 · /i);
+    expect(logged[1]).toMatch(/^read GET \/Users · 200 · /i);
     await p.close();
   });
 

@@ -112,7 +112,7 @@ export interface ActivityEvent {
   resourceId: string | null;
   resourceName: string | null;
   status: number;
-  outcome: 'changed' | 'unchanged' | 'failed';
+  outcome: 'changed' | 'unchanged' | 'failed' | 'read';
   changes: Record<string, unknown> | null;
   scimType: string | null;
   detail: string | null;

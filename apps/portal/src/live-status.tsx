@@ -4,8 +4,12 @@ import { errorText, Time, useApi } from './ui';
 
 /** How often the page asks whether the identity provider has called yet. */
 export const POLL_MS = 2000;
-/** Once connected, how many more polls may look for the first request's event (reads make none). */
-const MORE_POLLS = 15;
+/**
+ * Once connected, how many polls may look for the first request's event. The activity log records every
+ * integration's first request, even a read, by the time it is answered; lastRequestAt (the token's last use) may
+ * show a moment sooner. The event is missing only when the log no longer holds it (past its retention).
+ */
+const FIRST_EVENT_POLLS = 3;
 
 /**
  * "Waiting for the first request from your identity provider", turning into "Connected" with the first
@@ -46,7 +50,7 @@ export function LiveStatus(props: {
           if (!live) return;
           const oldest = page.nextCursor ? null : page.items[page.items.length - 1];
           if (oldest) setFirst(oldest);
-          if (oldest || page.nextCursor || polls > MORE_POLLS) return true;
+          if (oldest || page.nextCursor || polls >= FIRST_EVENT_POLLS) return true;
         }
         setError(null);
       } catch (e) {
@@ -80,9 +84,9 @@ export function LiveStatus(props: {
             </p>
             {first && (
               <p class="first-request" data-testid="first-request">
-                First request recorded: <code>{first.method}</code> <code>{first.path}</code>
-                {first.resourceName ? ` (${first.resourceName})` : ''}, answered {first.status} (
-                {first.outcome}) at <Time value={first.time} />.
+                First request: <code>{first.method}</code> <code>{first.path}</code>
+                {first.resourceName ? ` (${first.resourceName})` : ''}, answered {first.status}
+                {first.outcome === 'read' ? '' : ` (${first.outcome})`} at <Time value={first.time} />.
               </p>
             )}
           </>

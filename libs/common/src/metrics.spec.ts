@@ -86,6 +86,7 @@ describe(Metrics.name, () => {
       'rollcall_scim_events_written_total{kind="unchanged"} 0',
       'rollcall_scim_events_written_total{kind="failure"} 0',
       'rollcall_scim_events_written_total{kind="refusal_summary"} 0',
+      'rollcall_scim_events_written_total{kind="first_read"} 0',
       'rollcall_scim_event_write_errors_total{kind="failure"} 0',
       'rollcall_db_pool_wait_seconds_count 0',
     ]) {

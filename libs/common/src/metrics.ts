@@ -15,9 +15,9 @@ export type AdmissionApi = 'scim' | 'settings';
 export type RateLimitReason = 'rate' | 'in-flight';
 /**
  * What an activity log event records: a change (written with it), a write that changed nothing, a failed
- * request, or a minute's refusals.
+ * request, a minute's refusals, or an integration's first request when it only read.
  */
-export type ScimEventKind = 'change' | 'unchanged' | 'failure' | 'refusal_summary';
+export type ScimEventKind = 'change' | 'unchanged' | 'failure' | 'refusal_summary' | 'first_read';
 
 /** The database pool's connections at one moment. */
 export interface PoolGauges {
@@ -29,7 +29,13 @@ export interface PoolGauges {
 
 const ADMISSION_APIS: readonly AdmissionApi[] = ['scim', 'settings'];
 const RATE_LIMIT_REASONS: readonly RateLimitReason[] = ['rate', 'in-flight'];
-const EVENT_KINDS: readonly ScimEventKind[] = ['change', 'unchanged', 'failure', 'refusal_summary'];
+const EVENT_KINDS: readonly ScimEventKind[] = [
+  'change',
+  'unchanged',
+  'failure',
+  'refusal_summary',
+  'first_read',
+];
 
 /** One value of `rollcall_http_requests_total`: its labels, and what is counted but not yet exported. */
 interface RequestOutcome {
@@ -123,7 +129,8 @@ export class Metrics {
       name: 'rollcall_scim_events_written_total',
       help:
         'Events written to the sync activity log, by kind (`change`: with a change, by its own statement; ' +
-        '`unchanged`: a write that left the resource as it was; `failure`: a failed request; `refusal_summary`: the first of a minute’s refused requests).',
+        '`unchanged`: a write that left the resource as it was; `failure`: a failed request; `refusal_summary`: the first of a minute’s refused requests; ' +
+        '`first_read`: an integration’s first request, when it only read).',
       labelNames: ['kind'],
       registers,
     });

@@ -7,7 +7,7 @@ import type { ScimEventOutcome } from '@rollcall/database';
 export class EventQuery extends CursorQuery {
   @ApiPropertyOptional({
     enum: ['failed', 'succeeded'],
-    description: 'Only failed (status ≥ 400) or succeeded requests',
+    description: 'Only failed (status ≥ 400) or succeeded requests (every other outcome, `read` included)',
   })
   @IsOptional()
   @IsIn(['failed', 'succeeded'])
@@ -51,10 +51,12 @@ export class ActivityEventDto {
     string | null;
   @ApiProperty({ example: 200 }) status!: number;
   @ApiProperty({
-    enum: ['changed', 'unchanged', 'failed'],
+    enum: ['changed', 'unchanged', 'failed', 'read'],
     description:
       '`changed`: the request changed the resource (created, updated, deleted); `unchanged`: a write that left it ' +
-      'as it was (an identity provider re-sending what it sent before); `failed`: status ≥ 400',
+      'as it was (an identity provider re-sending what it sent before); `failed`: status ≥ 400; `read`: the ' +
+      'integration’s first request, when it only read (a look-up such as Okta’s Test API Credentials; later reads ' +
+      'are not recorded)',
   })
   outcome!: ScimEventOutcome;
   @ApiProperty({

@@ -8,5 +8,6 @@ export {
   type ScimEventStatement,
   type ScimFailure,
   type ScimRequestContext,
+  type ScimResourceRef,
   type ScimUnchanged,
 } from './scim-events.service';

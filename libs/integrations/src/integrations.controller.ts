@@ -111,10 +111,13 @@ export class IntegrationsController {
 
   @Get(':id/events')
   @ApiOperation({
-    summary: 'The sync activity log: SCIM writes (with what they changed) and failed requests, newest first',
+    summary:
+      'The sync activity log: SCIM writes (with what they changed), failed requests and the first request, newest first',
     description:
       'Cursor-paginated: pass nextCursor as cursor. Each event of an update says what it changed (`changes`), ' +
-      'and a write that changed nothing is there with outcome `unchanged`. Filters: status=failed|succeeded, ' +
+      'and a write that changed nothing is there with outcome `unchanged`. The integration’s first request is ' +
+      'there even when it only read (outcome `read`), so that the identity provider shows as connected; later ' +
+      'reads are not recorded. Filters: status=failed|succeeded, ' +
       'resourceType, resourceId, resourceName (userName or displayName, ignoring case), since.',
   })
   @ApiOkResponse({ type: ActivityPageDto })

@@ -180,7 +180,8 @@ export function providerSetup(provider: ScimProvider, baseUrl: string): Integrat
         ],
         notes: [
           'Requests may be application/scim+json or application/json (RFC 7644).',
-          'Every write and every failure is in the activity log, with what each write changed.',
+          'Every write and every failure is in the activity log, with what each write changed, and so is the ' +
+            'first request even when it only reads (so you can see that the client connected).',
         ],
       };
   }

@@ -37,6 +37,12 @@ export interface ScimUnchanged {
   resourceName: string;
 }
 
+/** What a request's path names, when it names a user or a group. */
+export interface ScimResourceRef {
+  resourceType?: 'User' | 'Group';
+  resourceId?: string;
+}
+
 export interface ScimFailure {
   status: number;
   scimType?: string;
@@ -47,6 +53,8 @@ export interface ScimFailure {
 }
 
 const MAX_DETAIL = 1000;
+/** At most this many integrations are remembered as having events; past that the set starts again. */
+const MAX_KNOWN_WITH_EVENTS = 10_000;
 /** How often the counts of this minute's refusal summaries are written. */
 const TALLY_FLUSH_MS = 5_000;
 
@@ -95,13 +103,18 @@ export function eventValues(ctx: ScimRequestContext, status: number): unknown[] 
 
 /**
  * Writes the sync activity log: a change's event is written by the change's own statement ({@link withEvent});
- * failures and refusals are recorded here, on their own. Every event written is counted in the metrics.
+ * failures, refusals and an integration's first request when it only reads are recorded here, on their own.
+ * Every event written is counted in the metrics.
  */
 @Injectable()
 export class ScimEventsService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(ScimEventsService.name);
   private readonly tallies = new Map<string, RefusalTally>();
   private flushTimer: NodeJS.Timeout | undefined;
+  /** Integrations known to have an event in the log already: their reads are not recorded. */
+  private readonly withEvents = new Set<string>();
+  /** First reads being recorded, per integration: reads sent together wait for the one statement. */
+  private readonly firstReads = new Map<string, Promise<void>>();
 
   constructor(
     private readonly sql: SqlService,
@@ -184,6 +197,62 @@ export class ScimEventsService implements BeforeApplicationShutdown {
     } catch (e) {
       this.metrics.scimEventWriteFailed('failure');
       this.logger.warn({ err: e, requestId: ctx.requestId }, 'Could not record a failed SCIM request');
+    }
+  }
+
+  /**
+   * Records a successful read (`status` < 400) as the integration's first request (outcome `read`) when the log
+   * holds no event of the integration yet, so that an admin sees the identity provider connected even when it
+   * has only looked users up (Okta's Test API Credentials). Later reads are not recorded. Once the integration is
+   * known here to have events, a read costs nothing; before that, one statement, whose condition decides (so
+   * another instance, or this one after a restart, never adds a second). Reads of one integration sent together
+   * share that statement. Never throws: the client gets its answer whatever happens here.
+   */
+  recordFirstRead(ctx: ScimRequestContext, status: number, resource: ScimResourceRef = {}): Promise<void> {
+    const integrationId = ctx.caller.integrationId;
+    if (this.withEvents.has(integrationId)) return Promise.resolve();
+    const pending = this.firstReads.get(integrationId);
+    if (pending) return pending;
+    const recording = this.insertFirstRead(ctx, status, resource).finally(() =>
+      this.firstReads.delete(integrationId),
+    );
+    this.firstReads.set(integrationId, recording);
+    return recording;
+  }
+
+  private async insertFirstRead(
+    ctx: ScimRequestContext,
+    status: number,
+    resource: ScimResourceRef,
+  ): Promise<void> {
+    try {
+      const rows = await this.sql.query(
+        `INSERT INTO scim_events (tenant_id, integration_id, method, path, resource_type, resource_id, status,
+                                  duration_ms, request_id, outcome)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, 'read'
+          WHERE EXISTS (SELECT 1 FROM scim_integrations WHERE tenant_id = $1 AND id = $2)
+            AND NOT EXISTS (SELECT 1 FROM scim_events WHERE tenant_id = $1 AND integration_id = $2)
+         RETURNING 1`,
+        [
+          ctx.caller.tenantId,
+          ctx.caller.integrationId,
+          ctx.method,
+          ctx.path,
+          resource.resourceType ?? null,
+          resource.resourceId ?? null,
+          status,
+          Math.max(0, Math.round(performance.now() - ctx.startedAt)),
+          ctx.requestId,
+        ],
+        true,
+      );
+      // None when the integration has events already (or was deleted meanwhile): either way, nothing more to do.
+      this.metrics.scimEventsWritten('first_read', rows.length);
+      if (this.withEvents.size >= MAX_KNOWN_WITH_EVENTS) this.withEvents.clear();
+      this.withEvents.add(ctx.caller.integrationId);
+    } catch (e) {
+      this.metrics.scimEventWriteFailed('first_read');
+      this.logger.warn({ err: e, requestId: ctx.requestId }, 'Could not record the first SCIM request');
     }
   }
 

@@ -1,9 +1,8 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { isUuid } from './filter';
 import { ScimEventsService } from '@rollcall/integrations';
 import { sendScimError, toScimError } from './scim-error';
-import { scimContextOf, type ScimHttpRequest } from './scim-request.decorator';
+import { scimContextOf, type ScimHttpRequest, scimResourceOf } from './scim-request.decorator';
 
 /** Every error of a SCIM controller becomes a SCIM Error body; failures of a known caller go to the activity log. */
 @Injectable()
@@ -26,18 +25,11 @@ export class ScimExceptionFilter implements ExceptionFilter {
     const ctx = scimContextOf(req);
     if (ctx) {
       const error = toScimError(exception);
-      const [, collection, id] = ctx.path.split('/');
-      const resourceType = /^users$/i.test(collection ?? '')
-        ? 'User'
-        : /^groups$/i.test(collection ?? '')
-          ? 'Group'
-          : undefined;
       await this.events.recordFailure(ctx, {
         status: error.status,
         scimType: error.scimType,
         detail: error.detail,
-        resourceType,
-        resourceId: isUuid(id) ? id : undefined,
+        ...scimResourceOf(ctx.path),
         resourceName: nameIn(req.body),
       });
     }

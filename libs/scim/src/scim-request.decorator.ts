@@ -2,7 +2,8 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { requestIdOf } from '@rollcall/common';
 import type { ScimCaller } from '@rollcall/tokens';
-import type { ScimRequestContext } from '@rollcall/integrations';
+import type { ScimRequestContext, ScimResourceRef } from '@rollcall/integrations';
+import { isUuid } from './filter';
 import { scimPathOf } from './scim-error';
 
 export interface ScimHttpRequest extends FastifyRequest {
@@ -20,6 +21,25 @@ export function scimContextOf(req: ScimHttpRequest): ScimRequestContext | undefi
     path: scimPathOf(req),
     startedAt: req.scimStartedAt ?? performance.now(),
   };
+}
+
+/** What a request's path names: `User` or `Group` for `/Users…` and `/Groups…`, and the id that follows, if any. */
+export function scimResourceOf(path: string): ScimResourceRef {
+  const [, collection, id] = path.split('/');
+  const resourceType = /^users$/i.test(collection ?? '')
+    ? 'User'
+    : /^groups$/i.test(collection ?? '')
+      ? 'Group'
+      : undefined;
+  return { resourceType, resourceId: isUuid(id) ? id : undefined };
+}
+
+const SEARCH_PATH = /^\/(Users|Groups)\/\.search\/?$/i;
+
+/** A request that only reads: a GET or HEAD of any SCIM endpoint, or a POST to `/Users/.search` or `/Groups/.search`. */
+export function isScimRead(req: { method: string; url: string }): boolean {
+  const method = req.method;
+  return method === 'GET' || method === 'HEAD' || (method === 'POST' && SEARCH_PATH.test(scimPathOf(req)));
 }
 
 /** The SCIM caller plus what the activity log needs about the request. */

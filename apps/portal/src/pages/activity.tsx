@@ -3,7 +3,7 @@ import type { ActivityEvent, EventFilters } from '../api';
 import { ErrorNote, Heading, Link, Time, useApi, useLoad } from '../ui';
 import { IntegrationTabs } from './details';
 
-/** The sync activity log: what the identity provider wrote, what it changed, and what failed. */
+/** The sync activity log: what the identity provider wrote, what it changed, what failed, and its first request. */
 export function ActivityPage(props: { id: string }) {
   const api = useApi();
   const integration = useLoad(() => api.integration(props.id), [props.id]);
@@ -93,7 +93,8 @@ export function ActivityPage(props: { id: string }) {
         <p>
           No activity
           {filters.status || filters.resourceType || filters.resourceName ? ' matches these filters' : ' yet'}
-          . Reads (look-ups) are not recorded; writes and failures are.
+          . Writes and failures are recorded, and the first request even when it only reads (look-ups); later
+          reads are not.
         </p>
       )}
       <ol class="events" aria-label="Events, newest first">

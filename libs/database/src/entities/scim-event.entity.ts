@@ -12,8 +12,8 @@ import { ScimIntegrationEntity } from './scim-integration.entity';
 import { TenantEntity } from './tenant.entity';
 
 /**
- * The sync activity log: one row per SCIM request that changed something or failed, written in the same
- * transaction as the change it describes. Never holds a token or a password.
+ * The sync activity log: one row per SCIM write (written in the same transaction as the change it describes) and
+ * per failed request, and an integration's first request when it only read. Never holds a token or a password.
  */
 @Entity('scim_events')
 @Index('IDX_scim_events_integration_time', ['tenantId', 'integrationId', 'createdAt', 'id'])
@@ -49,11 +49,14 @@ export class ScimEventEntity {
   @Column({ type: 'integer', default: 1 }) count!: number;
   /**
    * What the write changed: attribute path → `{ from?, to? }` (absent: the attribute was not set), `password` →
-   * `{ changed: true }`, `members` → counts and ids. Null when none (creates, deletes, failures, `unchanged`).
+   * `{ changed: true }`, `members` → counts and ids. Null when none (creates, deletes, failures, `unchanged`, `read`).
    */
   @Column({ type: 'jsonb', nullable: true }) changes!: Record<string, unknown> | null;
-  /** `changed`, `unchanged` (a write that left the resource as it was) or `failed`. */
+  /**
+   * `changed`, `unchanged` (a write that left the resource as it was), `failed`, or `read` (an integration's first
+   * request, when it only read: later reads are not recorded).
+   */
   @Column({ type: 'text', default: 'changed' }) outcome!: ScimEventOutcome;
 }
 
-export type ScimEventOutcome = 'changed' | 'unchanged' | 'failed';
+export type ScimEventOutcome = 'changed' | 'unchanged' | 'failed' | 'read';
