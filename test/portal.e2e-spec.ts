@@ -378,7 +378,9 @@ describe('The admin portal (Chromium)', () => {
     expect(await row.getByRole('cell').count()).toBe(7);
     const failures = row.getByRole('cell').nth(4);
     expect(await failures.innerText()).toBe('0');
-    expect(await failures.evaluate((e) => getComputedStyle(e, '::before').content)).toBe('"Failures (24 h)"');
+    expect(
+      await failures.evaluate((e) => e.ownerDocument.defaultView!.getComputedStyle(e, '::before').content),
+    ).toBe('"Failures (24 h)"');
     expect(await failures.isVisible()).toBe(true);
     await expectAccessible(page, 'integrations at 360 px');
     await shot(page, 'phone-integrations');

@@ -206,11 +206,16 @@ export class ScimEventsService implements BeforeApplicationShutdown {
    * has only looked users up (Okta's Test API Credentials). Later reads are not recorded. Once the integration is
    * known here to have events, a read costs nothing; before that, one statement, whose condition decides (so
    * another instance, or this one after a restart, never adds a second). Reads of one integration sent together
-   * share that statement. Never throws: the client gets its answer whatever happens here.
+   * share that statement. Never throws: the client gets its answer whatever happens here. Returns what to wait
+   * for, or undefined when there is nothing to (the usual case, kept free of a promise on the hot path).
    */
-  recordFirstRead(ctx: ScimRequestContext, status: number, resource: ScimResourceRef = {}): Promise<void> {
+  recordFirstRead(
+    ctx: ScimRequestContext,
+    status: number,
+    resource: ScimResourceRef = {},
+  ): Promise<void> | undefined {
     const integrationId = ctx.caller.integrationId;
-    if (this.withEvents.has(integrationId)) return Promise.resolve();
+    if (this.withEvents.has(integrationId)) return undefined;
     const pending = this.firstReads.get(integrationId);
     if (pending) return pending;
     const recording = this.insertFirstRead(ctx, status, resource).finally(() =>
