@@ -11,7 +11,7 @@ import {
   uniqueName,
   type TestApp,
 } from '@rollcall/testing';
-import { hashToken } from '@rollcall/tokens';
+import { hashToken, PortalRetentionService } from '@rollcall/tokens';
 import { legacyToken } from './fixtures/tokens';
 import { patchBody, scimClient, userBody, type Json } from './fixtures/scim';
 
@@ -24,6 +24,14 @@ const CROSS_TENANT: [RegExp, string][] = [
   [
     /^WITH gone AS \(DELETE FROM scim_events WHERE \(tenant_id, id\) IN/,
     'the retention sweep of old activity events',
+  ],
+  [
+    /^WITH gone AS \(DELETE FROM portal_sessions WHERE \(tenant_id, id\) IN/,
+    'the retention sweep of ended portal sessions',
+  ],
+  [
+    /^WITH gone AS \(DELETE FROM portal_links WHERE \(tenant_id, id\) IN/,
+    'the retention sweep of used or expired portal links',
   ],
 ];
 
@@ -336,8 +344,9 @@ describe('every SCIM and settings-API query is pinned to one tenant', () => {
     );
     await http().get('/api/v1/groups').auth(legacy, { type: 'bearer' }).expect(200);
 
-    // The retention sweep, which the server runs on a timer.
+    // The retention sweeps, which the server runs on timers.
     await t.app.get(ActivityService).sweep();
+    await t.app.get(PortalRetentionService).sweep();
 
     expect(seen.size).toBeGreaterThan(40);
     const tenantTables = new Set(

@@ -8,4 +8,9 @@ export * from './admission';
 export * from './admission.service';
 export { AdminTokenDto, CreateAdminTokenDto, CreatedAdminTokenDto } from './admin-token.dto';
 export { PORTAL_COOKIE, CSRF_HEADER, csrfTokenFor, portalSecretOf, setPortalCookie } from './portal-cookie';
+export {
+  PORTAL_RETENTION_GRACE_MS,
+  PortalRetentionService,
+  type PortalSweep,
+} from './portal-retention.service';
 export { CreatePortalLinkDto, PortalLinkDto, PortalSessionDto, PortalSessionInfoDto } from './portal.dto';
