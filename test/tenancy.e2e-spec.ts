@@ -6,12 +6,13 @@ import {
   createIntegration,
   createTenant,
   createTestApp,
+  openPortalLink,
   routingViolations,
   TABLES_WITHOUT_TENANT,
   uniqueName,
   type TestApp,
 } from '@rollcall/testing';
-import { hashToken } from '@rollcall/tokens';
+import { hashToken, PortalRetentionService } from '@rollcall/tokens';
 import { legacyToken } from './fixtures/tokens';
 import { patchBody, scimClient, userBody, type Json } from './fixtures/scim';
 
@@ -24,6 +25,14 @@ const CROSS_TENANT: [RegExp, string][] = [
   [
     /^WITH gone AS \(DELETE FROM scim_events WHERE \(tenant_id, id\) IN/,
     'the retention sweep of old activity events',
+  ],
+  [
+    /^WITH gone AS \(DELETE FROM portal_sessions WHERE \(tenant_id, id\) IN/,
+    'the retention sweep of ended portal sessions',
+  ],
+  [
+    /^WITH gone AS \(DELETE FROM portal_links WHERE \(tenant_id, id\) IN/,
+    'the retention sweep of used or expired portal links',
   ],
 ];
 
@@ -293,22 +302,7 @@ describe('every SCIM and settings-API query is pinned to one tenant', () => {
     const link = (await admin(http().post('/api/v1/portal-links')).send({}).expect(201)).body;
     const opLink = (await op(http().post('/api/v1/portal-links')).send({ tenantId: tenant.id }).expect(201))
       .body;
-    const open = async (url: string) => {
-      const u = new URL(url);
-      // The landing page (which only looks the link up), then its Continue.
-      await http()
-        .get(u.pathname + u.search)
-        .expect(200);
-      const res = await http()
-        .post('/portal/start')
-        .set('Content-Type', 'application/x-www-form-urlencoded')
-        .send(`code=${u.searchParams.get('code')}`)
-        .expect(303);
-      const cookie = (res.headers['set-cookie'] as unknown as string[])[0].split(';')[0];
-      const csrf = (await http().get('/api/v1/portal/session').set('Cookie', cookie).expect(200)).body
-        .csrfToken as string;
-      return { cookie, csrf };
-    };
+    const open = (url: string) => openPortalLink(t, url);
     const portal = await open(link.url);
     const other = await open(opLink.url);
     await http()
@@ -342,8 +336,9 @@ describe('every SCIM and settings-API query is pinned to one tenant', () => {
     );
     await http().get('/api/v1/groups').auth(legacy, { type: 'bearer' }).expect(200);
 
-    // The retention sweep, which the server runs on a timer.
+    // The retention sweeps, which the server runs on timers.
     await t.app.get(ActivityService).sweep();
+    await t.app.get(PortalRetentionService).sweep();
 
     expect(seen.size).toBeGreaterThan(40);
     const tenantTables = new Set(

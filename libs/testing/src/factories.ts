@@ -63,3 +63,30 @@ export async function createScimDirectory(
   const integration = await createIntegration(t, tenant, { provider });
   return { tenant, integration };
 }
+
+/** A portal session as a browser holds it: the cookie it was given (`rollcall_portal=…`) and its page's CSRF token. */
+export interface TestPortalSession {
+  cookie: string;
+  csrf: string;
+  id: string;
+}
+
+/**
+ * Opens a portal link as an admin's browser does: its landing page (which uses nothing up), then Continue (the
+ * form's POST, from that page), then the page's first request for its session.
+ */
+export async function openPortalLink(t: TestApp, url: string): Promise<TestPortalSession> {
+  const u = new URL(url);
+  await request(t.http)
+    .get(u.pathname + u.search)
+    .expect(200);
+  const res = await request(t.http)
+    .post('/portal/start')
+    .set('Content-Type', 'application/x-www-form-urlencoded')
+    .set('Sec-Fetch-Site', 'same-origin')
+    .send(new URLSearchParams({ code: u.searchParams.get('code') ?? '' }).toString())
+    .expect(303);
+  const cookie = (res.headers['set-cookie'] as unknown as string[])[0].split(';')[0];
+  const info = await request(t.http).get('/api/v1/portal/session').set('Cookie', cookie).expect(200);
+  return { cookie, csrf: info.body.csrfToken, id: info.body.sessionId };
+}

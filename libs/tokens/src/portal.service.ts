@@ -32,11 +32,11 @@ interface SessionRow {
 }
 
 /**
- * The admin portal's credentials (issue 11): one-time links and the sessions they open. The one writer of
- * `portal_links` and `portal_sessions`. Codes and secrets are tokens of their own kinds (`rc_pl_`, `rc_ps_`,
- * 256 random bits, naming their tenant), stored only as SHA-256 hashes. Sessions are not cached: each request
- * reads (and refreshes) its session, so a revocation takes effect on the next request on every instance.
- * Times come from the Clock, so that tests move it instead of waiting.
+ * The admin portal's credentials (issue 11): one-time links and the sessions they open. Writes `portal_links`
+ * and `portal_sessions` (PortalRetentionService deletes them once ended). Codes and secrets are tokens of their
+ * own kinds (`rc_pl_`, `rc_ps_`, 256 random bits, naming their tenant), stored only as SHA-256 hashes. Sessions
+ * are not cached: each request reads (and refreshes) its session, so a revocation takes effect on the next
+ * request on every instance. Times come from the Clock, so that tests move it instead of waiting.
  */
 @Injectable()
 export class PortalService {

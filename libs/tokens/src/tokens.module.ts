@@ -7,6 +7,7 @@ import { BearerStrategy } from './bearer.strategy';
 import { PortalLinksController } from './portal-links.controller';
 import { PortalSessionController, PortalSessionsController } from './portal-sessions.controller';
 import { PortalStartController } from './portal-start.controller';
+import { PortalRetentionService } from './portal-retention.service';
 import { PortalService } from './portal.service';
 import { TokensService } from './tokens.service';
 
@@ -19,7 +20,7 @@ import { TokensService } from './tokens.service';
     PortalSessionController,
     PortalStartController,
   ],
-  providers: [TokensService, BearerStrategy, AdmissionService, PortalService],
+  providers: [TokensService, BearerStrategy, AdmissionService, PortalService, PortalRetentionService],
   exports: [TokensService, AdmissionService],
 })
 export class TokensModule {}

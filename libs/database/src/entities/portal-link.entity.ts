@@ -3,10 +3,13 @@ import { TenantEntity } from './tenant.entity';
 
 /**
  * A one-time link into the admin portal (issue 11). Only the SHA-256 hash of its code is stored; opening it
- * sets `used_at`, once. Only libs/tokens writes it.
+ * sets `used_at`, once. Deleted a day after it was used or expired, once no session refers to it. Only
+ * libs/tokens writes it.
  */
 @Entity('portal_links')
 @Index('UQ_portal_links_tenant_code', ['tenantId', 'codeHash'], { unique: true })
+// The retention sweep's, on LEAST(used_at, expires_at) (written in migration 1796745600000-portal-retention).
+@Index('IDX_portal_links_closed', { synchronize: false })
 export class PortalLinkEntity {
   @PrimaryColumn({ name: 'tenant_id', type: 'uuid' }) tenantId!: string;
   @PrimaryGeneratedColumn('uuid') id!: string;

@@ -5,10 +5,15 @@ import { TenantEntity } from './tenant.entity';
 /**
  * An admin-portal session, made by opening a portal link: the `rollcall_portal` cookie holds its secret, of
  * which only the SHA-256 hash is stored. It ends when revoked or after the idle time without a request. Its
- * CSRF token is derived from the secret, so it is not stored either. Only libs/tokens writes it.
+ * CSRF token is derived from the secret, so it is not stored either. Deleted a day after it ended. Only
+ * libs/tokens writes it.
  */
 @Entity('portal_sessions')
 @Index('UQ_portal_sessions_tenant_secret', ['tenantId', 'secretHash'], { unique: true })
+@Index('IDX_portal_sessions_link', ['tenantId', 'linkId'])
+// The retention sweep's (partial indexes, written in migration 1796745600000-portal-retention).
+@Index('IDX_portal_sessions_revoked', { synchronize: false })
+@Index('IDX_portal_sessions_idle', { synchronize: false })
 export class PortalSessionEntity {
   @PrimaryColumn({ name: 'tenant_id', type: 'uuid' }) tenantId!: string;
   @PrimaryGeneratedColumn('uuid') id!: string;
