@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { randomUUID } from 'node:crypto';
 import { ActivityService } from '@rollcall/integrations';
-import { createScimDirectory, createTestApp, type TestApp } from '@rollcall/testing';
+import { createIntegration, createScimDirectory, createTestApp, type TestApp } from '@rollcall/testing';
 import { createGroup, oktaMembers } from './fixtures/groups/helpers';
 import {
   oktaAddMembers,
@@ -938,6 +938,44 @@ describe('the sync activity log', () => {
       )!.request_id;
       await t.app.get(ActivityService).sweep();
       expect(await requestIds(integration.id)).toEqual([recent, 'young29'].sort());
+    });
+
+    it('goes integration by integration, across tenants, in batches: expired events go, recent ones stay', async () => {
+      const a = await directory();
+      const b = await directory('entra');
+      // A second integration of A's tenant with only recent events, and one with none at all.
+      const recentOnly = await createIntegration(t, a.tenant);
+      const empty = await createIntegration(t, a.tenant);
+      await insertAged(a.tenant.id, a.integration.id, {
+        a40: '40 days',
+        a35: '35 days',
+        a31: '31 days',
+        a30h: '30 days 1 hour',
+        a29: '29 days',
+        a1: '1 day',
+      });
+      await insertAged(b.tenant.id, b.integration.id, { b90: '90 days', b31: '31 days', b0: '0 seconds' });
+      await insertAged(a.tenant.id, recentOnly.id, { r29: '29 days', r0: '0 seconds' });
+      // Two events per delete, one integration per page: both loops go round more than once.
+      const removed = await t.app.get(ActivityService).sweep(2, 1);
+      expect(removed).toBeGreaterThanOrEqual(6);
+      expect(await requestIds(a.integration.id)).toEqual(['a1', 'a29']);
+      expect(await requestIds(b.integration.id)).toEqual(['b0']);
+      expect(await requestIds(recentOnly.id)).toEqual(['r0', 'r29']);
+      expect(await requestIds(empty.id)).toEqual([]);
+      // Nothing is left to remove: a second sweep finds no integration past the cutoff among these.
+      await t.app.get(ActivityService).sweep();
+      expect(await requestIds(a.integration.id)).toEqual(['a1', 'a29']);
+    });
+
+    it("an integration's events go with it", async () => {
+      const { tenant, integration } = await directory();
+      await insertAged(tenant.id, integration.id, { old: '40 days', young: '1 day' });
+      await request(t.http)
+        .delete(`/api/v1/scim-integrations/${integration.id}`)
+        .auth(tenant.adminToken, { type: 'bearer' })
+        .expect(204);
+      expect(await rows(integration.id)).toEqual([]);
     });
 
     // Last in this file: passport strategies are process-wide, so while a second app is up, and after it is

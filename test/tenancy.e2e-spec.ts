@@ -22,8 +22,8 @@ import { patchBody, scimClient, userBody, type Json } from './fixtures/scim';
 const CROSS_TENANT: [RegExp, string][] = [
   [/WHERE t\.token_hash = \$1\s+AND \(t\.revoked_at/, 'a token issued before tokens named their tenant'],
   [
-    /^WITH gone AS \(DELETE FROM scim_events WHERE \(tenant_id, id\) IN/,
-    'the retention sweep of old activity events',
+    /^SELECT i\.tenant_id, i\.id,\s+\(SELECT min\(e\.created_at\) FROM scim_events e WHERE e\.tenant_id = i\.tenant_id/,
+    'the retention sweep lists the integrations with expired activity (each delete is pinned)',
   ],
 ];
 
@@ -342,8 +342,14 @@ describe('every SCIM and settings-API query is pinned to one tenant', () => {
     );
     await http().get('/api/v1/groups').auth(legacy, { type: 'bearer' }).expect(200);
 
-    // The retention sweep, which the server runs on a timer.
-    await t.app.get(ActivityService).sweep();
+    // The retention sweep, which the server runs on a timer: it lists the integrations with expired events
+    // (across tenants), then deletes each one's, pinned to its tenant.
+    await t.sql(
+      `INSERT INTO scim_events (tenant_id, integration_id, created_at, method, path, status, duration_ms, request_id)
+       VALUES ($1, $2, now() - interval '40 days', 'POST', '/Users', 201, 1, 'expired')`,
+      [tenant.id, integration.id],
+    );
+    expect(await t.app.get(ActivityService).sweep()).toBeGreaterThanOrEqual(1);
 
     expect(seen.size).toBeGreaterThan(40);
     const tenantTables = new Set(

@@ -30,7 +30,12 @@ interface EventRow {
 }
 
 const SWEEP_EVERY_MS = 15 * 60_000;
+/** Events removed per statement. */
 const SWEEP_BATCH = 5000;
+/** Integrations listed per statement. */
+const SWEEP_PAGE = 500;
+/** Below every id gen_random_uuid() makes: where the list of integrations starts. */
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
 /** Reads the sync activity log for admins and removes events past the retention period. */
 @Injectable()
@@ -55,26 +60,57 @@ export class ActivityService implements OnApplicationBootstrap, OnApplicationShu
     this.timers.forEach((t) => clearTimeout(t));
   }
 
-  /** Deletes events older than EVENTS_RETENTION_DAYS, in batches; returns how many. */
-  async sweep(): Promise<number> {
+  /**
+   * Deletes events older than EVENTS_RETENTION_DAYS; returns how many. It goes integration by integration, on
+   * each one's (tenant, integration, time) index, so each delete is pinned to one tenant (ADR 0004) and the
+   * table needs no index on time alone: the integrations are listed `page` at a time, keyset on their key, each
+   * with whether its oldest event is past the cutoff (one index probe), and those that are lose their expired
+   * events, `batch` per statement.
+   */
+  async sweep(batch = SWEEP_BATCH, page = SWEEP_PAGE): Promise<number> {
     let removed = 0;
     try {
+      let after = { tenant_id: NIL_UUID, id: NIL_UUID };
       for (;;) {
-        const [{ n }] = await this.sql.query<{ n: number }>(
-          `WITH gone AS (DELETE FROM scim_events WHERE (tenant_id, id) IN (
-             SELECT tenant_id, id FROM scim_events WHERE created_at < now() - make_interval(days => $1) LIMIT ${SWEEP_BATCH})
-             RETURNING 1)
-           SELECT count(*)::int AS n FROM gone`,
-          [this.config.eventsRetentionDays],
+        const integrations = await this.sql.query<{ tenant_id: string; id: string; expired: boolean | null }>(
+          `SELECT i.tenant_id, i.id,
+                  (SELECT min(e.created_at) FROM scim_events e WHERE e.tenant_id = i.tenant_id AND e.integration_id = i.id)
+                    < now() - make_interval(days => $3) AS expired
+             FROM scim_integrations i WHERE (i.tenant_id, i.id) > ($1::uuid, $2::uuid)
+            ORDER BY i.tenant_id, i.id LIMIT ${page}`,
+          [after.tenant_id, after.id, this.config.eventsRetentionDays],
         );
-        removed += n;
-        if (n < SWEEP_BATCH) break;
+        for (const integration of integrations) {
+          if (integration.expired) removed += await this.sweepIntegration(integration, batch);
+        }
+        if (integrations.length < page) break;
+        after = integrations[integrations.length - 1];
       }
       if (removed > 0) this.logger.log({ removed }, 'Removed expired sync activity events');
     } catch (e) {
-      this.logger.warn({ err: e }, 'Could not remove expired sync activity events');
+      this.logger.warn({ err: e, removed }, 'Could not remove expired sync activity events');
     }
     return removed;
+  }
+
+  /** Deletes one integration's expired events, `batch` per statement; returns how many. */
+  private async sweepIntegration(
+    integration: { tenant_id: string; id: string },
+    batch: number,
+  ): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const [{ n }] = await this.sql.query<{ n: number }>(
+        `WITH gone AS (DELETE FROM scim_events WHERE tenant_id = $1 AND id IN (
+           SELECT id FROM scim_events WHERE tenant_id = $1 AND integration_id = $2 AND created_at < now() - make_interval(days => $3)
+            LIMIT ${batch})
+           RETURNING 1)
+         SELECT count(*)::int AS n FROM gone`,
+        [integration.tenant_id, integration.id, this.config.eventsRetentionDays],
+      );
+      removed += n;
+      if (n < batch) return removed;
+    }
   }
 
   /** Newest first, keyset-paginated on (time, id). The integration must be the tenant's (checked by the caller). */

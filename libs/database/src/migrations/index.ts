@@ -7,6 +7,7 @@ import { TenantCompositeKeys1796400000000 } from './1796400000000-tenant-composi
 import { AuditLog1796486400000 } from './1796486400000-audit-log';
 import { ScimEventChanges1796572800000 } from './1796572800000-scim-event-changes';
 import { PortalSessions1796659200000 } from './1796659200000-portal-sessions';
+import { ScimEventIndexes1796832000000 } from './1796832000000-scim-event-indexes';
 
 /** Every migration, oldest first. A committed migration is never edited: add a new one. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -18,4 +19,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AuditLog1796486400000,
   ScimEventChanges1796572800000,
   PortalSessions1796659200000,
+  ScimEventIndexes1796832000000,
 ];
