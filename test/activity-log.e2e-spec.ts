@@ -1,7 +1,9 @@
+import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import request from 'supertest';
 import { randomUUID } from 'node:crypto';
 import { ActivityService } from '@rollcall/integrations';
-import { createScimDirectory, createTestApp, type TestApp } from '@rollcall/testing';
+import { createIntegration, createScimDirectory, createTestApp, type TestApp } from '@rollcall/testing';
 import { createGroup, oktaMembers } from './fixtures/groups/helpers';
 import {
   oktaAddMembers,
@@ -1095,6 +1097,12 @@ describe('the sync activity log', () => {
   });
 
   describe('retention', () => {
+    /** Made before any test of this block starts a second app (see the last two tests). */
+    let busy: Awaited<ReturnType<typeof directory>>;
+    beforeAll(async () => {
+      busy = await directory();
+    });
+
     async function insertAged(tenantId: string, integrationId: string, ages: Record<string, string>) {
       for (const [requestId, age] of Object.entries(ages)) {
         await t.sql(
@@ -1120,6 +1128,44 @@ describe('the sync activity log', () => {
       expect(await requestIds(integration.id)).toEqual([recent, 'young29'].sort());
     });
 
+    it('goes integration by integration, across tenants, in batches: expired events go, recent ones stay', async () => {
+      const a = await directory();
+      const b = await directory('entra');
+      // A second integration of A's tenant with only recent events, and one with none at all.
+      const recentOnly = await createIntegration(t, a.tenant);
+      const empty = await createIntegration(t, a.tenant);
+      await insertAged(a.tenant.id, a.integration.id, {
+        a40: '40 days',
+        a35: '35 days',
+        a31: '31 days',
+        a30h: '30 days 1 hour',
+        a29: '29 days',
+        a1: '1 day',
+      });
+      await insertAged(b.tenant.id, b.integration.id, { b90: '90 days', b31: '31 days', b0: '0 seconds' });
+      await insertAged(a.tenant.id, recentOnly.id, { r29: '29 days', r0: '0 seconds' });
+      // Two events per delete, one integration per page: both loops go round more than once.
+      const removed = await t.app.get(ActivityService).sweep(2, 1);
+      expect(removed).toBeGreaterThanOrEqual(6);
+      expect(await requestIds(a.integration.id)).toEqual(['a1', 'a29']);
+      expect(await requestIds(b.integration.id)).toEqual(['b0']);
+      expect(await requestIds(recentOnly.id)).toEqual(['r0', 'r29']);
+      expect(await requestIds(empty.id)).toEqual([]);
+      // Nothing is left to remove: a second sweep finds no integration past the cutoff among these.
+      await t.app.get(ActivityService).sweep();
+      expect(await requestIds(a.integration.id)).toEqual(['a1', 'a29']);
+    });
+
+    it("an integration's events go with it", async () => {
+      const { tenant, integration } = await directory();
+      await insertAged(tenant.id, integration.id, { old: '40 days', young: '1 day' });
+      await request(t.http)
+        .delete(`/api/v1/scim-integrations/${integration.id}`)
+        .auth(tenant.adminToken, { type: 'bearer' })
+        .expect(204);
+      expect(await rows(integration.id)).toEqual([]);
+    });
+
     // Last in this file: passport strategies are process-wide, so while a second app is up, and after it is
     // closed, bearer tokens are checked by that app's services (the directory is made before it starts).
     it('honours EVENTS_RETENTION_DAYS', async () => {
@@ -1137,6 +1183,46 @@ describe('the sync activity log', () => {
         await short.close();
       }
       expect(await requestIds(integration.id)).toEqual(['h23', 'now']);
+    });
+
+    it('sweeps from two instances at once without an error, and one that shuts down mid-sweep ends its batch', async () => {
+      const { tenant, integration } = busy;
+      const insertMany = (n: number) =>
+        t.sql(
+          `INSERT INTO scim_events (tenant_id, integration_id, created_at, method, path, status, duration_ms, request_id)
+           SELECT $1, $2, now() - interval '40 days', 'POST', '/Users', 201, 1, 'old-' || g
+             FROM generate_series(1, $3::int) g`,
+          [tenant.id, integration.id, n],
+        );
+      await insertMany(3000);
+      await insertAged(tenant.id, integration.id, { young: '1 day' });
+      const second = await createTestApp();
+      let open = true;
+      try {
+        const mine = t.app.get(ActivityService);
+        const theirs = second.app.get(ActivityService);
+        // Batches of 100, taken in turns under the sweep's advisory lock: no deadlock, nothing left behind.
+        const removed = await Promise.all([mine.sweep(100), theirs.sweep(100), mine.sweep(100)]);
+        expect(removed.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(3000);
+        expect(await requestIds(integration.id)).toEqual(['young']);
+
+        await insertMany(3000);
+        const warn = jest.spyOn(Logger.prototype, 'warn');
+        const stopping = theirs.sweep(100);
+        const closed = second.close();
+        open = false;
+        // It finishes the batch under way and stops, before its connections close.
+        const stoppedAfter = await stopping;
+        await closed;
+        expect(stoppedAfter % 100).toBe(0);
+        expect(stoppedAfter).toBeLessThan(3000);
+        expect(warn.mock.calls.filter((c) => JSON.stringify(c).includes('sync activity'))).toEqual([]);
+        warn.mockRestore();
+        await mine.sweep();
+        expect(await requestIds(integration.id)).toEqual(['young']);
+      } finally {
+        if (open) await second.close();
+      }
     });
   });
 });

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import request from 'supertest';
-import { MIGRATIONS, pendingMigrations, runMigrations } from '@rollcall/database';
-import { freshDatabase } from './fixtures/database';
+import { MIGRATIONS, pendingMigrations, revertLastMigration, runMigrations } from '@rollcall/database';
+import { freshDatabase, queryOn } from './fixtures/database';
 import { freePort } from './fixtures/http';
 import { spawnServer } from './fixtures/server';
 
@@ -66,6 +66,39 @@ describe('migrations for many instances', () => {
       await db.drop();
     }
   }, 120_000);
+});
+
+describe('migration ScimEventIndexes1796832000000', () => {
+  const eventIndexes = (url: string) =>
+    queryOn<{ name: string }>(
+      url,
+      `SELECT indexname AS name FROM pg_indexes WHERE tablename = 'scim_events'`,
+    ).then((rows) => rows.map((r) => r.name).sort());
+
+  it('drops the index on time alone, and its down puts it back', async () => {
+    const db = await freshDatabase('rollcall_event_indexes');
+    try {
+      await runMigrations(db.url);
+      const after = await eventIndexes(db.url);
+      expect(after).not.toContain('IDX_scim_events_created');
+      expect(after).toEqual(
+        expect.arrayContaining([
+          'IDX_scim_events_integration_time',
+          'IDX_scim_events_failed',
+          'IDX_scim_events_resource',
+          'IDX_scim_events_resource_name',
+        ]),
+      );
+      // Down to just before it, one migration at a time, as `npm run migration:revert` does.
+      while (!(await pendingMigrations(db.url)).includes('ScimEventIndexes1796832000000'))
+        await revertLastMigration(db.url);
+      expect(await eventIndexes(db.url)).toEqual([...after, 'IDX_scim_events_created'].sort());
+      await runMigrations(db.url);
+      expect(await eventIndexes(db.url)).toEqual(after);
+    } finally {
+      await db.drop();
+    }
+  }, 60_000);
 });
 
 /** The server as `npm start` runs it (from source, transpiled on the fly), on a port of its own. */

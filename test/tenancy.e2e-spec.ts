@@ -23,8 +23,8 @@ import { patchBody, scimClient, userBody, type Json } from './fixtures/scim';
 const CROSS_TENANT: [RegExp, string][] = [
   [/WHERE t\.token_hash = \$1\s+AND \(t\.revoked_at/, 'a token issued before tokens named their tenant'],
   [
-    /^WITH gone AS \(DELETE FROM scim_events WHERE \(tenant_id, id\) IN/,
-    'the retention sweep of old activity events',
+    /^SELECT i\.tenant_id, i\.id,\s+\(SELECT min\(e\.created_at\) FROM scim_events e WHERE e\.tenant_id = i\.tenant_id/,
+    'the retention sweep lists the integrations with expired activity (each delete is pinned)',
   ],
   [
     /^WITH gone AS \(DELETE FROM portal_sessions WHERE \(tenant_id, id\) IN/,
@@ -336,8 +336,14 @@ describe('every SCIM and settings-API query is pinned to one tenant', () => {
     );
     await http().get('/api/v1/groups').auth(legacy, { type: 'bearer' }).expect(200);
 
-    // The retention sweeps, which the server runs on timers.
-    await t.app.get(ActivityService).sweep();
+    // The retention sweeps, which the server runs on timers. The activity log's lists the integrations with
+    // expired events (across tenants), then deletes each one's, pinned to its tenant.
+    await t.sql(
+      `INSERT INTO scim_events (tenant_id, integration_id, created_at, method, path, status, duration_ms, request_id)
+       VALUES ($1, $2, now() - interval '40 days', 'POST', '/Users', 201, 1, 'expired')`,
+      [tenant.id, integration.id],
+    );
+    expect(await t.app.get(ActivityService).sweep()).toBeGreaterThanOrEqual(1);
     await t.app.get(PortalRetentionService).sweep();
 
     expect(seen.size).toBeGreaterThan(40);

@@ -8,3 +8,4 @@ export * from './migrate';
 export * from './schema-diff';
 export * from './sql.service';
 export * from './statistics.service';
+export * from './background-sweep';

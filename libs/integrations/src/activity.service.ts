@@ -3,10 +3,10 @@ import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
+  type OnModuleDestroy,
 } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig, decodeTimeCursor, timePage } from '@rollcall/common';
-import { type ScimEventOutcome, SqlService } from '@rollcall/database';
+import { BackgroundSweep, type ScimEventOutcome, SqlService } from '@rollcall/database';
 import type { ActivityEventDto, ActivityPageDto, EventQuery } from './activity.dto';
 
 interface EventRow {
@@ -30,50 +30,87 @@ interface EventRow {
 }
 
 const SWEEP_EVERY_MS = 15 * 60_000;
+/** Events removed per statement. */
 const SWEEP_BATCH = 5000;
+const SWEEP_LOCK_KEY = 0x61637476; // "actv"
+/** Integrations listed per statement. */
+const SWEEP_PAGE = 500;
+/** Below every id gen_random_uuid() makes: where the list of integrations starts. */
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
 /** Reads the sync activity log for admins and removes events past the retention period. */
 @Injectable()
-export class ActivityService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ActivityService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ActivityService.name);
-  private timers: NodeJS.Timeout[] = [];
+  private readonly sweeper: BackgroundSweep<number>;
 
   constructor(
     private readonly sql: SqlService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.sweeper = new BackgroundSweep(
+      sql,
+      {
+        everyMs: SWEEP_EVERY_MS,
+        firstMs: 5_000,
+        lockKey: SWEEP_LOCK_KEY,
+        logger: this.logger,
+        failure: 'Could not remove expired sync activity events',
+      },
+      () => this.sweepOnce(SWEEP_BATCH, SWEEP_PAGE),
+    );
+  }
 
   onApplicationBootstrap(): void {
-    this.timers = [
-      setInterval(() => void this.sweep(), SWEEP_EVERY_MS),
-      setTimeout(() => void this.sweep(), 5_000),
-    ];
-    this.timers.forEach((t) => t.unref());
+    this.sweeper.start();
   }
 
-  onApplicationShutdown(): void {
-    this.timers.forEach((t) => clearTimeout(t));
+  /** Before the connection pool closes: the sweep under way finishes its batch. */
+  onModuleDestroy(): Promise<void> {
+    return this.sweeper.stop();
   }
 
-  /** Deletes events older than EVENTS_RETENTION_DAYS, in batches; returns how many. */
-  async sweep(): Promise<number> {
+  /**
+   * Deletes events older than EVENTS_RETENTION_DAYS; returns how many, or rejects on a database error. It goes
+   * integration by integration, on each one's (tenant, integration, time) index, so each delete is pinned to one
+   * tenant (ADR 0004) and the table needs no index on time alone: the integrations are listed `page` at a time,
+   * keyset on their key, each with whether its oldest event is past the cutoff (one index probe), and those that
+   * are lose their expired events, `batch` per statement.
+   */
+  sweep(batch = SWEEP_BATCH, page = SWEEP_PAGE): Promise<number> {
+    return this.sweeper.run(() => this.sweepOnce(batch, page));
+  }
+
+  private async sweepOnce(batch: number, page: number): Promise<number> {
     let removed = 0;
-    try {
-      for (;;) {
-        const [{ n }] = await this.sql.query<{ n: number }>(
-          `WITH gone AS (DELETE FROM scim_events WHERE (tenant_id, id) IN (
-             SELECT tenant_id, id FROM scim_events WHERE created_at < now() - make_interval(days => $1) LIMIT ${SWEEP_BATCH})
-             RETURNING 1)
-           SELECT count(*)::int AS n FROM gone`,
-          [this.config.eventsRetentionDays],
-        );
-        removed += n;
-        if (n < SWEEP_BATCH) break;
+    let after = { tenant_id: NIL_UUID, id: NIL_UUID };
+    while (!this.sweeper.stopped) {
+      const integrations = await this.sql.query<{ tenant_id: string; id: string; expired: boolean | null }>(
+        `SELECT i.tenant_id, i.id,
+                (SELECT min(e.created_at) FROM scim_events e WHERE e.tenant_id = i.tenant_id AND e.integration_id = i.id)
+                  < now() - make_interval(days => $3) AS expired
+           FROM scim_integrations i WHERE (i.tenant_id, i.id) > ($1::uuid, $2::uuid)
+          ORDER BY i.tenant_id, i.id LIMIT $4`,
+        [after.tenant_id, after.id, this.config.eventsRetentionDays, page],
+      );
+      for (const integration of integrations) {
+        if (!integration.expired || this.sweeper.stopped) continue;
+        removed += await this.sweeper.batches(batch, async (tx) => {
+          const [{ n }] = await tx.query<{ n: number }>(
+            `WITH gone AS (DELETE FROM scim_events WHERE tenant_id = $1 AND id IN (
+               SELECT id FROM scim_events WHERE tenant_id = $1 AND integration_id = $2 AND created_at < now() - make_interval(days => $3)
+                LIMIT $4)
+               RETURNING 1)
+             SELECT count(*)::int AS n FROM gone`,
+            [integration.tenant_id, integration.id, this.config.eventsRetentionDays, batch],
+          );
+          return n;
+        });
       }
-      if (removed > 0) this.logger.log({ removed }, 'Removed expired sync activity events');
-    } catch (e) {
-      this.logger.warn({ err: e }, 'Could not remove expired sync activity events');
+      if (integrations.length < page) break;
+      after = integrations[integrations.length - 1];
     }
+    if (removed > 0) this.logger.log({ removed }, 'Removed expired sync activity events');
     return removed;
   }
 

@@ -6,7 +6,7 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig, Clock } from '@rollcall/common';
-import { SqlService, type SqlTransaction } from '@rollcall/database';
+import { BackgroundSweep, SqlService } from '@rollcall/database';
 
 /**
  * How long an ended portal session, and a used or expired portal link, are kept before the sweep deletes them:
@@ -18,15 +18,8 @@ import { SqlService, type SqlTransaction } from '@rollcall/database';
 export const PORTAL_RETENTION_GRACE_MS = 24 * 60 * 60_000;
 
 const SWEEP_EVERY_MS = 15 * 60_000;
-/** The first sweep, this long after the start, off the start's own work. */
-const FIRST_SWEEP_MS = 5_000;
 /** Rows one statement deletes at most: each batch is a short transaction that holds few row locks. */
 const SWEEP_BATCH = 1000;
-/**
- * The transaction-level advisory lock each batch takes first (`pg_advisory_xact_lock`), so that instances
- * sweeping at once take turns, batch by batch: two `DELETE … IN (SELECT … LIMIT n)` running together could lock
- * the same rows in different orders and deadlock. A batch takes milliseconds, far below `DB_LOCK_TIMEOUT_MS`.
- */
 const SWEEP_LOCK_KEY = 0x706f7274; // "port"
 
 /** Sessions ended before $1: revoked then, or (never revoked) last seen before $2 = $1 − the idle time. */
@@ -66,77 +59,54 @@ export interface PortalSweep {
 @Injectable()
 export class PortalRetentionService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(PortalRetentionService.name);
-  private timers: NodeJS.Timeout[] = [];
-  /** The sweep under way (the timer's or a caller's); the next one starts after it. */
-  private running: Promise<PortalSweep> | undefined;
-  private stopping = false;
+  private readonly sweeper: BackgroundSweep<PortalSweep>;
 
   constructor(
-    private readonly sql: SqlService,
+    sql: SqlService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.sweeper = new BackgroundSweep(
+      sql,
+      {
+        everyMs: SWEEP_EVERY_MS,
+        firstMs: 5_000,
+        lockKey: SWEEP_LOCK_KEY,
+        logger: this.logger,
+        failure: 'Could not remove ended portal sessions and links',
+      },
+      () => this.sweepOnce(),
+    );
+  }
 
   onApplicationBootstrap(): void {
-    this.timers = [
-      setTimeout(() => this.onTimer(), FIRST_SWEEP_MS),
-      setInterval(() => this.onTimer(), SWEEP_EVERY_MS),
-    ];
-    this.timers.forEach((t) => t.unref());
+    this.sweeper.start();
   }
 
-  /**
-   * Stops the timers and waits for a sweep under way to finish its batch — before the shutdown hooks, where the
-   * connection pool closes, so a sweep is never cut off by it.
-   */
-  async onModuleDestroy(): Promise<void> {
-    this.stopping = true;
-    this.timers.forEach((t) => clearTimeout(t));
-    this.timers = [];
-    await this.running?.catch(() => undefined);
-  }
-
-  /** A tick of the timer: skipped while a sweep is still under way, and failures are logged, not thrown. */
-  private onTimer(): void {
-    if (this.running || this.stopping) return;
-    this.sweep().catch((e: unknown) =>
-      this.logger.warn({ err: e }, 'Could not remove ended portal sessions and links'),
-    );
+  /** Before the connection pool closes: the sweep under way finishes its batch. */
+  onModuleDestroy(): Promise<void> {
+    return this.sweeper.stop();
   }
 
   /** Deletes what has ended, in batches, in every tenant; what it deleted. Rejects on a database error. */
   sweep(): Promise<PortalSweep> {
-    const next = (this.running ?? Promise.resolve()).catch(() => undefined).then(() => this.sweepOnce());
-    const current = next.finally(() => {
-      if (this.running === current) this.running = undefined;
-    });
-    this.running = current;
-    return current;
+    return this.sweeper.run();
   }
 
   private async sweepOnce(): Promise<PortalSweep> {
     const now = this.clock.now().getTime();
     const endedBefore = new Date(now - PORTAL_RETENTION_GRACE_MS);
     const lastSeenBefore = new Date(endedBefore.getTime() - this.config.portal.sessionIdleSeconds * 1000);
-    const sessions = await this.inBatches((tx) => tx.query(DELETE_SESSIONS, [endedBefore, lastSeenBefore]));
-    const links = await this.inBatches((tx) => tx.query(DELETE_LINKS, [endedBefore]));
+    const count = async (rows: Promise<{ n: number }[]>) => (await rows)[0].n;
+    const sessions = await this.sweeper.batches(SWEEP_BATCH, (tx) =>
+      count(tx.query(DELETE_SESSIONS, [endedBefore, lastSeenBefore])),
+    );
+    const links = this.sweeper.stopped
+      ? 0
+      : await this.sweeper.batches(SWEEP_BATCH, (tx) => count(tx.query(DELETE_LINKS, [endedBefore])));
     if (sessions + links > 0) {
       this.logger.log({ sessions, links }, 'Removed ended portal sessions and links');
     }
     return { sessions, links };
-  }
-
-  /** Runs a batch until one deletes fewer than SWEEP_BATCH rows (or the application stops); how many in all. */
-  private async inBatches(batch: (tx: SqlTransaction) => Promise<{ n: number }[]>): Promise<number> {
-    let removed = 0;
-    for (;;) {
-      const n = await this.sql.transaction(async (tx) => {
-        await tx.query(`SELECT pg_advisory_xact_lock($1)`, [SWEEP_LOCK_KEY]);
-        const [row] = await batch(tx);
-        return row.n;
-      });
-      removed += n;
-      if (n < SWEEP_BATCH || this.stopping) return removed;
-    }
   }
 }

@@ -18,7 +18,6 @@ import { TenantEntity } from './tenant.entity';
 @Entity('scim_events')
 @Index('IDX_scim_events_integration_time', ['tenantId', 'integrationId', 'createdAt', 'id'])
 @Index('IDX_scim_events_failed', { synchronize: false })
-@Index('IDX_scim_events_created', ['createdAt'])
 @Index('IDX_scim_events_resource', ['tenantId', 'integrationId', 'resourceId', 'createdAt', 'id'])
 @Index('IDX_scim_events_resource_name', { synchronize: false })
 export class ScimEventEntity {

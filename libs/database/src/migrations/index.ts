@@ -8,6 +8,7 @@ import { AuditLog1796486400000 } from './1796486400000-audit-log';
 import { ScimEventChanges1796572800000 } from './1796572800000-scim-event-changes';
 import { PortalSessions1796659200000 } from './1796659200000-portal-sessions';
 import { PortalRetention1796745600000 } from './1796745600000-portal-retention';
+import { ScimEventIndexes1796832000000 } from './1796832000000-scim-event-indexes';
 
 /** Every migration, oldest first. A committed migration is never edited: add a new one. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -20,4 +21,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   ScimEventChanges1796572800000,
   PortalSessions1796659200000,
   PortalRetention1796745600000,
+  ScimEventIndexes1796832000000,
 ];
