@@ -83,6 +83,8 @@ export class BackgroundSweep<T> {
 
   private onTimer(): void {
     if (this.running || this.stopping) return;
-    this.run().catch((e: unknown) => this.options.logger.warn({ err: e }, this.options.failure));
+    this.run().catch((e: unknown) => {
+      this.options.logger.warn({ err: e }, this.options.failure);
+    });
   }
 }
