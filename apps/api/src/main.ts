@@ -118,6 +118,7 @@ async function start(
       detached: true,
       onLog: (m) => log.debug({ postgres: m }),
       onNotice: (level, message, details) => log[level](details, message),
+      avoidPorts: [config.port, ...(config.metrics ? [config.metrics.port] : [])],
     });
     databaseUrl = running.embedded.url;
     log.info(

@@ -72,6 +72,11 @@ export interface EmbeddedPostgresOptions {
   runtimeDir?: string;
   /** As root, for tests: treat the package's binaries as out of the server user's reach (so they are copied). */
   binariesUnreachable?: boolean;
+  /**
+   * Ports the caller is about to listen on itself (PORT, METRICS_PORT): the server's own port is never one of
+   * them, even when they are in the range the system hands out for port 0.
+   */
+  avoidPorts?: number[];
 }
 
 interface Account {
@@ -89,7 +94,15 @@ interface Placement {
   notice?: { message: string; details: Record<string, unknown> };
 }
 
-async function freePort(): Promise<number> {
+/** A port that is free now and not one of `avoid`. */
+async function freePort(avoid: number[] = []): Promise<number> {
+  for (;;) {
+    const port = await anyFreePort();
+    if (!avoid.includes(port)) return port;
+  }
+}
+
+async function anyFreePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const srv = createServer();
     srv.unref();
@@ -569,7 +582,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       await initdb(binariesDir, clusterDir, password, user, options.detached ?? false);
     }
 
-    const port = await freePort();
+    const port = await freePort(options.avoidPorts);
     // Clients connect through a Unix socket in the cluster folder (0700: only the server's user, and root, can
     // reach it), which costs far less per query than loopback TCP; TCP on 127.0.0.1 stays open for psql & co.
     const socketDir = join(clusterDir, `.s.PGSQL.${port}`).length < 100 ? clusterDir : undefined;
