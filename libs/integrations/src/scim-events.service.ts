@@ -200,22 +200,22 @@ export class ScimEventsService implements BeforeApplicationShutdown {
     }
   }
 
+  /** Whether this instance knows the integration has an event already: then a read of it is not recorded. */
+  hasEvents(integrationId: string): boolean {
+    return this.withEvents.has(integrationId);
+  }
+
   /**
    * Records a successful read (`status` < 400) as the integration's first request (outcome `read`) when the log
    * holds no event of the integration yet, so that an admin sees the identity provider connected even when it
    * has only looked users up (Okta's Test API Credentials). Later reads are not recorded. Once the integration is
    * known here to have events, a read costs nothing; before that, one statement, whose condition decides (so
    * another instance, or this one after a restart, never adds a second). Reads of one integration sent together
-   * share that statement. Never throws: the client gets its answer whatever happens here. Returns what to wait
-   * for, or undefined when there is nothing to (the usual case, kept free of a promise on the hot path).
+   * share that statement. Never throws: the client gets its answer whatever happens here.
    */
-  recordFirstRead(
-    ctx: ScimRequestContext,
-    status: number,
-    resource: ScimResourceRef = {},
-  ): Promise<void> | undefined {
+  recordFirstRead(ctx: ScimRequestContext, status: number, resource: ScimResourceRef = {}): Promise<void> {
     const integrationId = ctx.caller.integrationId;
-    if (this.withEvents.has(integrationId)) return undefined;
+    if (this.withEvents.has(integrationId)) return Promise.resolve();
     const pending = this.firstReads.get(integrationId);
     if (pending) return pending;
     const recording = this.insertFirstRead(ctx, status, resource).finally(() =>

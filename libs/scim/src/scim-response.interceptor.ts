@@ -1,6 +1,6 @@
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { mergeMap, type Observable, of } from 'rxjs';
+import { map, mergeMap, type Observable } from 'rxjs';
 import { ScimEventsService } from '@rollcall/integrations';
 import { SCIM_CONTENT_TYPE } from './scim-error';
 import { etagConditionHolds, parseEtagCondition, ScimNoContent, ScimResourceResult } from './scim-http';
@@ -24,19 +24,19 @@ export class ScimResponseInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const req = http.getRequest<ScimHttpRequest>();
     const reply = http.getResponse<FastifyReply>();
-    return next.handle().pipe(
-      mergeMap((result: unknown) => {
-        const body = shape(result, req, reply);
-        const recorded = this.firstRead(req, reply.statusCode);
-        return recorded ? recorded.then(() => body) : of(body);
+    const shaped = next.handle().pipe(map((result: unknown) => shape(result, req, reply)));
+    // Every request but an integration's first reads goes on at once: one set look-up decides.
+    if (req.user?.kind !== 'scim' || this.events.hasEvents(req.user.integrationId) || !isScimRead(req)) {
+      return shaped;
+    }
+    return shaped.pipe(
+      mergeMap(async (body: unknown) => {
+        const ctx = scimContextOf(req)!;
+        const status = reply.statusCode;
+        if (status < 400) await this.events.recordFirstRead(ctx, status, scimResourceOf(ctx.path));
+        return body;
       }),
     );
-  }
-
-  private firstRead(req: ScimHttpRequest, status: number): Promise<void> | undefined {
-    if (status >= 400 || !isScimRead(req)) return undefined;
-    const ctx = scimContextOf(req);
-    return ctx && this.events.recordFirstRead(ctx, status, scimResourceOf(ctx.path));
   }
 }
 
