@@ -1,4 +1,3 @@
-import fastifyCookie from '@fastify/cookie';
 import { BadRequestException, Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -84,9 +83,6 @@ export async function createApp(
   const server: Server = app.getHttpServer();
   server.headersTimeout = config.timeouts.httpHeadersMs;
   const instance = adapter.getInstance();
-  // Cookies (the admin portal's session) are parsed only where they count, by the settings API's admission
-  // step: no hook of its own, so a SCIM request pays nothing for them.
-  await app.register(fastifyCookie, { hook: false });
 
   // First of all: the request id and the security headers, and one JSON log line per request once answered.
   instance.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {

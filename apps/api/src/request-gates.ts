@@ -39,7 +39,7 @@ function isApiRequest(request: FastifyRequest): boolean {
  * The settings API's admission step, before its body is read: the admin (or operator) token, or else the
  * admin portal's session cookie (with its CSRF token on a change), must be good, and the caller stays within
  * its limits (401, 403, 429 with Retry-After, 503). The guards still decide which kind of caller each route
- * takes. Cookies are parsed here only, for the settings API (the SCIM API never reads them).
+ * takes. The portal's cookie is read here only, for the settings API (the SCIM API never reads it).
  */
 export function useSettingsApiAdmission(app: INestApplication, instance: FastifyInstance): void {
   const admission = app.get(AdmissionService);
@@ -47,8 +47,6 @@ export function useSettingsApiAdmission(app: INestApplication, instance: Fastify
   const logger = new Logger('HTTP');
   instance.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: Done) => {
     if (!SETTINGS_API.test(request.url)) return done();
-    const header = request.headers.cookie;
-    if (header !== undefined) request.cookies = instance.parseCookie(header);
     admission.admitSettings(request, reply.raw).then(
       (result) => {
         if (result.admitted) {

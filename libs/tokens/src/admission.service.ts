@@ -43,10 +43,9 @@ export interface AdmittedRequest {
   user?: Caller;
 }
 
-/** A settings-API request: its method and parsed cookies count too (the admin portal's session). */
+/** A settings-API request: its method and its Cookie header count too (the admin portal's session). */
 export interface SettingsRequest extends AdmittedRequest {
   method: string;
-  cookies?: Record<string, string | undefined> | null;
 }
 
 /** The only place a token is read from: the `Authorization` header, never a query string or a body. */

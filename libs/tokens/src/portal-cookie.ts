@@ -1,5 +1,5 @@
-import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyReply } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AppConfig } from '@rollcall/common';
 
@@ -10,13 +10,19 @@ export const CSRF_HEADER = 'X-CSRF-Token';
 /** Methods that change nothing, and so need no CSRF token. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** The portal session's secret from a request's parsed cookies, if it has one. */
-export function portalSecretOf(req: {
-  cookies?: Record<string, string | undefined> | null;
-}): string | undefined {
-  const secret = req.cookies?.[PORTAL_COOKIE];
+/**
+ * The portal session's secret from a request's Cookie header, if it has one. Only the settings API reads it
+ * (the SCIM API never looks at cookies), so no request pays for parsing cookies it does not use.
+ */
+export function portalSecretOf(req: { headers: IncomingHttpHeaders }): string | undefined {
+  const header = req.headers.cookie;
+  if (header === undefined) return undefined;
+  // The cookie's value is a token (base62 and `_`): nothing in it needs decoding.
+  const secret = COOKIE_VALUE.exec(header)?.[1];
   return secret ? secret : undefined;
 }
+
+const COOKIE_VALUE = new RegExp(`(?:^|;\\s*)${PORTAL_COOKIE}=([^;\\s]*)`);
 
 /**
  * The session's CSRF token, derived from its secret (so nothing more is stored): a page that can read its
@@ -37,25 +43,22 @@ export function csrfAllows(method: string, header: string | string[] | undefined
 }
 
 /**
- * The cookie's attributes: HttpOnly, SameSite=Strict, Path=/, Secure when PUBLIC_URL is https; Max-Age is the
- * idle time, and every request through the session sets it again, so the browser forgets the cookie when the
- * server forgets the session.
+ * The cookie with its attributes: HttpOnly, SameSite=Strict, Path=/, Secure when PUBLIC_URL is https; Max-Age is
+ * the idle time, and every request through the session sets it again, so the browser forgets the cookie when the
+ * server forgets the session. Written here rather than by a cookie plugin, which would add an `onSend` hook to
+ * every answer, SCIM's included.
  */
-function cookieOptions(config: AppConfig): CookieSerializeOptions {
-  return {
-    httpOnly: true,
-    sameSite: 'strict',
-    path: '/',
-    secure: config.publicUrl.startsWith('https:'),
-    maxAge: config.portal.sessionIdleSeconds,
-  };
+function setCookieLine(value: string, maxAge: number, config: AppConfig): string {
+  const secure = config.publicUrl.startsWith('https:') ? '; Secure' : '';
+  return `${PORTAL_COOKIE}=${value}; Max-Age=${maxAge}; Path=/; HttpOnly; SameSite=Strict${secure}`;
 }
 
 export function setPortalCookie(reply: FastifyReply, secret: string, config: AppConfig): void {
-  reply.setCookie(PORTAL_COOKIE, secret, cookieOptions(config));
+  reply.header('Set-Cookie', setCookieLine(secret, config.portal.sessionIdleSeconds, config));
 }
 
+/** Tells the browser to forget the cookie at once (instead of the refreshed one the request was admitted with). */
 export function clearPortalCookie(reply: FastifyReply, config: AppConfig): void {
-  const { maxAge: _maxAge, ...rest } = cookieOptions(config);
-  reply.clearCookie(PORTAL_COOKIE, rest);
+  reply.removeHeader('Set-Cookie');
+  reply.header('Set-Cookie', setCookieLine('', 0, config));
 }
