@@ -2,6 +2,7 @@ import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import request from 'supertest';
 import { randomUUID } from 'node:crypto';
+import { SqlService } from '@rollcall/database';
 import { ActivityService } from '@rollcall/integrations';
 import { createIntegration, createScimDirectory, createTestApp, type TestApp } from '@rollcall/testing';
 import { createGroup, oktaMembers } from './fixtures/groups/helpers';
@@ -1208,14 +1209,21 @@ describe('the sync activity log', () => {
 
         await insertMany(3000);
         const warn = jest.spyOn(Logger.prototype, 'warn');
-        const stopping = theirs.sweep(100);
-        const closed = second.close();
-        open = false;
-        // It finishes the batch under way and stops, before its connections close.
-        const stoppedAfter = await stopping;
+        // The second instance starts shutting down as its first batch begins.
+        const sql = second.app.get(SqlService);
+        const transaction = sql.transaction.bind(sql);
+        let closed: Promise<void> | undefined;
+        jest.spyOn(sql, 'transaction').mockImplementation(((work: never) => {
+          closed ??= second.close();
+          open = false;
+          return transaction(work);
+        }) as typeof sql.transaction);
+        const stoppedAfter = await theirs.sweep(100);
         await closed;
-        expect(stoppedAfter % 100).toBe(0);
-        expect(stoppedAfter).toBeLessThan(3000);
+        // It finished the batch under way (at most 100 events, of whichever integration came first) and
+        // stopped there, before its connections closed: no error, and the rest was left for later.
+        expect(stoppedAfter).toBeGreaterThan(0);
+        expect(stoppedAfter).toBeLessThanOrEqual(100);
         expect(warn.mock.calls.filter((c) => JSON.stringify(c).includes('sync activity'))).toEqual([]);
         warn.mockRestore();
         await mine.sweep();
