@@ -178,7 +178,7 @@ export class ScimBulkService {
     data: unknown,
   ): Promise<ScimResourceResult | ScimNoContent | undefined> {
     const service = op.resourceType === 'User' ? this.users : this.groups;
-    if (op.method === 'POST') return service.create(ctx, data, {});
+    if (op.method === 'POST') return service.create(ctx, data, ID_ONLY);
     // An operation's `version` is an If-Match (RFC 7644 §3.7), read as the header is.
     const ifMatch = await writePrecondition(
       op.version,
@@ -187,7 +187,7 @@ export class ScimBulkService {
     );
     switch (op.method) {
       case 'PUT':
-        return service.replace(ctx, id!, data, ifMatch, {});
+        return service.replace(ctx, id!, data, ifMatch, ID_ONLY);
       case 'PATCH':
         return service.patch(ctx, id!, data, ifMatch, {});
       case 'DELETE':
@@ -241,6 +241,13 @@ export class ScimBulkService {
 }
 
 /** The status the single request would have answered. */
+/**
+ * What a POST or PUT renders of the resource it wrote: its id alone. A bulk answer carries the location and the
+ * version, not the resource, so a group's members (tens of thousands, one more query) are never rendered. A
+ * PATCH keeps its own rule (a group's answers 204 unless attributes are asked for).
+ */
+const ID_ONLY = { attributes: 'id' };
+
 const STATUS: Record<BulkMethod, (result: ScimResourceResult | ScimNoContent | undefined) => number> = {
   POST: () => 201,
   PUT: () => 200,
