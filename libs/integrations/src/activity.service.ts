@@ -6,7 +6,7 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig, decodeTimeCursor, timePage } from '@rollcall/common';
-import { BackgroundSweep, type ScimEventOutcome, SqlService } from '@rollcall/database';
+import { BackgroundSweep, type ScimEventOutcome, SqlService, type SqlRunner } from '@rollcall/database';
 import type { ActivityEventDto, ActivityPageDto, EventQuery } from './activity.dto';
 
 interface EventRow {
@@ -141,9 +141,10 @@ export class ActivityService implements OnApplicationBootstrap, OnModuleDestroy 
   async summary(
     tenantId: string,
     integrationIds: string[],
+    db: SqlRunner = this.sql,
   ): Promise<Map<string, { lastEventAt: Date | null; failed24h: number }>> {
     if (integrationIds.length === 0) return new Map();
-    const rows = await this.sql.query<{ integration_id: string; last_event_at: Date | null; failed: string }>(
+    const rows = await db.query<{ integration_id: string; last_event_at: Date | null; failed: string }>(
       `SELECT i.id AS integration_id,
               (SELECT max(created_at) FROM scim_events e WHERE e.tenant_id = i.tenant_id AND e.integration_id = i.id) AS last_event_at,
               (SELECT coalesce(sum(e.count), 0) FROM scim_events e WHERE e.tenant_id = i.tenant_id AND e.integration_id = i.id

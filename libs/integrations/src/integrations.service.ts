@@ -122,8 +122,9 @@ export class IntegrationsService {
       id,
     ]);
     if (!rows[0]) throw ApiException.notFound('SCIM integration');
+    // In the caller's transaction (a create): one connection, and no second one taken from the pool meanwhile.
     const current = token ?? (await this.tokens.currentScimTokens(tenantId, [id])).get(id);
-    const activity = (await this.activity.summary(tenantId, [id])).get(id);
+    const activity = (await this.activity.summary(tenantId, [id], db)).get(id);
     const dto = this.toDto(rows[0], current, activity);
     return { ...dto, setup: providerSetup(dto.provider, dto.scimBaseUrl) };
   }
