@@ -13,6 +13,7 @@ import {
   type TestTenant,
 } from '@rollcall/testing';
 import { generateToken, hashToken, parseToken, tokenHint } from '@rollcall/tokens';
+import { waitFor } from './fixtures/http';
 import { SCIM_ERROR, type Json } from './fixtures/scim';
 
 const IDLE_SECONDS = 1800;
@@ -821,8 +822,8 @@ describe('the admin portal: links, sessions, cookie authentication and CSRF', ()
        UNION ALL SELECT to_jsonb(x)::text FROM api_tokens x`,
     );
     expect(stored.length).toBeGreaterThan(50);
-    // The URL of a request that opened a link is logged without its code.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    // The URL of a request that opened a link is logged without its code (the last request's line included).
+    await waitFor(() => logLines.some((l) => l.includes('/api/v1/portal/logout')));
     const starts = logLines.filter((l) => l.includes('/portal/start'));
     expect(starts.length).toBeGreaterThan(10);
     expect(starts.filter((l) => /code=(?!\[Redacted\])/.test(l))).toEqual([]);

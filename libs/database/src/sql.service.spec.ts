@@ -96,7 +96,6 @@ describe(`${SqlService.name} pool waits`, () => {
     a.release();
     const c = await third;
     expect(waits).toHaveLength(1);
-    expect(waits[0]).toBeGreaterThanOrEqual(0);
     b.release();
     c.release();
     await pool.end();
