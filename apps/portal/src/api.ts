@@ -149,24 +149,17 @@ export class ApiError extends Error {
   }
 }
 
-export interface ApiOptions {
-  /** Where the API is: '' for the page's own origin (the portal), or another origin. */
-  baseUrl: string;
-}
-
 type Query = Record<string, string | number | boolean | undefined>;
 
 export class Api {
   /** Sent as X-CSRF-Token with every POST, PUT, PATCH and DELETE (from GET /api/v1/portal/session). */
   csrfToken?: string;
 
-  constructor(private readonly options: ApiOptions) {}
-
   async request<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (method !== 'GET' && method !== 'HEAD' && this.csrfToken) headers['X-CSRF-Token'] = this.csrfToken;
-    const response = await fetch(this.options.baseUrl + path + toSearch(query), {
+    const response = await fetch(path + toSearch(query), {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),

@@ -6,7 +6,7 @@ import { IntegrationsPage } from './pages/integrations';
 import { PeoplePage } from './pages/people';
 import { WizardPage } from './pages/wizard';
 import { usePath } from './router';
-import { ApiContext, errorText, Heading, Link, SessionContext } from './ui';
+import { ApiContext, errorText, Heading, Link } from './ui';
 
 type SessionState = { session: PortalSession } | { error: unknown } | null;
 
@@ -51,28 +51,26 @@ export function App(props: { api: Api }) {
   };
   return (
     <ApiContext.Provider value={props.api}>
-      <SessionContext.Provider value={state.session}>
-        <a class="skip-link" href="#main">
-          Skip to the content
-        </a>
-        <header class="top">
-          <div class="container top-row">
-            <p class="brand">
-              <Link to="/">Rollcall</Link> <span class="tenant">· {state.session.tenantName}</span>
-            </p>
-            <nav aria-label="Portal">
-              <Link to="/">Integrations</Link>
-              <Link to="/integrations/new">New integration</Link>
-              <button type="button" class="link-button" onClick={() => void logout()}>
-                Sign out
-              </button>
-            </nav>
-          </div>
-        </header>
-        <main id="main" class="container" tabIndex={-1}>
-          <Routes />
-        </main>
-      </SessionContext.Provider>
+      <a class="skip-link" href="#main">
+        Skip to the content
+      </a>
+      <header class="top">
+        <div class="container top-row">
+          <p class="brand">
+            <Link to="/">Rollcall</Link> <span class="tenant">· {state.session.tenantName}</span>
+          </p>
+          <nav aria-label="Portal">
+            <Link to="/">Integrations</Link>
+            <Link to="/integrations/new">New integration</Link>
+            <button type="button" class="link-button" onClick={() => void logout()}>
+              Sign out
+            </button>
+          </nav>
+        </div>
+      </header>
+      <main id="main" class="container" tabIndex={-1}>
+        <Routes />
+      </main>
     </ApiContext.Provider>
   );
 }
@@ -83,7 +81,7 @@ function Routes() {
 }
 
 function Route({ path }: { path: string }) {
-  if (path === '/' || path === '/start') {
+  if (path === '/') {
     const deleted = new URLSearchParams(location.search).get('deleted');
     return <IntegrationsPage notice={deleted ? `Deleted “${deleted}”.` : undefined} />;
   }

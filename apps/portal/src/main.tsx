@@ -4,4 +4,4 @@ import { App } from './app';
 import './styles.css';
 
 // The portal signs in with the session cookie its one-time link set; the API is on the same origin.
-render(<App api={new Api({ baseUrl: '' })} />, document.getElementById('app')!);
+render(<App api={new Api()} />, document.getElementById('app')!);

@@ -1,10 +1,9 @@
 import { createContext, type ComponentChildren } from 'preact';
 import { useContext, useEffect, useRef, useState } from 'preact/hooks';
-import { type Api, ApiError, type PortalSession } from './api';
+import { type Api, ApiError } from './api';
 import { href, onLinkClick } from './router';
 
 export const ApiContext = createContext<Api | null>(null);
-export const SessionContext = createContext<PortalSession | null>(null);
 
 export function useApi(): Api {
   const api = useContext(ApiContext);

@@ -96,17 +96,6 @@ export const memberships = {
     );
   },
 
-  /** Removes every member; returns how many were removed. */
-  async removeAll(tx: SqlRunner, tenantId: string, groupId: string): Promise<number> {
-    return countOf(
-      await tx.query<{ n: number }>(
-        `WITH d AS (DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2 RETURNING 1)
-         SELECT count(*)::int AS n FROM d`,
-        [tenantId, groupId],
-      ),
-    );
-  },
-
   /**
    * Makes the members exactly `userIds`: removes the others, adds the missing. Returns how many members were
    * removed and added, the first `listed` ids of each, and the unknown ids.
@@ -137,8 +126,4 @@ export const memberships = {
 /** The first `limit` (a parameter) user ids of the data-modifying CTE `cte`, as text, in id order. */
 function listedIds(cte: string, limit: string): string {
   return `ARRAY(SELECT user_id::text FROM ${cte} ORDER BY user_id LIMIT ${limit})`;
-}
-
-function countOf(rows: { n: number }[]): number {
-  return rows[0]?.n ?? 0;
 }
