@@ -257,6 +257,13 @@ describe('the admin portal: links, sessions, cookie authentication and CSRF', ()
         expect(res.text).not.toContain(tenant.name);
         // The link's page names its origin on Continue's POST (no-referrer would make it `Origin: null`).
         expect(res.headers['referrer-policy']).toBe('same-origin');
+        // No script may run on it, its form posts to this server only, and no other site may frame it.
+        const csp = res.headers['content-security-policy'] as string;
+        expect(csp).toMatch(/^default-src 'none';/);
+        expect(csp).not.toContain('script-src');
+        expect(csp).toContain("form-action 'self'");
+        expect(csp).toContain("frame-ancestors 'none'");
+        expect(res.headers['x-frame-options']).toBe('DENY');
         expect(res.text).toContain('<meta name="referrer" content="same-origin">');
         expect(res.text).toContain('<form method="post" action="/portal/start">');
         expect(formCodeOf(res.text)).toBe(code);

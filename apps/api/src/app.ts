@@ -24,7 +24,7 @@ import { AllExceptionsFilter } from './all-exceptions.filter';
 import { useMetrics } from './metrics';
 import { usePortal } from './portal-static';
 import { useLargeBodyGate, useSettingsApiAdmission } from './request-gates';
-import { SCIM_SECURITY_HEADERS, securityHeaders } from './security-headers';
+import { PORTAL_PATH, PORTAL_START_PATH, SCIM_SECURITY_HEADERS, securityHeaders } from './security-headers';
 
 export interface CreateAppOptions {
   /** Keep Nest's own start-up lines quiet (tests). */
@@ -55,10 +55,18 @@ export async function createApp(
   const logger = new PinoNestLogger(root);
   const https = config.publicUrl.startsWith('https:');
   const headers = securityHeaders(https);
-  /** What every answer carries, set first: its request id and the security headers (computed once). */
+  /** What every answer carries, set first: its request id and the security headers of its kind (computed once). */
   const firstHeaders = (request: FastifyRequest, reply: FastifyReply) => {
     reply.header('X-Request-Id', request.id);
-    reply.headers(isScimRequest(request) ? SCIM_SECURITY_HEADERS : headers);
+    if (isScimRequest(request)) return void reply.headers(SCIM_SECURITY_HEADERS);
+    const url = request.url;
+    reply.headers(
+      !PORTAL_PATH.test(url)
+        ? headers.api
+        : PORTAL_START_PATH.test(url)
+          ? headers.portalStart
+          : headers.portal,
+    );
   };
   // The last-resort filter, set once the application exists (requests only arrive after that).
   const late: { errors?: AllExceptionsFilter } = {};
@@ -134,6 +142,6 @@ export async function createApp(
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
-  await usePortal(app, options.portalDir ?? defaultPortalDir(), https);
+  await usePortal(app, options.portalDir ?? defaultPortalDir());
   return app;
 }

@@ -5,30 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Where the admin portal's pages are served. */
-export const PORTAL_PREFIX = '/portal';
-
-/**
- * The portal's page is stricter than the API's default set (which lets Swagger UI run inline scripts): only its
- * own scripts and styles, requests only to its own origin, never framed; requests upgraded to https when the
- * server is reached over https (on plain http the upgrade would break every request).
- */
-export function portalCsp(https: boolean): string {
-  return [...PORTAL_CSP_DIRECTIVES, ...(https ? ['upgrade-insecure-requests'] : [])].join(';');
-}
-
-const PORTAL_CSP_DIRECTIVES = [
-  "default-src 'self'",
-  "base-uri 'self'",
-  "connect-src 'self'",
-  "font-src 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  "img-src 'self' data:",
-  "object-src 'none'",
-  "script-src 'self'",
-  "script-src-attr 'none'",
-  "style-src 'self'",
-];
+const PORTAL_PREFIX = '/portal';
 
 /** Vite names every built asset by its content hash, so a cached copy never goes stale. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -41,8 +18,7 @@ const REVALIDATE = 'no-cache';
  * reload or a bookmarked /portal/integrations/… works. The portal talks only to the documented settings API.
  * Without a build (tests of the API alone, `nest start --watch`), /portal answers 503 naming the command.
  */
-export async function usePortal(app: NestFastifyApplication, dir: string, https: boolean): Promise<void> {
-  const csp = portalCsp(https);
+export async function usePortal(app: NestFastifyApplication, dir: string): Promise<void> {
   const index = join(dir, 'index.html');
   const built = existsSync(index);
   const page = built ? readFileSync(index) : undefined;
@@ -57,7 +33,6 @@ export async function usePortal(app: NestFastifyApplication, dir: string, https:
       cacheControl: false,
       setHeaders: (reply: FastifyReply, path: string) => {
         void reply.header('Cache-Control', path.includes('/assets/') ? IMMUTABLE : REVALIDATE);
-        if (path.endsWith('.html')) void reply.header('Content-Security-Policy', csp);
       },
     });
   }
@@ -73,12 +48,7 @@ export async function usePortal(app: NestFastifyApplication, dir: string, https:
     if (/^\/portal\/assets\//i.test(request.url)) {
       return reply.code(404).type('text/plain; charset=utf-8').send('Not found\n');
     }
-    return reply
-      .header('Cache-Control', REVALIDATE)
-      .header('Content-Security-Policy', csp)
-      .header('X-Frame-Options', 'DENY')
-      .type('text/html; charset=utf-8')
-      .send(page);
+    return reply.header('Cache-Control', REVALIDATE).type('text/html; charset=utf-8').send(page);
   };
   instance.get(PORTAL_PREFIX, sendPage);
   instance.get(`${PORTAL_PREFIX}/*`, sendPage);

@@ -112,13 +112,6 @@ export class PortalStartController {
   }
 
   private page(reply: FastifyReply, page: PortalPage): void {
-    // Not `no-referrer` (the API's default): with it a browser sends `Origin: null` on the form's POST, and on
-    // plain http, where it sends no Sec-Fetch-Site either, Continue could not be told from another site's form.
-    // The link's code goes nowhere but to this server.
-    void reply
-      .code(page.status)
-      .header('Referrer-Policy', 'same-origin')
-      .type('text/html; charset=utf-8')
-      .send(renderPortalPage(page));
+    void reply.code(page.status).type('text/html; charset=utf-8').send(renderPortalPage(page));
   }
 }
