@@ -258,7 +258,7 @@ describe('the admin portal: links, sessions, cookie authentication and CSRF', ()
         // The link's page names its origin on Continue's POST (no-referrer would make it `Origin: null`).
         expect(res.headers['referrer-policy']).toBe('same-origin');
         // No script may run on it, its form posts to this server only, and no other site may frame it.
-        const csp = res.headers['content-security-policy'] as string;
+        const csp = res.headers['content-security-policy'];
         expect(csp).toMatch(/^default-src 'none';/);
         expect(csp).not.toContain('script-src');
         expect(csp).toContain("form-action 'self'");
