@@ -652,6 +652,25 @@ describe('the admin portal: links, sessions, cookie authentication and CSRF', ()
       expect(list.body).toEqual([]);
     });
 
+    it('writes its last request at most once a minute, however often the page asks', async () => {
+      const tenant = await createTenant(t);
+      const s = await openPortal(tenant);
+      const lastSeen = async () =>
+        (
+          await t.sql<{ last_seen_at: Date }>(
+            `SELECT last_seen_at FROM portal_sessions WHERE tenant_id = $1 AND id = $2`,
+            [tenant.id, s.id],
+          )
+        )[0].last_seen_at.getTime();
+      const opened = await lastSeen();
+      later(30);
+      await through(s, http().get('/api/v1/groups')).expect(200);
+      expect(await lastSeen()).toBe(opened);
+      later(90);
+      await through(s, http().get('/api/v1/groups')).expect(200);
+      expect(await lastSeen()).toBeGreaterThanOrEqual(opened + 89_000);
+    });
+
     it('is revoked by an admin and refused on its next request, on every instance', async () => {
       const tenant = await createTenant(t);
       const s = await openPortal(tenant);

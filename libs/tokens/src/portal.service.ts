@@ -6,6 +6,9 @@ import type { PortalCaller } from './caller';
 import type { PortalLinkDto, PortalSessionDto, PortalSessionInfoDto } from './portal.dto';
 import { generateToken, hashToken, parseToken, tokenHint } from './token-format';
 
+/** How often a session's last request is written at most. */
+const SEEN_EVERY_MS = 60_000;
+
 /** Who may make a portal link. */
 export type PortalLinkCreator = Extract<AuditActor, { kind: 'admin' | 'operator' }>;
 
@@ -141,19 +144,24 @@ export class PortalService {
 
   /**
    * The session a cookie's secret stands for, or undefined (unknown, revoked, idle too long, or its tenant
-   * disabled). Counts as the session's activity: it stays alive for another idle time.
+   * disabled). Counts as the session's activity: it stays alive for another idle time. Its `last_seen_at` is
+   * written at most once every SEEN_EVERY_MS (a page that polls does not write a row every two seconds), so a
+   * session may end up to that much before its idle time after its last request.
    */
   async authenticate(secret: string): Promise<PortalCaller | undefined> {
     const parsed = parseToken(secret);
     if (parsed?.kind !== 'portalSession' || !parsed.tenantId) return undefined;
     const now = this.clock.now();
     const [row] = await this.sql.query<{ id: string; hint: string }>(
-      `UPDATE portal_sessions s SET last_seen_at = GREATEST(s.last_seen_at, $3)
-         FROM tenants tn
-        WHERE s.tenant_id = $1 AND s.secret_hash = $2 AND s.revoked_at IS NULL AND s.last_seen_at > $4
-          AND tn.id = s.tenant_id AND tn.enabled
-        RETURNING s.id, s.hint`,
-      [parsed.tenantId, hashToken(secret), now, this.idleSince(now)],
+      `WITH s AS (
+         SELECT s.id, s.hint, s.last_seen_at FROM portal_sessions s JOIN tenants tn ON tn.id = s.tenant_id
+          WHERE s.tenant_id = $1 AND s.secret_hash = $2 AND s.revoked_at IS NULL AND s.last_seen_at > $4
+            AND tn.enabled),
+       seen AS (
+         UPDATE portal_sessions p SET last_seen_at = GREATEST(p.last_seen_at, $3)
+           FROM s WHERE p.tenant_id = $1 AND p.id = s.id AND s.last_seen_at < $5)
+       SELECT id, hint FROM s`,
+      [parsed.tenantId, hashToken(secret), now, this.idleSince(now), new Date(now.getTime() - SEEN_EVERY_MS)],
     );
     return row && { kind: 'portal', tenantId: parsed.tenantId, sessionId: row.id, sessionHint: row.hint };
   }
