@@ -17,12 +17,14 @@ import { waitFor } from './fixtures/http';
 import { SCIM_ERROR, type Json } from './fixtures/scim';
 
 const IDLE_SECONDS = 1800;
+/** The cookie's name: the test app's PUBLIC_URL is https, so it has the `__Host-` prefix. */
+const COOKIE = '__Host-rollcall_portal';
 const LINK_SECONDS = 300;
 const NO_SUCH_ID = '00000000-0000-4000-8000-000000000000';
 
 /** A portal session as a browser holds it: the cookie it was given, and the CSRF token its page read. */
 interface Session {
-  /** `rollcall_portal=<secret>`, as the browser sends it back. */
+  /** `__Host-rollcall_portal=<secret>`, as the browser sends it back. */
   cookie: string;
   secret: string;
   csrf: string;
@@ -113,7 +115,7 @@ describe('the admin portal: links, sessions, cookie authentication and CSRF', ()
     const res = await submit(app, formCodeOf(landing.text)).expect(303);
     const [line] = setCookieOf(res);
     const cookie = line.split(';')[0];
-    const secret = cookie.slice('rollcall_portal='.length);
+    const secret = cookie.slice(`${COOKIE}=`.length);
     secrets.add(secret);
     return { cookie, secret };
   }
@@ -285,15 +287,23 @@ describe('the admin portal: links, sessions, cookie authentication and CSRF', ()
       const lines = setCookieOf(res);
       expect(lines).toHaveLength(1);
       const cookie = attributes(lines[0]);
-      const secret = cookie.get('rollcall_portal')!;
+      const secret = cookie.get(COOKIE.toLowerCase())!;
       secrets.add(secret);
       expect(parseToken(secret)).toEqual({ kind: 'portalSession', tenantId: tenant.id });
       expect([...cookie.keys()].sort()).toEqual(
-        ['httponly', 'max-age', 'path', 'rollcall_portal', 'samesite', 'secure'].sort(),
+        ['httponly', 'max-age', 'path', COOKIE.toLowerCase(), 'samesite', 'secure'].sort(),
       );
       expect(cookie.get('path')).toBe('/');
       expect(cookie.get('samesite')).toBe('Strict');
       expect(cookie.get('max-age')).toBe(String(IDLE_SECONDS));
+      // Over https only the `__Host-` cookie counts: the same secret under the plain name (as a sibling subdomain
+      // could set it) opens nothing.
+      await http().get('/api/v1/portal/session').set('Cookie', `${COOKIE}=${secret}`).expect(200);
+      expectApiError(
+        await http().get('/api/v1/portal/session').set('Cookie', `rollcall_portal=${secret}`),
+        401,
+        'unauthorized',
+      );
       // The session is stored by its hash, with the link it came from, which is now used.
       const [row] = await t.sql<Json>(
         `SELECT s.*, l.used_at FROM portal_sessions s JOIN portal_links l ON l.tenant_id = s.tenant_id AND l.id = s.link_id
@@ -492,7 +502,7 @@ describe('the admin portal: links, sessions, cookie authentication and CSRF', ()
       expect(s.csrf).not.toContain(s.secret);
       // Each request keeps the cookie alive as long as the session.
       const cookie = attributes(setCookieOf(res)[0]);
-      expect(cookie.get('rollcall_portal')).toBe(s.secret);
+      expect(cookie.get(COOKIE.toLowerCase())).toBe(s.secret);
       expect(cookie.get('max-age')).toBe(String(IDLE_SECONDS));
       // Cookie only: an admin token is not a portal session.
       expectApiError(
@@ -730,7 +740,7 @@ describe('the admin portal: links, sessions, cookie authentication and CSRF', ()
       const lines = setCookieOf(res);
       expect(lines).toHaveLength(1);
       const cleared = attributes(lines[0]);
-      expect(cleared.get('rollcall_portal')).toBe('');
+      expect(cleared.get(COOKIE.toLowerCase())).toBe('');
       expect(cleared.get('max-age')).toBe('0');
       expect(cleared.get('path')).toBe('/');
       expectApiError(await through(s, http().get('/api/v1/groups')), 401, 'unauthorized');

@@ -136,7 +136,11 @@ export async function createApp(
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An admin token (rc_adm_…)' }, 'admin')
       .addCookieAuth(
         'rollcall_portal',
-        { type: 'apiKey', in: 'cookie', description: 'An admin-portal session, from a portal link' },
+        {
+          type: 'apiKey',
+          in: 'cookie',
+          description: 'An admin-portal session, from a portal link (`__Host-rollcall_portal` over https)',
+        },
         'portal',
       )
       .build(),

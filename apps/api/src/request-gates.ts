@@ -51,7 +51,8 @@ export function useSettingsApiAdmission(app: INestApplication, instance: Fastify
       (result) => {
         if (result.admitted) {
           // Each request through the session keeps its cookie as long as the session.
-          if (result.caller.kind === 'portal') setPortalCookie(reply, portalSecretOf(request)!, config);
+          if (result.caller.kind === 'portal')
+            setPortalCookie(reply, portalSecretOf(request, config)!, config);
           return done();
         }
         const error = new ApiException(result.status, CODES[result.status], result.detail);

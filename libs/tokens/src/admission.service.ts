@@ -77,7 +77,7 @@ export class AdmissionService {
    * the session's CSRF token (403 otherwise, before anything is read or changed).
    */
   async admitSettings(req: SettingsRequest, res: ServerResponse): Promise<AdmissionResult> {
-    const secret = req.headers.authorization === undefined ? portalSecretOf(req) : undefined;
+    const secret = req.headers.authorization === undefined ? portalSecretOf(req, this.config) : undefined;
     if (secret === undefined) return this.admit(req, res);
     const caller = await this.portal.authenticate(secret);
     if (!caller) {

@@ -40,7 +40,7 @@ const PORTAL_DOCS = [
   ApiHeader({
     name: CSRF_HEADER,
     required: false,
-    description: `With the \`${PORTAL_COOKIE}\` cookie, on POST, PUT, PATCH and DELETE: the session's \`csrfToken\` (GET /api/v1/portal/session). Without it, or wrong: 403 \`forbidden\`, nothing changed.`,
+    description: `With the \`${PORTAL_COOKIE}\` cookie (\`__Host-${PORTAL_COOKIE}\` over https), on POST, PUT, PATCH and DELETE: the session's \`csrfToken\` (GET /api/v1/portal/session). Without it, or wrong: 403 \`forbidden\`, nothing changed.`,
   }),
   ApiForbiddenResponse({
     type: ApiErrorBody,

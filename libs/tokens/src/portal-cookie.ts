@@ -3,26 +3,43 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AppConfig } from '@rollcall/common';
 
-/** The admin portal's session cookie: it holds the session's secret (`rc_ps_…`). */
+/**
+ * The admin portal's session cookie: it holds the session's secret (`rc_ps_…`). Over https it is
+ * `__Host-rollcall_portal`: a browser takes a `__Host-` cookie only from this very host, Secure, with Path=/ and
+ * no Domain, so a sibling subdomain cannot plant a session of its own choosing in it (session fixation).
+ */
 export const PORTAL_COOKIE = 'rollcall_portal';
+const HOST_PORTAL_COOKIE = `__Host-${PORTAL_COOKIE}`;
+
+/** The cookie's name under this configuration. */
+export function portalCookieName(config: AppConfig): string {
+  return isHttps(config) ? HOST_PORTAL_COOKIE : PORTAL_COOKIE;
+}
+
+function isHttps(config: AppConfig): boolean {
+  return config.publicUrl.startsWith('https:');
+}
+
 /** The header a state-changing request through the portal cookie carries: the session's CSRF token. */
 export const CSRF_HEADER = 'X-CSRF-Token';
 /** Methods that change nothing, and so need no CSRF token. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * The portal session's secret from a request's Cookie header, if it has one. Only the settings API reads it
- * (the SCIM API never looks at cookies), so no request pays for parsing cookies it does not use.
+ * The portal session's secret from a request's Cookie header, if it has one, under the configured name only.
+ * Only the settings API reads it (the SCIM API never looks at cookies), so no request pays for parsing cookies
+ * it does not use.
  */
-export function portalSecretOf(req: { headers: IncomingHttpHeaders }): string | undefined {
+export function portalSecretOf(req: { headers: IncomingHttpHeaders }, config: AppConfig): string | undefined {
   const header = req.headers.cookie;
   if (header === undefined) return undefined;
   // The cookie's value is a token (base62 and `_`): nothing in it needs decoding.
-  const secret = COOKIE_VALUE.exec(header)?.[1];
+  const secret = (isHttps(config) ? HOST_COOKIE_VALUE : COOKIE_VALUE).exec(header)?.[1];
   return secret ? secret : undefined;
 }
 
 const COOKIE_VALUE = new RegExp(`(?:^|;\\s*)${PORTAL_COOKIE}=([^;\\s]*)`);
+const HOST_COOKIE_VALUE = new RegExp(`(?:^|;\\s*)${HOST_PORTAL_COOKIE}=([^;\\s]*)`);
 
 /**
  * The session's CSRF token, derived from its secret (so nothing more is stored): a page that can read its
@@ -49,8 +66,8 @@ export function csrfAllows(method: string, header: string | string[] | undefined
  * every answer, SCIM's included.
  */
 function setCookieLine(value: string, maxAge: number, config: AppConfig): string {
-  const secure = config.publicUrl.startsWith('https:') ? '; Secure' : '';
-  return `${PORTAL_COOKIE}=${value}; Max-Age=${maxAge}; Path=/; HttpOnly; SameSite=Strict${secure}`;
+  const secure = isHttps(config) ? '; Secure' : '';
+  return `${portalCookieName(config)}=${value}; Max-Age=${maxAge}; Path=/; HttpOnly; SameSite=Strict${secure}`;
 }
 
 export function setPortalCookie(reply: FastifyReply, secret: string, config: AppConfig): void {

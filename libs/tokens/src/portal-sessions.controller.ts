@@ -65,7 +65,7 @@ export class PortalSessionController {
   async session(@Portal() caller: PortalCaller, @Req() req: FastifyRequest): Promise<PortalSessionInfoDto> {
     const info = await this.portal.describe(caller);
     // The admission step found the session by this very cookie.
-    return { ...info, csrfToken: csrfTokenFor(portalSecretOf(req)!) };
+    return { ...info, csrfToken: csrfTokenFor(portalSecretOf(req, this.config)!) };
   }
 
   @Post('logout')
