@@ -121,8 +121,11 @@ export class AdmissionService {
     return this.admitCaller(caller, res);
   }
 
-  /** The caller's limits: it runs now, waits its turn, or is refused. */
-  private async admitCaller(caller: Caller, res: ServerResponse): Promise<AdmissionResult> {
+  /**
+   * The caller's limits: it runs now, waits its turn, or is refused. Synchronous unless the request must wait
+   * (no second promise for its async callers to adopt on every request).
+   */
+  private admitCaller(caller: Caller, res: ServerResponse): AdmissionResult | Promise<AdmissionResult> {
     if (caller.kind === 'operator') return { admitted: true, caller };
     const ticket =
       caller.kind === 'scim'
@@ -144,7 +147,9 @@ export class AdmissionService {
       };
     }
     res.once('close', ticket.release);
-    if (ticket.turn && !(await this.waitTurn(ticket.turn, res, ticket.release))) {
+    if (!ticket.turn) return { admitted: true, caller };
+    return this.waitTurn(ticket.turn, res, ticket.release).then((started): AdmissionResult => {
+      if (started) return { admitted: true, caller };
       this.metrics.queueTimedOut(api);
       return {
         admitted: false,
@@ -154,8 +159,7 @@ export class AdmissionService {
         detail: 'The server is busy with this token’s earlier requests; try again shortly',
         caller,
       };
-    }
-    return { admitted: true, caller };
+    });
   }
 
   /**
