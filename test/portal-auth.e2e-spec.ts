@@ -7,9 +7,11 @@ import {
   createTenant,
   createTestApp,
   expectApiError,
+  openPortalLink,
   TEST_PUBLIC_URL,
   uniqueName,
   type TestApp,
+  type TestPortalSession,
   type TestTenant,
 } from '@rollcall/testing';
 import { generateToken, hashToken, parseToken, tokenHint } from '@rollcall/tokens';
@@ -23,13 +25,7 @@ const LINK_SECONDS = 300;
 const NO_SUCH_ID = '00000000-0000-4000-8000-000000000000';
 
 /** A portal session as a browser holds it: the cookie it was given, and the CSRF token its page read. */
-interface Session {
-  /** `__Host-rollcall_portal=<secret>`, as the browser sends it back. */
-  cookie: string;
-  secret: string;
-  csrf: string;
-  id: string;
-}
+type Session = TestPortalSession;
 
 /** The attributes of a Set-Cookie line, by lower-case name (the first one is the cookie itself). */
 function attributes(setCookie: string): Map<string, string> {
@@ -122,10 +118,10 @@ describe('the admin portal: links, sessions, cookie authentication and CSRF', ()
 
   async function openPortal(tenant: TestTenant): Promise<Session> {
     const { url } = await createLink(tenant.adminToken);
-    const { cookie, secret } = await exchange(url);
-    const info = await http().get('/api/v1/portal/session').set('Cookie', cookie).expect(200);
-    secrets.add(info.body.csrfToken);
-    return { cookie, secret, csrf: info.body.csrfToken, id: info.body.sessionId };
+    const session = await openPortalLink(t, url);
+    secrets.add(session.secret);
+    secrets.add(session.csrf);
+    return session;
   }
 
   /** A request through the session's cookie, with its CSRF token unless told otherwise. */

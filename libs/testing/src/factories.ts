@@ -67,6 +67,8 @@ export async function createScimDirectory(
 /** A portal session as a browser holds it: the cookie it was given (`rollcall_portal=…`) and its page's CSRF token. */
 export interface TestPortalSession {
   cookie: string;
+  /** The session's secret, the cookie's value. */
+  secret: string;
   csrf: string;
   id: string;
 }
@@ -88,5 +90,10 @@ export async function openPortalLink(t: TestApp, url: string): Promise<TestPorta
     .expect(303);
   const cookie = (res.headers['set-cookie'] as unknown as string[])[0].split(';')[0];
   const info = await request(t.http).get('/api/v1/portal/session').set('Cookie', cookie).expect(200);
-  return { cookie, csrf: info.body.csrfToken, id: info.body.sessionId };
+  return {
+    cookie,
+    secret: cookie.slice(cookie.indexOf('=') + 1),
+    csrf: info.body.csrfToken,
+    id: info.body.sessionId,
+  };
 }
