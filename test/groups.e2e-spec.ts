@@ -155,6 +155,30 @@ describe('groups', () => {
     expect(bad.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'name' })]));
   });
 
+  it('renaming a group to its own name changes nothing: same version and updatedAt, no audit event', async () => {
+    const g = await create('Finance').expect(201);
+    const stored = () =>
+      t.sql<{ version: number; updated_at: Date }>(`SELECT version, updated_at FROM groups WHERE id = $1`, [
+        g.body.id,
+      ]);
+    const auditEvents = () =>
+      t.sql(`SELECT action FROM audit_events WHERE tenant_id = $1 AND target_id = $2`, [
+        tenant.id,
+        g.body.id,
+      ]);
+    const before = await stored();
+    const eventsBefore = await auditEvents();
+
+    const res = await request(t.http)
+      .patch(`/api/v1/groups/${g.body.id}`)
+      .set(auth())
+      .send({ name: ' Finance ' })
+      .expect(200);
+    expect(res.body).toEqual(g.body);
+    expect(await stored()).toEqual(before);
+    expect(await auditEvents()).toEqual(eventsBefore);
+  });
+
   it('deletes a group: 204, then 404', async () => {
     const g = await create('Temp').expect(201);
     const del = await request(t.http).delete(`/api/v1/groups/${g.body.id}`).set(auth()).expect(204);

@@ -421,6 +421,46 @@ describe('SCIM integrations (settings API)', () => {
       await request(t.http).delete(`/api/v1/groups/${i.groupId}`).set(auth()).expect(204);
     });
 
+    it('takes upper-case UUIDs, in the URL and in groupId, as the same ids in lower case', async () => {
+      const i = await createIntegration(t, tenant);
+      const g = await request(t.http)
+        .post('/api/v1/groups')
+        .set(auth())
+        .send({ name: 'Upper target' })
+        .expect(201);
+      const moves = async () =>
+        (
+          await t.sql(
+            `SELECT target_id FROM audit_events WHERE tenant_id = $1 AND action = 'integration.target_group_changed'`,
+            [tenant.id],
+          )
+        ).map((r) => r.target_id);
+
+      const moved = await patch(i.id.toUpperCase(), { groupId: g.body.id.toUpperCase() }).expect(200);
+      expect(moved.body).toEqual(
+        expect.objectContaining({ id: i.id, group: { id: g.body.id, name: 'Upper target' } }),
+      );
+      const [row] = await t.sql(`SELECT group_id FROM scim_integrations WHERE id = $1`, [i.id]);
+      expect(row).toEqual({ group_id: g.body.id });
+      expect(await moves()).toEqual([i.id]);
+
+      // The same group again, in upper case, is no change: no second move, no second audit event.
+      await patch(i.id.toUpperCase(), { groupId: g.body.id.toUpperCase() }).expect(200);
+      await patch(i.id, { groupId: g.body.id }).expect(200);
+      expect(await moves()).toEqual([i.id]);
+      const got = await request(t.http)
+        .get(`/api/v1/scim-integrations/${i.id.toUpperCase()}`)
+        .set(auth())
+        .expect(200);
+      expect(got.body).toEqual(
+        await request(t.http)
+          .get(`/api/v1/scim-integrations/${i.id}`)
+          .set(auth())
+          .expect(200)
+          .then((r) => r.body),
+      );
+    });
+
     it('answers 404 for an unknown target group and changes nothing', async () => {
       const i = await createIntegration(t, tenant);
       expectApiError(await patch(i.id, { groupId: NO_SUCH_ID, name: 'changed' }), 404, 'not_found');

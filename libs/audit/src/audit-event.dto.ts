@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { CursorQuery } from '@rollcall/common';
-import { IsIn, IsOptional, IsUUID } from 'class-validator';
+import { CursorQuery, UuidField } from '@rollcall/common';
+import { IsIn, IsOptional } from 'class-validator';
 import { AUDIT_ACTIONS, type AuditAction, type AuditChanges, type AuditTargetType } from './audit-event';
 
 const TARGET_TYPES: AuditTargetType[] = [
@@ -24,7 +24,7 @@ export class AuditLogQuery extends CursorQuery {
       'Only events about this tenant, admin token, group, integration, portal link or portal session',
   })
   @IsOptional()
-  @IsUUID('all', { message: 'targetId must be a UUID' })
+  @UuidField()
   targetId?: string;
 }
 

@@ -7,7 +7,7 @@ export * from './time-cursor';
 export * from './validation';
 export * from './common.module';
 export * from './logging';
-export * from './uuid-param';
+export * from './uuid';
 export * from './database-timeout';
 export * from './semaphore';
 export * from './json-depth';

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
-import { PageMeta, PageQuery } from '@rollcall/common';
+import { IsBoolean, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { PageMeta, PageQuery, UuidField } from '@rollcall/common';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const bool = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
@@ -26,7 +26,7 @@ export class GroupQuery extends PageQuery {
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Only groups pushed by this integration' })
   @IsOptional()
-  @IsUUID()
+  @UuidField()
   integrationId?: string;
 }
 
@@ -47,12 +47,12 @@ export class UserQuery extends MemberQuery {
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Only users provisioned by this integration' })
   @IsOptional()
-  @IsUUID()
+  @UuidField()
   integrationId?: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Only members of this group' })
   @IsOptional()
-  @IsUUID()
+  @UuidField()
   groupId?: string;
 }
 

@@ -92,30 +92,40 @@ export class GroupsService {
     return toGroupDto(rows[0]);
   }
 
-  /** Renames an admin-owned group, with its audit event (none when the name is the same). */
+  /**
+   * Renames an admin-owned group, with its audit event; renaming it to its own name changes nothing (no new
+   * version, no audit event). A name taken in the tenant (ignoring case) is a 409.
+   */
   async rename(tenantId: string, id: string, name: string, actor: AuditActor): Promise<GroupDto> {
-    await this.sql.transaction(async (tx) => {
+    return this.sql.transaction(async (tx) => {
       const group = await this.lockAdminOwned(tenantId, id, tx);
+      let rows: GroupRow[];
       try {
-        await tx.query(
-          `UPDATE groups SET name = $3, updated_at = now(), version = version + 1 WHERE tenant_id = $1 AND id = $2`,
+        rows = await tx.query(
+          `UPDATE groups g SET name = $3,
+                  version = CASE WHEN g.name IS DISTINCT FROM $3 THEN g.version + 1 ELSE g.version END,
+                  updated_at = CASE WHEN g.name IS DISTINCT FROM $3 THEN now() ELSE g.updated_at END
+            WHERE g.tenant_id = $1 AND g.id = $2
+            RETURNING g.id, g.name, g.integration_id, NULL AS integration_name, g.created_at, g.updated_at,
+              (SELECT count(*) FROM group_members m WHERE m.tenant_id = g.tenant_id AND m.group_id = g.id) AS member_count`,
           [tenantId, id, name],
         );
       } catch (e) {
         if (isUniqueViolation(e)) throw ApiException.conflict(`A group named "${name}" already exists`);
         throw e;
       }
-      if (name === group.name) return;
-      await this.audit.record(tx, tenantId, actor, [
-        {
-          action: 'group.renamed',
-          targetId: id,
-          targetName: name,
-          changes: { name: { from: group.name, to: name } },
-        },
-      ]);
+      if (name !== group.name) {
+        await this.audit.record(tx, tenantId, actor, [
+          {
+            action: 'group.renamed',
+            targetId: id,
+            targetName: name,
+            changes: { name: { from: group.name, to: name } },
+          },
+        ]);
+      }
+      return toGroupDto(rows[0]);
     });
-    return this.get(tenantId, id);
   }
 
   /** Deletes an admin-owned group, with its audit event; refused (409) while an integration targets it. */
@@ -143,12 +153,27 @@ export class GroupsService {
     });
   }
 
-  /** The group, locked until the transaction ends (so its audit event's `from` stays true); 404 or 409. */
-  private async lockAdminOwned(tenantId: string, id: string, tx: SqlTransaction): Promise<GroupDto> {
-    await tx.query(`SELECT 1 FROM groups WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tenantId, id]);
-    const group = await this.get(tenantId, id, tx);
-    this.assertAdminOwned(group);
-    return group;
+  /**
+   * The group's name, locked until the transaction ends (so its audit event's `from` stays true), without
+   * counting its members; 404, or 409 for a group an integration owns.
+   */
+  private async lockAdminOwned(tenantId: string, id: string, tx: SqlTransaction): Promise<{ name: string }> {
+    const rows: Pick<GroupRow, 'name' | 'integration_id' | 'integration_name'>[] = await tx.query(
+      `SELECT g.name, g.integration_id, i.name AS integration_name
+         FROM groups g LEFT JOIN scim_integrations i ON i.tenant_id = g.tenant_id AND i.id = g.integration_id
+        WHERE g.tenant_id = $1 AND g.id = $2 FOR UPDATE OF g`,
+      [tenantId, id],
+    );
+    if (!rows[0]) throw ApiException.notFound('Group');
+    const { name, integration_id, integration_name } = rows[0];
+    if (integration_id) {
+      throw new ApiException(
+        HttpStatus.CONFLICT,
+        ApiErrorCode.Conflict,
+        `This group is owned by the SCIM integration "${integration_name ?? ''}"; change it in the identity provider`,
+      );
+    }
+    return { name };
   }
 
   /** A group that an integration may target: one of the tenant's admin-owned groups. */
@@ -209,16 +234,6 @@ export class GroupsService {
       params,
     );
     return { items, total: Number(total), page: q.page, pageSize: q.pageSize };
-  }
-
-  private assertAdminOwned(group: GroupDto): void {
-    if (group.ownerIntegration) {
-      throw new ApiException(
-        HttpStatus.CONFLICT,
-        ApiErrorCode.Conflict,
-        `This group is owned by the SCIM integration "${group.ownerIntegration.name}"; change it in the identity provider`,
-      );
-    }
   }
 }
 

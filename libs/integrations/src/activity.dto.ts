@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { CursorQuery } from '@rollcall/common';
+import { CursorQuery, UuidField } from '@rollcall/common';
 import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsDate, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import type { ScimEventOutcome } from '@rollcall/database';
 
 export class EventQuery extends CursorQuery {
@@ -20,7 +20,7 @@ export class EventQuery extends CursorQuery {
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Only events of this user or group' })
   @IsOptional()
-  @IsUUID('all', { message: 'resourceId must be a UUID' })
+  @UuidField()
   resourceId?: string;
 
   @ApiPropertyOptional({

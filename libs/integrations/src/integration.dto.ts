@@ -7,12 +7,11 @@ import {
   IsNotEmpty,
   IsOptional,
   IsString,
-  IsUUID,
   Max,
   MaxLength,
   Min,
 } from 'class-validator';
-import { IsOmittable } from '@rollcall/common';
+import { IsOmittable, UuidField } from '@rollcall/common';
 import { SCIM_PROVIDERS, type ScimProvider } from '@rollcall/database';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -35,7 +34,7 @@ export class CreateIntegrationDto {
     description: 'An existing group to provision users into (or newGroupName)',
   })
   @IsOmittable()
-  @IsUUID('all', { message: 'groupId must be a UUID' })
+  @UuidField()
   groupId?: string;
 
   @ApiPropertyOptional({ example: 'Okta users', description: 'Create this group as the target (or groupId)' })
@@ -61,7 +60,7 @@ export class UpdateIntegrationDto {
     description: "New target group; the integration's users move from the old target group to this one",
   })
   @IsOmittable()
-  @IsUUID('all', { message: 'groupId must be a UUID' })
+  @UuidField()
   groupId?: string;
 
   @ApiPropertyOptional({ description: "false: the integration's token gets 401 until it is enabled again" })

@@ -151,7 +151,7 @@ export class IntegrationsService {
       const old = rows[0];
       const oldGroupId = old.group_id;
       let newGroup: GroupDto | undefined;
-      if (patch.groupId !== undefined && patch.groupId.toLowerCase() !== oldGroupId) {
+      if (patch.groupId !== undefined && patch.groupId !== oldGroupId) {
         newGroup = await this.groups.assertTargetable(tenantId, patch.groupId, tx);
         await memberships.moveDirectory(tx, { tenantId, integrationId: id }, oldGroupId, newGroup.id);
       }

@@ -38,6 +38,18 @@ describe(routingViolations.name, () => {
       'a pinned delete with a CTE',
       'WITH gone AS (DELETE FROM scim_users WHERE tenant_id = $1 AND id = $2 RETURNING id) SELECT count(*) FROM gone',
     ],
+    [
+      'a left join pinning its right side from its pinned left side',
+      'SELECT 1 FROM groups g LEFT JOIN scim_integrations i ON i.tenant_id = g.tenant_id AND i.id = g.integration_id WHERE g.tenant_id = $1',
+    ],
+    [
+      'a right join pinning its left side from its pinned right side',
+      'SELECT 1 FROM scim_integrations i RIGHT JOIN groups g ON i.tenant_id = g.tenant_id WHERE g.tenant_id = $1',
+    ],
+    [
+      'an outer join whose nullable side the WHERE clause pins',
+      'SELECT 1 FROM groups g LEFT JOIN scim_integrations i ON i.id = g.integration_id WHERE i.tenant_id = $1 AND g.tenant_id = i.tenant_id',
+    ],
     ['tables that are not tenant-owned', 'SELECT id FROM tenants ORDER BY created_at LIMIT 10'],
   ])('accepts a statement pinned by %s', async (_name, sql) => {
     expect(await check(sql)).toEqual([]);
@@ -82,6 +94,31 @@ describe(routingViolations.name, () => {
     [
       'an unpinned update',
       'UPDATE scim_users SET active = false WHERE id = $1',
+      ['scim_users is not pinned to one tenant'],
+    ],
+    [
+      "a left join's condition, which does not pin its left side",
+      'SELECT 1 FROM groups g LEFT JOIN scim_integrations i ON i.tenant_id = $1 AND i.tenant_id = g.tenant_id',
+      ['groups (g) is not pinned to one tenant'],
+    ],
+    [
+      "a left join's condition pinning only its left side",
+      'SELECT 1 FROM groups g LEFT JOIN scim_integrations i ON g.tenant_id = $1 AND i.tenant_id = g.tenant_id',
+      ['groups (g) is not pinned to one tenant', 'scim_integrations (i) is not pinned to one tenant'],
+    ],
+    [
+      "a right join's condition, which does not pin its right side",
+      'SELECT 1 FROM groups g RIGHT JOIN scim_integrations i ON g.tenant_id = $1 AND g.tenant_id = i.tenant_id',
+      ['scim_integrations (i) is not pinned to one tenant'],
+    ],
+    [
+      "a full join's condition, which pins neither side",
+      'SELECT 1 FROM groups g FULL JOIN scim_integrations i ON g.tenant_id = $1 AND i.tenant_id = $1',
+      ['groups (g) is not pinned to one tenant', 'scim_integrations (i) is not pinned to one tenant'],
+    ],
+    [
+      'an unpinned sub-query in a join condition',
+      'SELECT 1 FROM groups g JOIN scim_integrations i ON i.tenant_id = g.tenant_id AND i.id IN (SELECT integration_id FROM scim_users) WHERE g.tenant_id = $1',
       ['scim_users is not pinned to one tenant'],
     ],
     [

@@ -118,8 +118,18 @@ interface Scope {
   relations: Map<string, string>;
   /** Aliases of derived tables (CTEs, sub-selects), which are checked on their own. */
   derived: Set<string>;
-  /** Equalities between columns and values or other columns, from the AND-ed conditions. */
-  conditions: Node[];
+  /** The AND-ed conditions of WHERE and of the joins, each with what it may pin. */
+  conditions: Condition[];
+}
+
+/**
+ * An AND-ed condition, and the aliases it may pin (all when undefined). An outer join's condition only
+ * decides which rows of its nullable side are joined: every row of the preserved side stays, so the
+ * condition pins only the nullable side (LEFT JOIN: the right; RIGHT JOIN: the left; FULL JOIN: neither).
+ */
+interface Condition {
+  expr: Node;
+  pins?: ReadonlySet<string>;
 }
 
 /**
@@ -165,7 +175,7 @@ function visitStatement(
   if (kind === 'UpdateStmt') from.push({ RangeVar: stmt.relation }, ...((stmt.fromClause as Node[]) ?? []));
   if (kind === 'DeleteStmt') from.push({ RangeVar: stmt.relation }, ...((stmt.usingClause as Node[]) ?? []));
   for (const item of from) addFromItem(item, scope, ctes, nested);
-  conjuncts(stmt.whereClause as Node | undefined, scope.conditions);
+  conjuncts(stmt.whereClause as Node | undefined, undefined, scope.conditions);
 
   // The expressions of this scope may hold sub-queries: they see this scope's pinned relations.
   for (const key of [
@@ -196,37 +206,51 @@ function visitStatement(
   for (const n of nested) visitStatement(n, visible, tenantTables, ctes, out);
 }
 
-function addFromItem(item: Node, scope: Scope, ctes: Set<string>, nested: Node[]): void {
+/** Adds a FROM item's relations and conditions to `scope`; returns the aliases it brought in. */
+function addFromItem(item: Node, scope: Scope, ctes: Set<string>, nested: Node[]): Set<string> {
   if (item.RangeVar) {
     const rv = item.RangeVar as Node;
     const name = rv.relname as string;
     const alias = ((rv.alias as Node | undefined)?.aliasname as string | undefined) ?? name;
     if (ctes.has(name)) scope.derived.add(alias);
     else scope.relations.set(alias, name);
+    return new Set([alias]);
   } else if (item.JoinExpr) {
     const j = item.JoinExpr as Node;
-    addFromItem(j.larg as Node, scope, ctes, nested);
-    addFromItem(j.rarg as Node, scope, ctes, nested);
-    // Only an inner join's condition restricts both sides; an outer join's still pins the joined side.
-    conjuncts(j.quals as Node | undefined, scope.conditions);
+    const left = addFromItem(j.larg as Node, scope, ctes, nested);
+    const right = addFromItem(j.rarg as Node, scope, ctes, nested);
+    const pins: Record<string, ReadonlySet<string> | undefined> = {
+      JOIN_INNER: undefined,
+      JOIN_LEFT: right,
+      JOIN_RIGHT: left,
+      JOIN_FULL: new Set(),
+    };
+    const jointype = j.jointype as string;
+    conjuncts(j.quals as Node | undefined, jointype in pins ? pins[jointype] : new Set(), scope.conditions);
+    collectStatements(j.quals, nested);
+    return new Set([...left, ...right]);
   } else if (item.RangeSubselect) {
     const s = item.RangeSubselect as Node;
-    scope.derived.add((s.alias as Node).aliasname as string);
+    const alias = (s.alias as Node).aliasname as string;
+    scope.derived.add(alias);
     nested.push(s.subquery as Node);
+    return new Set([alias]);
   } else if (item.RangeFunction) {
     const f = item.RangeFunction as Node;
     const alias = (f.alias as Node | undefined)?.aliasname as string | undefined;
     if (alias) scope.derived.add(alias);
     collectStatements(f.functions, nested);
+    return new Set(alias ? [alias] : []);
   }
+  return new Set();
 }
 
-/** The AND-ed parts of a condition (not those under OR or NOT). */
-function conjuncts(expr: Node | undefined, into: Node[]): void {
+/** The AND-ed parts of a condition (not those under OR or NOT), each able to pin `pins`. */
+function conjuncts(expr: Node | undefined, pins: ReadonlySet<string> | undefined, into: Condition[]): void {
   if (!expr) return;
   const b = expr.BoolExpr as Node | undefined;
-  if (b?.boolop === 'AND_EXPR') for (const a of b.args as Node[]) conjuncts(a, into);
-  else into.push(expr);
+  if (b?.boolop === 'AND_EXPR') for (const a of b.args as Node[]) conjuncts(a, pins, into);
+  else into.push({ expr, pins });
 }
 
 /** Every statement nested in `value`, without descending into them. */
@@ -269,9 +293,10 @@ function pin(scope: Scope, outerPinned: Map<string, string>): Map<string, string
   };
   const isPinned = (alias: string) =>
     pinned.has(alias) || scope.derived.has(alias) || (!scope.relations.has(alias) && outerPinned.has(alias));
+  /** [x, y]: x is pinned when y is. */
   const edges: [string, string][] = [];
-  for (const c of scope.conditions) {
-    const e = c.A_Expr as Node | undefined;
+  for (const { expr, pins } of scope.conditions) {
+    const e = expr.A_Expr as Node | undefined;
     if (!e || e.kind !== 'AEXPR_OP' || (e.name as { String: { sval: string } }[])[0].String.sval !== '=')
       continue;
     const [l, r] = [operand(e.lexpr as Node), operand(e.rexpr as Node)];
@@ -281,7 +306,7 @@ function pin(scope: Scope, outerPinned: Map<string, string>): Map<string, string
     ] as const) {
       if (!a || !('column' in a) || a.column[1] !== 'tenant_id') continue;
       const alias = known(a.column[0]);
-      if (!alias) continue;
+      if (!alias || (pins && !pins.has(alias))) continue;
       if (b && 'value' in b) pinned.set(alias, scope.relations.get(alias) ?? alias);
       else if (b && 'column' in b && b.column[1] === 'tenant_id') {
         const other = known(b.column[0]);
@@ -291,15 +316,10 @@ function pin(scope: Scope, outerPinned: Map<string, string>): Map<string, string
   }
   for (let changed = true; changed;) {
     changed = false;
-    for (const [a, b] of edges) {
-      for (const [x, y] of [
-        [a, b],
-        [b, a],
-      ]) {
-        if (isPinned(y) && !pinned.has(x)) {
-          pinned.set(x, scope.relations.get(x) ?? x);
-          changed = true;
-        }
+    for (const [x, y] of edges) {
+      if (isPinned(y) && !pinned.has(x)) {
+        pinned.set(x, scope.relations.get(x) ?? x);
+        changed = true;
       }
     }
   }

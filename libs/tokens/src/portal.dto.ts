@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsUUID } from 'class-validator';
+import { IsOptional } from 'class-validator';
+import { UuidField } from '@rollcall/common';
 
 export class CreatePortalLinkDto {
   @ApiPropertyOptional({
@@ -8,7 +9,7 @@ export class CreatePortalLinkDto {
       'The tenant whose admin portal the link opens: required with the operator token; with an admin token, its own tenant (the default)',
   })
   @IsOptional()
-  @IsUUID('all', { message: 'tenantId must be a UUID' })
+  @UuidField()
   tenantId?: string;
 }
 
