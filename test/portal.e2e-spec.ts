@@ -185,8 +185,6 @@ async function runWizard(
   group: { newName: string } | { existing: string },
   screenshots?: string,
 ) {
-  // The set-up steps call "other SCIM 2.0" by its own name.
-  const connect = provider === 'Other SCIM 2.0 client' ? 'Any SCIM 2.0 client' : provider;
   await page
     .getByRole('navigation', { name: 'Portal' })
     .getByRole('link', { name: 'New integration' })
@@ -213,7 +211,7 @@ async function runWizard(
     await shot(page, `${screenshots}-2-details`);
   }
   await page.getByRole('button', { name: 'Create integration' }).click();
-  await expectFocusOnHeading(page, new RegExp(`step 3 of 3: connect ${connect}`, 'i'));
+  await expectFocusOnHeading(page, new RegExp(`step 3 of 3: connect ${provider}`, 'i'));
   const baseUrl = await page.getByLabel('SCIM base URL').inputValue();
   const token = await page.getByLabel('Secret token').inputValue();
   return { baseUrl, token };

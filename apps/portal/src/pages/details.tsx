@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { type IntegrationDetails, providerName, type RotatedToken } from '../api';
+import type { IntegrationDetails, RotatedToken } from '../api';
 import { GroupPicker, type GroupChoice } from '../group-picker';
 import { LiveStatus } from '../live-status';
 import { navigate } from '../router';
@@ -75,7 +75,7 @@ function Overview(props: {
       </p>
       <dl class="facts">
         <dt>Identity provider</dt>
-        <dd>{providerName(i.provider)}</dd>
+        <dd>{i.setup.providerName}</dd>
         <dt>Target group</dt>
         <dd>{i.group.name}</dd>
         <dt>Token</dt>
