@@ -245,6 +245,12 @@ describe('The admin portal (Chromium)', () => {
     await expectAccessible(page, 'integrations (empty)');
     const groupName = uniqueName('Okta users');
     const { baseUrl, token } = await runWizard(page, 'Okta', { newName: groupName }, 'wizard');
+    const asked: string[] = [];
+    page.on('request', (r) => {
+      const url = new URL(r.url());
+      if (url.pathname.startsWith('/api/'))
+        asked.push((url.pathname + url.search).replace(/[0-9a-f-]{36}/g, ':id'));
+    });
     expect(baseUrl).toBe(`${origin}/scim/v2`);
     expect(token).toMatch(/^rc_scim_/);
 
@@ -287,6 +293,11 @@ describe('The admin portal (Chromium)', () => {
     expect(await firstRequest.innerText()).toMatch(/^First request: GET \/Users, answered 200 at .+\.$/);
     expect(await page.getByText('Waiting for the first request').count()).toBe(0);
     expect(await page.evaluate('window.notReloaded')).toBe(true);
+    // While waiting, the page only asked whether the log has an event yet (one row); connecting read the details
+    // once (the look-up was the only event: no second read of the log).
+    expect(asked.filter((a) => a !== '/api/v1/scim-integrations/:id/events?limit=1')).toEqual([
+      '/api/v1/scim-integrations/:id',
+    ]);
     await shot(page, 'wizard-4-connected');
 
     // Then it provisions: the integrations table below counts the user.
