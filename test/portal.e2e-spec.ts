@@ -510,10 +510,17 @@ describe('The admin portal (Chromium)', () => {
     });
     expect(group.status).toBe(201);
 
+    let detailsReads = 0;
+    page.on('request', (r) => {
+      if (/\/api\/v1\/scim-integrations\/[0-9a-f-]{36}$/.test(new URL(r.url()).pathname)) detailsReads++;
+    });
     await page.getByRole('link', { name: 'Go to the integration' }).click();
     await page.getByRole('link', { name: 'Activity' }).click();
     await page.getByRole('heading', { level: 1, name: /activity$/ }).waitFor();
+    await expectFocusOnHeading(page, /activity$/);
     await page.getByText('5 events shown').waitFor();
+    // The integration's tabs share its details: moving to another tab does not read them again.
+    expect(detailsReads).toBe(1);
     const changed = page.getByTestId('event').filter({ hasText: 'PATCH' });
     const row = changed.getByRole('row', { name: /title/ });
     expect(await row.locator('td').allInnerTexts()).toEqual(['Engineer', 'Manager']);

@@ -1,19 +1,12 @@
 import { useState } from 'preact/hooks';
-import { ErrorNote, Heading, TableWrap, Time, useApi, useLoad } from '../ui';
-import { IntegrationTabs } from './details';
+import { ErrorNote, TableWrap, Time, useApi, useLoad } from '../ui';
 
 const PAGE_SIZE = 25;
 
 /** The people and groups this integration provisioned. */
 export function PeoplePage(props: { id: string }) {
-  const api = useApi();
-  const integration = useLoad(() => api.integration(props.id), [props.id]);
-  const name = integration.data?.name ?? 'Integration';
   return (
     <>
-      <Heading>{name}: people and groups</Heading>
-      <IntegrationTabs id={props.id} name={name} tab="people" />
-      <ErrorNote error={integration.error} />
       <Users id={props.id} />
       <Groups id={props.id} />
     </>
