@@ -144,7 +144,7 @@ describe('SCIM integrations (settings API)', () => {
       jumpcloud: { providerName: 'JumpCloud', baseUrlField: 'Base URL', tokenField: /bearer token/ },
       google: { providerName: 'Google Workspace', baseUrlField: /base URL/, tokenField: /token/ },
       generic: {
-        providerName: 'Any SCIM 2.0 client',
+        providerName: 'Other SCIM 2.0 client',
         baseUrlField: 'SCIM base URL (endpoint)',
         tokenField: 'Authorization header: Bearer <token>',
       },

@@ -4,6 +4,11 @@
 
 export type Provider = 'okta' | 'entra' | 'onelogin' | 'jumpcloud' | 'google' | 'generic';
 
+/**
+ * The identity providers, named as the server names them (`setup.providerName`, from providerSetup in
+ * libs/integrations). The wizard lists them before any integration exists, and the list of integrations carries
+ * only the id; wherever an answer carries `setup.providerName`, the pages show that instead.
+ */
 export const PROVIDERS: { id: Provider; name: string }[] = [
   { id: 'okta', name: 'Okta' },
   { id: 'entra', name: 'Microsoft Entra ID' },
@@ -124,7 +129,12 @@ export interface ActivityEvent {
 export interface AuditEvent {
   id: string;
   time: string;
-  actor: { kind: 'admin' | 'operator'; tokenId: string | null; tokenHint: string | null };
+  actor: {
+    kind: 'admin' | 'operator' | 'portal';
+    tokenId: string | null;
+    tokenHint: string | null;
+    sessionId: string | null;
+  };
   action: string;
   target: { type: string; id: string; name: string | null };
   changes: Record<string, { from?: unknown; to?: unknown }>;

@@ -1,9 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { type Api, ApiError, type PortalSession } from './api';
-import { ActivityPage } from './pages/activity';
-import { DetailsPage } from './pages/details';
+import { IntegrationPage, type Tab } from './pages/integration';
 import { IntegrationsPage } from './pages/integrations';
-import { PeoplePage } from './pages/people';
 import { WizardPage } from './pages/wizard';
 import { usePath } from './router';
 import { ApiContext, errorText, Heading, Link } from './ui';
@@ -77,6 +75,12 @@ export function App(props: { api: Api }) {
 
 function Routes() {
   const { path, visit } = usePath();
+  const m = /^\/integrations\/([0-9a-f-]{36})(?:\/(activity|people))?$/i.exec(path);
+  // An integration's tabs share one page, kept while the admin moves between them; other pages start afresh.
+  if (m) {
+    const tab: Tab = m[2] === 'activity' || m[2] === 'people' ? m[2] : 'overview';
+    return <IntegrationPage key={m[1]} id={m[1]} tab={tab} visit={visit} />;
+  }
   return <Route key={visit} path={path} />;
 }
 
@@ -86,13 +90,6 @@ function Route({ path }: { path: string }) {
     return <IntegrationsPage notice={deleted ? `Deleted “${deleted}”.` : undefined} />;
   }
   if (path === '/integrations/new') return <WizardPage />;
-  const m = /^\/integrations\/([0-9a-f-]{36})(?:\/(activity|people))?$/i.exec(path);
-  if (m) {
-    const id = m[1];
-    if (m[2] === 'activity') return <ActivityPage key={id} id={id} />;
-    if (m[2] === 'people') return <PeoplePage key={id} id={id} />;
-    return <DetailsPage key={id} id={id} />;
-  }
   return (
     <>
       <Heading>Page not found</Heading>

@@ -1,21 +1,27 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { ActivityEvent, IntegrationDetails } from './api';
+import type { ActivityEvent, CursorPage, IntegrationDetails } from './api';
 import { errorText, Time, useApi } from './ui';
 
 /** How often the page asks whether the identity provider has called yet. */
 export const POLL_MS = 2000;
-/**
- * Once connected, how many polls may look for the first request's event. The activity log records every
- * integration's first request, even a read, by the time it is answered; lastRequestAt (the token's last use) may
- * show a moment sooner. The event is missing only when the log no longer holds it (past its retention).
- */
-const FIRST_EVENT_POLLS = 3;
+/** The first request is shown while the log holds at most this many events: soon after connecting. */
+const FIRST_PAGE = 20;
 
 /**
  * "Waiting for the first request from your identity provider", turning into "Connected" with the first
- * request's summary, without a reload. It polls the documented details endpoint (lastRequestAt) and the
- * activity log every 2 s while the page is visible: the settings API has no push channel and the portal adds
- * no endpoint, a poll is one cheap indexed read, and it works through every proxy.
+ * request's summary, without a reload. The settings API has no push channel and the portal adds no endpoint, so
+ * it polls, only while the page is visible:
+ *
+ * - Waiting: the parent has just loaded the details (or created the integration), so the first poll waits
+ *   POLL_MS. Each poll reads the events endpoint with `limit: 1`, one indexed row: an integration's first
+ *   request, read or write, is in the activity log before it is answered (ADR 0007), so an event means
+ *   "connected".
+ * - The first request is the log's oldest event, and the API lists newest first only. When that one-row page
+ *   has no next page, its event is the first request. Otherwise one page of FIRST_PAGE events is read, once:
+ *   its last event is the first request when the log ends there; a longer log connected well before (the
+ *   Activity tab has its first request) and none is shown. Never a walk through the log.
+ * - On connecting it reads the details once more, for the last request's time and for the parent (onDetails).
+ *   Connected already when it appears, it only looks for the first request, at once.
  */
 export function LiveStatus(props: {
   integration: IntegrationDetails;
@@ -32,37 +38,41 @@ export function LiveStatus(props: {
   useEffect(() => {
     let live = true;
     let timer: number | undefined;
-    let polls = 0;
-    let connectedAt: string | null = props.integration.lastRequestAt;
-    const poll = async () => {
-      if (document.hidden) return;
-      try {
-        if (!connectedAt) {
-          const details = await api.integration(id);
-          if (!live) return;
-          onDetails.current?.(details);
-          connectedAt = details.lastRequestAt;
-          setLastRequestAt(connectedAt);
-        }
-        if (connectedAt) {
-          polls++;
-          const page = await api.events(id, { limit: 200 });
-          if (!live) return;
-          const oldest = page.nextCursor ? null : page.items[page.items.length - 1];
-          if (oldest) setFirst(oldest);
-          if (oldest || page.nextCursor || polls >= FIRST_EVENT_POLLS) return true;
-        }
-        setError(null);
-      } catch (e) {
-        if (live) setError(errorText(e));
+    const connected = props.integration.lastRequestAt !== null;
+    const oldest = async (newest?: CursorPage<ActivityEvent>) => {
+      const page = newest && !newest.nextCursor ? newest : await api.events(id, { limit: FIRST_PAGE });
+      return page.nextCursor ? null : (page.items.at(-1) ?? null);
+    };
+    /** One poll; true when there is nothing more to ask. */
+    const poll = async (): Promise<boolean> => {
+      if (connected) {
+        const event = await oldest();
+        if (live) setFirst(event);
+        return true;
       }
-      return false;
+      const newest = await api.events(id, { limit: 1 });
+      if (newest.items.length === 0) return false;
+      const [event, details] = await Promise.all([oldest(newest), api.integration(id)]);
+      if (!live) return true;
+      setFirst(event);
+      setLastRequestAt(details.lastRequestAt ?? newest.items[0].time);
+      onDetails.current?.(details);
+      return true;
     };
     const loop = async () => {
-      const done = await poll();
+      let done = false;
+      if (!document.hidden) {
+        try {
+          done = await poll();
+          if (live) setError(null);
+        } catch (e) {
+          if (live) setError(errorText(e));
+        }
+      }
       if (live && !done) timer = window.setTimeout(() => void loop(), POLL_MS);
     };
-    void loop();
+    if (connected) void loop();
+    else timer = window.setTimeout(() => void loop(), POLL_MS);
     return () => {
       live = false;
       window.clearTimeout(timer);

@@ -1,6 +1,6 @@
 import { createContext, type ComponentChildren } from 'preact';
 import { useContext, useEffect, useRef, useState } from 'preact/hooks';
-import { type Api, ApiError } from './api';
+import { type Api, ApiError, type Page } from './api';
 import { href, onLinkClick } from './router';
 
 export const ApiContext = createContext<Api | null>(null);
@@ -135,5 +135,108 @@ export function TableWrap(props: { label: string; children: ComponentChildren })
     <div class="table-wrap" role="region" aria-label={props.label} tabIndex={0}>
       {props.children}
     </div>
+  );
+}
+
+/** Pages of a table, under it: Previous, "Page 2 of 3", Next (none when everything fits on one page). */
+export function Pager(props: { label: string; page: number; pages: number; onPage: (p: number) => void }) {
+  if (props.pages <= 1) return null;
+  return (
+    <nav class="pager" aria-label={`${props.label}: pages`}>
+      <button type="button" disabled={props.page <= 1} onClick={() => props.onPage(props.page - 1)}>
+        Previous<span class="visually-hidden"> page of {props.label.toLowerCase()}</span>
+      </button>
+      <span>
+        Page {props.page} of {props.pages}
+      </span>
+      <button type="button" disabled={props.page >= props.pages} onClick={() => props.onPage(props.page + 1)}>
+        Next<span class="visually-hidden"> page of {props.label.toLowerCase()}</span>
+      </button>
+    </nav>
+  );
+}
+
+const TABLE_PAGE_SIZE = 25;
+
+/**
+ * A section with a heading ("People (27)"), a search form, a table and its pages, searched and paged by the
+ * server through `load`. `title` names the section, the search form, the table's region and the pager. The
+ * table loads again when the page or the applied search changes; a parent whose `load` reads anything else
+ * keys the table by it.
+ */
+export function SearchableTable<T extends { id: string }>(props: {
+  id: string;
+  title: string;
+  searchLabel: string;
+  searchButton: string;
+  columns: string[];
+  load: (q: { q?: string; page: number; pageSize: number }) => Promise<Page<T>>;
+  /** A row's cells, the first one its `<th scope="row">`. */
+  row: (item: T) => ComponentChildren;
+  empty: { none: string; noMatch: string };
+}) {
+  const [page, setPage] = useState(1);
+  const [query, setQuery] = useState('');
+  const [applied, setApplied] = useState('');
+  const list = useLoad(
+    () => props.load({ q: applied || undefined, page, pageSize: TABLE_PAGE_SIZE }),
+    [page, applied],
+  );
+  const pages = list.data ? Math.max(1, Math.ceil(list.data.total / TABLE_PAGE_SIZE)) : 1;
+  return (
+    <section aria-labelledby={`${props.id}-heading`}>
+      <h2 id={`${props.id}-heading`}>
+        {props.title}
+        {list.data ? ` (${list.data.total})` : ''}
+      </h2>
+      <form
+        class="inline-form"
+        role="search"
+        aria-label={props.title}
+        onSubmit={(e) => {
+          e.preventDefault();
+          setPage(1);
+          setApplied(query.trim());
+        }}
+      >
+        <div class="field">
+          <label for={`${props.id}-search`}>{props.searchLabel}</label>
+          <input
+            id={`${props.id}-search`}
+            type="search"
+            value={query}
+            onInput={(e) => setQuery(e.currentTarget.value)}
+          />
+        </div>
+        <button type="submit">{props.searchButton}</button>
+      </form>
+      <ErrorNote error={list.error} />
+      {list.data && (
+        <TableWrap label={props.title}>
+          <table>
+            <thead>
+              <tr>
+                {props.columns.map((c) => (
+                  <th scope="col" key={c}>
+                    {c}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.items.map((item) => (
+                <tr key={item.id}>{props.row(item)}</tr>
+              ))}
+              {list.data.items.length === 0 && (
+                <tr>
+                  <td colSpan={props.columns.length}>{applied ? props.empty.noMatch : props.empty.none}</td>
+                </tr>
+              )}
+            </tbody>
+          </table>
+        </TableWrap>
+      )}
+      <Pager label={props.title} page={page} pages={pages} onPage={setPage} />
+    </section>
   );
 }

@@ -162,7 +162,7 @@ export function providerSetup(provider: ScimProvider, baseUrl: string): Integrat
     case 'generic':
       return {
         provider,
-        providerName: 'Any SCIM 2.0 client',
+        providerName: 'Other SCIM 2.0 client',
         baseUrl,
         baseUrlField: 'SCIM base URL (endpoint)',
         tokenField: 'Authorization header: Bearer <token>',

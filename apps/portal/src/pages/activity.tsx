@@ -1,12 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { ActivityEvent, EventFilters } from '../api';
-import { ErrorNote, Heading, Link, Time, useApi, useLoad } from '../ui';
-import { IntegrationTabs } from './details';
+import { ErrorNote, Link, Time, useApi } from '../ui';
 
 /** The sync activity log: what the identity provider wrote, what it changed, what failed, and its first request. */
 export function ActivityPage(props: { id: string }) {
   const api = useApi();
-  const integration = useLoad(() => api.integration(props.id), [props.id]);
   const [failedOnly, setFailedOnly] = useState(false);
   const [resourceType, setResourceType] = useState<'' | 'User' | 'Group'>('');
   const [resourceName, setResourceName] = useState('');
@@ -34,11 +32,8 @@ export function ActivityPage(props: { id: string }) {
   };
   useEffect(() => void load(false), [props.id, filters]);
 
-  const name = integration.data?.name ?? 'Integration';
   return (
     <>
-      <Heading>{name}: activity</Heading>
-      <IntegrationTabs id={props.id} name={name} tab="activity" />
       <form
         class="filters"
         aria-label="Filter the activity"
@@ -83,7 +78,7 @@ export function ActivityPage(props: { id: string }) {
         </div>
         <button type="submit">Apply filters</button>
       </form>
-      <ErrorNote error={error ?? integration.error} />
+      <ErrorNote error={error} />
       <p role="status" class="muted">
         {loading
           ? 'Loading…'

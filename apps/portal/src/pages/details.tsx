@@ -1,34 +1,10 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { type IntegrationDetails, providerName, type RotatedToken } from '../api';
+import type { IntegrationDetails, RotatedToken } from '../api';
 import { GroupPicker, type GroupChoice } from '../group-picker';
 import { LiveStatus } from '../live-status';
 import { navigate } from '../router';
 import { SetupSteps } from '../setup-steps';
-import { CopyField, ErrorNote, Heading, Link, Time, useApi, useLoad } from '../ui';
-
-export type Tab = 'overview' | 'activity' | 'people';
-
-/** The integration's own pages: a heading, then Overview | Activity | People and groups. */
-export function IntegrationTabs(props: { id: string; name: string; tab: Tab }) {
-  const tabs: [Tab, string, string][] = [
-    ['overview', 'Overview', ''],
-    ['activity', 'Activity', '/activity'],
-    ['people', 'People and groups', '/people'],
-  ];
-  return (
-    <nav class="tabs" aria-label={`${props.name}: sections`}>
-      {tabs.map(([tab, label, suffix]) => (
-        <Link
-          key={tab}
-          to={`/integrations/${props.id}${suffix}`}
-          aria-current={props.tab === tab ? 'page' : undefined}
-        >
-          {label}
-        </Link>
-      ))}
-    </nav>
-  );
-}
+import { CopyField, ErrorNote, Time, useApi, useLoad } from '../ui';
 
 const GRACE_CHOICES: [number, string][] = [
   [0, 'Stop the current token at once'],
@@ -37,32 +13,8 @@ const GRACE_CHOICES: [number, string][] = [
   [604800, 'Keep the current token working for 7 days'],
 ];
 
-export function DetailsPage(props: { id: string }) {
-  const api = useApi();
-  const loaded = useLoad(() => api.integration(props.id), [props.id]);
-  const i = loaded.data;
-  if (!i) {
-    return (
-      <>
-        <Heading>Integration</Heading>
-        <ErrorNote error={loaded.error} />
-        {loaded.loading && <p role="status">Loading…</p>}
-        <p>
-          <Link to="/">All integrations</Link>
-        </p>
-      </>
-    );
-  }
-  return (
-    <>
-      <Heading>{i.name}</Heading>
-      <IntegrationTabs id={i.id} name={i.name} tab="overview" />
-      <Overview i={i} set={loaded.set} reload={loaded.reload} />
-    </>
-  );
-}
-
-function Overview(props: {
+/** The integration's overview: what it is, its connection, and what an admin can change. */
+export function OverviewPage(props: {
   i: IntegrationDetails;
   set: (d: IntegrationDetails) => void;
   reload: () => void;
@@ -75,7 +27,7 @@ function Overview(props: {
       </p>
       <dl class="facts">
         <dt>Identity provider</dt>
-        <dd>{providerName(i.provider)}</dd>
+        <dd>{i.setup.providerName}</dd>
         <dt>Target group</dt>
         <dd>{i.group.name}</dd>
         <dt>Token</dt>
