@@ -7,7 +7,7 @@ import { isUuid } from '../filter';
 import { isPlainObject } from '../resource';
 import { SCIM_SCHEMAS, type ScimErrorType } from '../schema';
 import { type ScimErrorBody, shortened, toScimError } from '../scim-error';
-import { ScimNoContent, type ScimResourceResult, writePrecondition } from '../scim-http';
+import { conditionalWrite, ScimNoContent, type ScimResourceResult } from '../scim-http';
 import { MAX_BULK_OPERATIONS } from '../scim-limits';
 import { ScimException } from '../scim.exception';
 import { ScimGroupsService } from '../groups/scim-groups.service';
@@ -178,21 +178,24 @@ export class ScimBulkService {
     data: unknown,
   ): Promise<ScimResourceResult | ScimNoContent | undefined> {
     const service = op.resourceType === 'User' ? this.users : this.groups;
-    if (op.method === 'POST') return service.create(ctx, data, ID_ONLY);
+    const method = op.method;
+    if (method === 'POST') return service.create(ctx, data, ID_ONLY);
     // An operation's `version` is an If-Match (RFC 7644 §3.7), read as the header is.
-    const ifMatch = await writePrecondition(
+    return conditionalWrite(
       op.version,
       undefined,
-      async () => (await service.get(ctx.caller, id!, { attributes: 'id' })).version,
+      () => service.currentVersion(ctx.caller, id!),
+      (ifMatch) => {
+        switch (method) {
+          case 'PUT':
+            return service.replace(ctx, id!, data, ifMatch, ID_ONLY);
+          case 'PATCH':
+            return service.patch(ctx, id!, data, ifMatch, {});
+          case 'DELETE':
+            return service.delete(ctx, id!, ifMatch).then(() => undefined);
+        }
+      },
     );
-    switch (op.method) {
-      case 'PUT':
-        return service.replace(ctx, id!, data, ifMatch, ID_ONLY);
-      case 'PATCH':
-        return service.patch(ctx, id!, data, ifMatch, {});
-      case 'DELETE':
-        return service.delete(ctx, id!, ifMatch).then(() => undefined);
-    }
   }
 
   /** A failed operation: its SCIM error, in the answer and in the activity log (as the exception filter does). */
