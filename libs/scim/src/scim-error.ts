@@ -100,13 +100,20 @@ export function shortened(detail: string): string {
   return detail.length <= MAX_DETAIL_LENGTH ? detail : `${detail.slice(0, MAX_DETAIL_LENGTH - 1)}…`;
 }
 
+/** `/Bulk` (like every path below /scim/v2 here, in any case: routes match whatever the case). */
+export const BULK_PATH = /^\/Bulk\/?$/i;
+/** `/Users/.search` or `/Groups/.search`. */
+export const SEARCH_PATH = /^\/(Users|Groups)\/\.search\/?$/i;
+/** `/Users` or `/Groups`, and the segment that follows it (a resource's id), if any. */
+export const RESOURCE_PATH = /^\/(Users|Groups)(?:\/([^/]*))?(?:\/|$)/i;
+
 /** The SCIM routes and their methods, to tell a wrong method (405) from an unknown path (404). */
 const ROUTES: [RegExp, string[]][] = [
   [/^\/(Users|Groups)\/?$/i, ['GET', 'POST']],
-  [/^\/(Users|Groups)\/\.search\/?$/i, ['POST']],
+  [SEARCH_PATH, ['POST']],
   [/^\/(Users|Groups)\/[^/]+\/?$/i, ['GET', 'PUT', 'PATCH', 'DELETE']],
   [/^\/(ServiceProviderConfig|ResourceTypes|Schemas)(\/[^/]+)?\/?$/i, ['GET']],
-  [/^\/Bulk\/?$/i, ['POST']],
+  [BULK_PATH, ['POST']],
 ];
 
 /** The methods of the SCIM endpoint at `path` (below /scim/v2), or undefined for no such endpoint. */

@@ -6,7 +6,7 @@ import { IntegrationsModule, ScimEventsService } from '@rollcall/integrations';
 import { ScimBulkController } from './bulk/scim-bulk.controller';
 import { ScimBulkService } from './bulk/scim-bulk.service';
 import { ScimDiscoveryController } from './scim-discovery.controller';
-import { allowedMethods, isScimRequest, scimPathOf, sendScimError } from './scim-error';
+import { allowedMethods, BULK_PATH, isScimRequest, scimPathOf, sendScimError } from './scim-error';
 import { ScimExceptionFilter } from './scim-exception.filter';
 import { scimContextOf, type ScimHttpRequest } from './scim-request.decorator';
 import { ScimException } from './scim.exception';
@@ -97,8 +97,6 @@ export interface ScimBodyLimits {
 export function isScimBulkRequest(req: { url: string }): boolean {
   return isScimRequest(req) && BULK_PATH.test(scimPathOf(req));
 }
-
-const BULK_PATH = /^\/Bulk\/?$/i;
 
 /** What is wrong with a request that can be told from its method and headers alone. */
 function problemBeforeBody(req: FastifyRequest, limits: ScimBodyLimits): ScimException | undefined {
