@@ -8,6 +8,7 @@ import {
   type TestTenant,
   expectApiError,
 } from '@rollcall/testing';
+import { listen, openRequest } from './fixtures/http';
 
 const BODY_LIMIT = 2048;
 
@@ -150,6 +151,30 @@ describe('HTTP platform', () => {
         .send({ name: 'Okta', provider: 'okta', newGroupName: 'x\u0000' });
       expectApiError(res, 400, 'validation_failed');
       expect(res.body.errors).toEqual([expect.objectContaining({ field: 'newGroupName' })]);
+    });
+
+    it('reads a body without Content-Type as JSON; one of another media type is 415 (404 on an unknown route)', async () => {
+      const port = await listen(t);
+      const post = async (path: string, headers: Record<string, string>, body: string) => {
+        const all = { ...auth(), 'Content-Length': Buffer.byteLength(body), ...headers };
+        const req = openRequest(port, 'POST', path, all);
+        req.finish(body);
+        const res = await req.response;
+        return { status: res.status, body: JSON.parse(res.body) as unknown };
+      };
+      const json = JSON.stringify({ name: 'no content type' });
+      expect(await post('/api/v1/groups', {}, json)).toMatchObject({
+        status: 201,
+        body: { name: 'no content type' },
+      });
+      expect(await post('/api/v1/groups', { 'Content-Type': 'text/plain' }, json)).toMatchObject({
+        status: 415,
+        body: { status: 415, code: 'unsupported_media_type' },
+      });
+      expect(await post('/nope', { 'Content-Type': 'text/plain' }, json)).toMatchObject({
+        status: 404,
+        body: { status: 404, code: 'not_found' },
+      });
     });
 
     it('names every invalid field at once', async () => {

@@ -220,6 +220,11 @@ describe('every SCIM and settings-API query is pinned to one tenant', () => {
       })
       .expect(200);
     await scim.put(`/Users/${bob.id}`, userBody(bob.userName, { displayName: 'Bob' })).expect(200);
+    // A precondition that names no single version reads the current one first.
+    await scim
+      .patch(`/Users/${bob.id}`, patchBody({ op: 'replace', path: 'title', value: 'T' }))
+      .set('If-None-Match', 'W/"99"')
+      .expect(200);
     await scim
       .patch(`/Users/${ann.id}`, patchBody({ op: 'replace', path: 'active', value: false }))
       .expect(200);
@@ -244,6 +249,7 @@ describe('every SCIM and settings-API query is pinned to one tenant', () => {
     await scim.get(`/Groups?filter=${encodeURIComponent(`members.value eq "${ann.id}"`)}`).expect(200);
     await scim
       .patch(`/Groups/${team.id}`, patchBody({ op: 'add', path: 'members', value: [{ value: bob.id }] }))
+      .set('If-Match', 'W/"1", W/"2"')
       .expect(204);
     await scim
       .patch(`/Groups/${team.id}`, patchBody({ op: 'remove', path: `members[value eq "${ann.id}"]` }))

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { errorCodes, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { nestsDeeperThan } from './json-depth';
 
 /** No SCIM resource or settings-API body nests this deep. */
@@ -33,44 +33,49 @@ export type BodyCheck = (request: FastifyRequest, body: unknown) => void;
 /** The methods whose bodies are read. */
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
+/** Whether a request carries a body that is read: a POST, PUT or PATCH with a Content-Length above 0, or chunks. */
+export function carriesBody(request: FastifyRequest): boolean {
+  if (!BODY_METHODS.has(request.method)) return false;
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && Number(length) > 0);
+}
+
+type ParserDone = (err: Error | null, body?: unknown) => void;
+
 /**
  * Replaces Fastify's parsers with one JSON parser for every JSON media type, up to `bodyLimit` bytes (413
  * above it). It reads an object or an array only (a bare scalar is malformed, as RFC 7644 bodies are
  * objects), refuses nesting deeper than MAX_BODY_DEPTH from the raw bytes before JSON.parse spends time on
  * them, and reads an empty body as `{}`. A POST, PUT or PATCH body without a Content-Type is JSON (RFC 7644
- * §3.8 makes JSON the default; Okta's original SCIM spec test sends such requests). Other media types are 415.
+ * §3.8 makes JSON the default; Okta's original SCIM spec test sends such requests). Any other body is 415, as
+ * Fastify answers a media type it has no parser for, once read (on an unknown route, the 404 goes first); the
+ * SCIM API refuses such bodies before they are read (ScimModule.beforeBody).
  */
 export function useJsonBodies(instance: FastifyInstance, bodyLimit: number, check?: BodyCheck): void {
-  // Fastify picks the parser from the header after the onRequest hooks, so this is where the default goes.
-  instance.addHook('onRequest', (request: FastifyRequest, _reply: unknown, done: () => void) => {
-    const { headers } = request;
-    if (headers['content-type'] === undefined && BODY_METHODS.has(request.method) && hasBody(request)) {
-      headers['content-type'] = 'application/json';
+  const parse = (request: FastifyRequest, raw: Buffer | string, done: ParserDone) => {
+    let body: unknown;
+    try {
+      refuseEncodings(request);
+      body = parseJson(raw as Buffer);
+      check?.(request, body);
+    } catch (e) {
+      return done(e as Error);
     }
-    done();
-  });
+    done(null, body);
+  };
   instance.removeAllContentTypeParsers();
+  instance.addContentTypeParser(JSON_TYPES, { parseAs: 'buffer', bodyLimit }, parse);
+  // Fastify hands this parser every body with a media type no other parser takes, and every body without one.
   instance.addContentTypeParser(
-    JSON_TYPES,
+    '*',
     { parseAs: 'buffer', bodyLimit },
-    (request: FastifyRequest, raw: Buffer | string, done: (err: Error | null, body?: unknown) => void) => {
-      let body: unknown;
-      try {
-        refuseEncodings(request);
-        body = parseJson(raw as Buffer);
-        check?.(request, body);
-      } catch (e) {
-        return done(e as Error);
+    (request: FastifyRequest, raw: Buffer | string, done: ParserDone) => {
+      if (request.headers['content-type'] === undefined && carriesBody(request)) {
+        return parse(request, raw, done);
       }
-      done(null, body);
+      done(request.is404 ? null : new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE());
     },
   );
-}
-
-/** Whether a request says it carries a body (a Content-Length above 0, or chunks). */
-function hasBody(request: FastifyRequest): boolean {
-  const length = request.headers['content-length'];
-  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && Number(length) > 0);
 }
 
 /** Bodies are read as they arrive: UTF-8, not compressed. */

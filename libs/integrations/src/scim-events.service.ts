@@ -90,7 +90,10 @@ export function withEvent(withClause: string, statement: ScimEventStatement): st
       ${statement.select ?? `SELECT * FROM ${cte}`}`;
 }
 
-/** The values of the event of a {@link withEvent} statement, to append to the statement's own. */
+/**
+ * The values of the event of a {@link withEvent} statement, to append to the statement's own: method, path,
+ * status, duration_ms, request_id.
+ */
 export function eventValues(ctx: ScimRequestContext, status: number): unknown[] {
   return [
     ctx.method,
@@ -99,6 +102,14 @@ export function eventValues(ctx: ScimRequestContext, status: number): unknown[] 
     Math.max(0, Math.round(performance.now() - ctx.startedAt)),
     ctx.requestId,
   ];
+}
+
+/**
+ * The first values of an event inserted on its own: $1 tenant_id, $2 integration_id, then {@link eventValues}
+ * ($3 method, $4 path, $5 status, $6 duration_ms, $7 request_id).
+ */
+function requestValues(ctx: ScimRequestContext, status: number): unknown[] {
+  return [ctx.caller.tenantId, ctx.caller.integrationId, ...eventValues(ctx, status)];
 }
 
 /**
@@ -142,21 +153,10 @@ export class ScimEventsService implements BeforeApplicationShutdown {
     counted = true,
   ): Promise<void> {
     await db.query(
-      `INSERT INTO scim_events (tenant_id, integration_id, method, path, resource_type, resource_id, resource_name,
-                                status, duration_ms, request_id, outcome)
+      `INSERT INTO scim_events (tenant_id, integration_id, method, path, status, duration_ms, request_id,
+                                resource_type, resource_id, resource_name, outcome)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'unchanged')`,
-      [
-        ctx.caller.tenantId,
-        ctx.caller.integrationId,
-        ctx.method,
-        ctx.path,
-        resource.resourceType,
-        resource.resourceId,
-        resource.resourceName,
-        status,
-        Math.max(0, Math.round(performance.now() - ctx.startedAt)),
-        ctx.requestId,
-      ],
+      [...requestValues(ctx, status), resource.resourceType, resource.resourceId, resource.resourceName],
     );
     if (counted) this.changeLogged('unchanged');
   }
@@ -171,24 +171,18 @@ export class ScimEventsService implements BeforeApplicationShutdown {
   async recordFailure(ctx: ScimRequestContext, failure: ScimFailure): Promise<void> {
     try {
       const rows = await this.sql.query(
-        `INSERT INTO scim_events (tenant_id, integration_id, method, path, resource_type, resource_id, resource_name,
-                                  status, scim_type, detail, duration_ms, request_id, outcome)
-         SELECT $1, $2, $3, $4, $5, $6, $12, $7, $8, $9, $10, $11, 'failed'
+        `INSERT INTO scim_events (tenant_id, integration_id, method, path, status, duration_ms, request_id,
+                                  resource_type, resource_id, resource_name, scim_type, detail, outcome)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'failed'
           WHERE EXISTS (SELECT 1 FROM scim_integrations WHERE tenant_id = $1 AND id = $2)
          RETURNING 1`,
         [
-          ctx.caller.tenantId,
-          ctx.caller.integrationId,
-          ctx.method,
-          ctx.path,
+          ...requestValues(ctx, failure.status),
           failure.resourceType ?? null,
           failure.resourceId ?? null,
-          failure.status,
+          failure.resourceName?.slice(0, 256) ?? null,
           failure.scimType ?? null,
           failure.detail.slice(0, MAX_DETAIL),
-          Math.max(0, Math.round(performance.now() - ctx.startedAt)),
-          ctx.requestId,
-          failure.resourceName?.slice(0, 256) ?? null,
         ],
         true,
       );
@@ -232,23 +226,13 @@ export class ScimEventsService implements BeforeApplicationShutdown {
   ): Promise<void> {
     try {
       const rows = await this.sql.query(
-        `INSERT INTO scim_events (tenant_id, integration_id, method, path, resource_type, resource_id, status,
-                                  duration_ms, request_id, outcome)
+        `INSERT INTO scim_events (tenant_id, integration_id, method, path, status, duration_ms, request_id,
+                                  resource_type, resource_id, outcome)
          SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, 'read'
           WHERE EXISTS (SELECT 1 FROM scim_integrations WHERE tenant_id = $1 AND id = $2)
             AND NOT EXISTS (SELECT 1 FROM scim_events WHERE tenant_id = $1 AND integration_id = $2)
          RETURNING 1`,
-        [
-          ctx.caller.tenantId,
-          ctx.caller.integrationId,
-          ctx.method,
-          ctx.path,
-          resource.resourceType ?? null,
-          resource.resourceId ?? null,
-          status,
-          Math.max(0, Math.round(performance.now() - ctx.startedAt)),
-          ctx.requestId,
-        ],
+        [...requestValues(ctx, status), resource.resourceType ?? null, resource.resourceId ?? null],
         true,
       );
       // None when the integration has events already (or was deleted meanwhile): either way, nothing more to do.

@@ -26,12 +26,15 @@ export interface ScimErrorBody {
   detail: string;
 }
 
-/** Maps any error to an RFC 7644 §3.12 error. */
-export function toScimError(e: unknown): {
+/** What an RFC 7644 §3.12 error says. */
+export interface ScimError {
   status: number;
   scimType?: ScimErrorType;
   detail: string;
-} {
+}
+
+/** Maps any error to an RFC 7644 §3.12 error. */
+export function toScimError(e: unknown): ScimError {
   if (e instanceof ScimException) return { status: e.status, scimType: e.scimType, detail: e.detail };
   if (isDatabaseTimeout(e)) {
     return { status: 503, detail: 'The request ran out of time; try again shortly' };
@@ -72,15 +75,22 @@ export function sendScimError(
   const requestId = requestIdOf(req);
   if (error.status >= 500) logger?.error({ err: exception, requestId }, 'Unhandled SCIM error');
   if (reply.sent || reply.raw.headersSent) return;
-  const body: ScimErrorBody = {
-    schemas: [SCIM_SCHEMAS.error],
-    status: String(error.status),
-    detail: shortened(error.detail),
-  };
-  if (error.scimType) body.scimType = error.scimType;
   if (error.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="scim"');
   if (error.status === 503 && !reply.hasHeader('Retry-After')) reply.header('Retry-After', '1');
-  reply.code(error.status).type(SCIM_CONTENT_TYPE).send(JSON.stringify(body));
+  reply
+    .code(error.status)
+    .type(SCIM_CONTENT_TYPE)
+    .send(JSON.stringify(scimErrorBody(error)));
+}
+
+/** The body of an error answer (alone, or as a /Bulk operation's `response`). */
+export function scimErrorBody(error: ScimError): ScimErrorBody {
+  return {
+    schemas: [SCIM_SCHEMAS.error],
+    status: String(error.status),
+    ...(error.scimType && { scimType: error.scimType }),
+    detail: shortened(error.detail),
+  };
 }
 
 /** A detail may quote what the client sent (an attribute name, a path); an answer never grows with it. */
@@ -90,13 +100,20 @@ export function shortened(detail: string): string {
   return detail.length <= MAX_DETAIL_LENGTH ? detail : `${detail.slice(0, MAX_DETAIL_LENGTH - 1)}…`;
 }
 
+/** `/Bulk` (like every path below /scim/v2 here, in any case: routes match whatever the case). */
+export const BULK_PATH = /^\/Bulk\/?$/i;
+/** `/Users/.search` or `/Groups/.search`. */
+export const SEARCH_PATH = /^\/(Users|Groups)\/\.search\/?$/i;
+/** `/Users` or `/Groups`, and the segment that follows it (a resource's id), if any. */
+export const RESOURCE_PATH = /^\/(Users|Groups)(?:\/([^/]*))?(?:\/|$)/i;
+
 /** The SCIM routes and their methods, to tell a wrong method (405) from an unknown path (404). */
 const ROUTES: [RegExp, string[]][] = [
   [/^\/(Users|Groups)\/?$/i, ['GET', 'POST']],
-  [/^\/(Users|Groups)\/\.search\/?$/i, ['POST']],
+  [SEARCH_PATH, ['POST']],
   [/^\/(Users|Groups)\/[^/]+\/?$/i, ['GET', 'PUT', 'PATCH', 'DELETE']],
   [/^\/(ServiceProviderConfig|ResourceTypes|Schemas)(\/[^/]+)?\/?$/i, ['GET']],
-  [/^\/Bulk\/?$/i, ['POST']],
+  [BULK_PATH, ['POST']],
 ];
 
 /** The methods of the SCIM endpoint at `path` (below /scim/v2), or undefined for no such endpoint. */

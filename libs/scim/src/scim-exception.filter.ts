@@ -1,7 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ScimEventsService } from '@rollcall/integrations';
-import { sendScimError, toScimError } from './scim-error';
+import { ScimEventsService, type ScimFailure } from '@rollcall/integrations';
+import { type ScimError, sendScimError, toScimError } from './scim-error';
 import { scimContextOf, type ScimHttpRequest, scimResourceOf } from './scim-request.decorator';
 
 /** Every error of a SCIM controller becomes a SCIM Error body; failures of a known caller go to the activity log. */
@@ -23,18 +23,17 @@ export class ScimExceptionFilter implements ExceptionFilter {
   /** Records the failure (when the caller is known) and answers with the SCIM error. */
   async handle(exception: unknown, req: ScimHttpRequest, reply: FastifyReply): Promise<void> {
     const ctx = scimContextOf(req);
-    if (ctx) {
-      const error = toScimError(exception);
-      await this.events.recordFailure(ctx, {
-        status: error.status,
-        scimType: error.scimType,
-        detail: error.detail,
-        ...scimResourceOf(ctx.path),
-        resourceName: nameIn(req.body),
-      });
-    }
+    if (ctx) await this.events.recordFailure(ctx, failureOf(exception, ctx.path, req.body));
     sendScimError(exception, req, reply, this.logger);
   }
+}
+
+/**
+ * A failed request as the activity log keeps it: its SCIM error, and the user or group its path (below /scim/v2)
+ * and its body name.
+ */
+export function failureOf(exception: unknown, path: string, body: unknown): ScimFailure & ScimError {
+  return { ...toScimError(exception), ...scimResourceOf(path), resourceName: nameIn(body) };
 }
 
 /** The userName or displayName a failed request was about, when its body names one. */

@@ -25,9 +25,9 @@ describe('parseEtagCondition', () => {
 describe('writePrecondition', () => {
   const current = (version: number) => jest.fn(() => Promise.resolve(version));
 
-  async function status(promise: Promise<unknown>): Promise<number | 'ok'> {
+  async function status(precondition: unknown): Promise<number | 'ok'> {
     try {
-      await promise;
+      await precondition;
       return 'ok';
     } catch (e) {
       if (e instanceof ScimException) return e.status;
@@ -42,6 +42,14 @@ describe('writePrecondition', () => {
     expect(await writePrecondition('W/"5"', undefined, read)).toBe(5);
     expect(await writePrecondition('W/"nope"', undefined, read)).toBe(-1);
     expect(read).not.toHaveBeenCalled();
+  });
+
+  it('answers those at once, without a promise', () => {
+    const read = current(3);
+    expect(writePrecondition(undefined, undefined, read)).toBeUndefined();
+    expect(writePrecondition('*', undefined, read)).toBeUndefined();
+    expect(writePrecondition('W/"5"', undefined, read)).toBe(5);
+    expect(writePrecondition('W/"1", W/"3"', undefined, read)).toBeInstanceOf(Promise);
   });
 
   it('checks a list of ETags against the current version and pins the write to it', async () => {

@@ -79,25 +79,47 @@ export function etagConditionHolds(condition: EtagCondition, version: number): b
  * asks for the strong comparison there, which no weak ETag passes, so every SCIM client's If-Match would fail;
  * our versions change with every write, so comparing them is exact. `*` matches the resource if it exists
  * (otherwise the answer is 404, as without the header: RFC 7232 §5).
- * A single ETag is handed to the write as it is (the common case, no extra read). A list, or any
- * If-None-Match, is checked against the current version (`current`, which answers 404 when there is none);
- * the write then applies only to that version, so a concurrent change makes it 412 rather than slip through.
+ * No header, `*`, or a single ETag is answered at once, without a promise (the common cases, no extra read). A
+ * list, or any If-None-Match, is checked against the current version (`current`, which answers 404 when there is
+ * none); the write then applies only to that version, so a concurrent change makes it 412 rather than slip through.
  */
-export async function writePrecondition(
+export function writePrecondition(
   ifMatchHeader: string | undefined,
   ifNoneMatchHeader: string | undefined,
   current: () => Promise<number>,
-): Promise<number | undefined> {
+): number | undefined | Promise<number> {
   const ifMatch = parseEtagCondition(ifMatchHeader);
   const ifNoneMatch = parseEtagCondition(ifNoneMatchHeader);
   if (ifNoneMatch === undefined && (ifMatch === undefined || ifMatch === '*')) return undefined;
   if (ifNoneMatch === undefined && ifMatch !== undefined && ifMatch !== '*' && ifMatch.length <= 1) {
     return ifMatch[0] ?? -1; // a version no resource has: 412, or 404 without the resource
   }
+  return checkedVersion(ifMatch, ifNoneMatch, current);
+}
+
+async function checkedVersion(
+  ifMatch: EtagCondition | undefined,
+  ifNoneMatch: EtagCondition | undefined,
+  current: () => Promise<number>,
+): Promise<number> {
   const version = await current();
   if (ifMatch !== undefined && !etagConditionHolds(ifMatch, version)) throw preconditionFailed();
   if (ifNoneMatch !== undefined && etagConditionHolds(ifNoneMatch, version)) {
     throw new ScimException(412, undefined, `The resource's ETag ${etagOf(version)} matches If-None-Match`);
   }
   return version;
+}
+
+/**
+ * Runs `write` with the version its If-Match and If-None-Match headers allow ({@link writePrecondition}): at once
+ * when that needs no read, after reading the current version otherwise.
+ */
+export function conditionalWrite<T>(
+  ifMatchHeader: string | undefined,
+  ifNoneMatchHeader: string | undefined,
+  current: () => Promise<number>,
+  write: (version: number | undefined) => Promise<T>,
+): Promise<T> {
+  const version = writePrecondition(ifMatchHeader, ifNoneMatchHeader, current);
+  return version instanceof Promise ? version.then(write) : write(version);
 }

@@ -4,7 +4,7 @@ import { requestIdOf } from '@rollcall/common';
 import type { ScimCaller } from '@rollcall/tokens';
 import type { ScimRequestContext, ScimResourceRef } from '@rollcall/integrations';
 import { isUuid } from './filter';
-import { scimPathOf } from './scim-error';
+import { RESOURCE_PATH, scimPathOf, SEARCH_PATH } from './scim-error';
 
 export interface ScimHttpRequest extends FastifyRequest {
   user?: ScimCaller;
@@ -25,16 +25,14 @@ export function scimContextOf(req: ScimHttpRequest): ScimRequestContext | undefi
 
 /** What a request's path names: `User` or `Group` for `/Users…` and `/Groups…`, and the id that follows, if any. */
 export function scimResourceOf(path: string): ScimResourceRef {
-  const [, collection, id] = path.split('/');
-  const resourceType = /^users$/i.test(collection ?? '')
-    ? 'User'
-    : /^groups$/i.test(collection ?? '')
-      ? 'Group'
-      : undefined;
-  return { resourceType, resourceId: isUuid(id) ? id : undefined };
+  const match = RESOURCE_PATH.exec(path);
+  if (!match) return {};
+  const [, collection, id] = match;
+  return {
+    resourceType: collection.toLowerCase() === 'users' ? 'User' : 'Group',
+    resourceId: isUuid(id) ? id : undefined,
+  };
 }
-
-const SEARCH_PATH = /^\/(Users|Groups)\/\.search\/?$/i;
 
 /** A request that only reads: a GET or HEAD of any SCIM endpoint, or a POST to `/Users/.search` or `/Groups/.search`. */
 export function isScimRead(req: { method: string; url: string }): boolean {

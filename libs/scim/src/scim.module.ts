@@ -1,12 +1,12 @@
 import { type INestApplication, Module } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { OTHER_CHARSET } from '@rollcall/common';
+import { carriesBody, OTHER_CHARSET } from '@rollcall/common';
 import { AdmissionService, answerRejection, type Rejection, TokensModule } from '@rollcall/tokens';
 import { IntegrationsModule, ScimEventsService } from '@rollcall/integrations';
 import { ScimBulkController } from './bulk/scim-bulk.controller';
 import { ScimBulkService } from './bulk/scim-bulk.service';
 import { ScimDiscoveryController } from './scim-discovery.controller';
-import { allowedMethods, isScimRequest, scimPathOf, sendScimError } from './scim-error';
+import { allowedMethods, BULK_PATH, isScimRequest, scimPathOf, sendScimError } from './scim-error';
 import { ScimExceptionFilter } from './scim-exception.filter';
 import { scimContextOf, type ScimHttpRequest } from './scim-request.decorator';
 import { ScimException } from './scim.exception';
@@ -98,8 +98,6 @@ export function isScimBulkRequest(req: { url: string }): boolean {
   return isScimRequest(req) && BULK_PATH.test(scimPathOf(req));
 }
 
-const BULK_PATH = /^\/Bulk\/?$/i;
-
 /** What is wrong with a request that can be told from its method and headers alone. */
 function problemBeforeBody(req: FastifyRequest, limits: ScimBodyLimits): ScimException | undefined {
   const path = scimPathOf(req);
@@ -108,9 +106,7 @@ function problemBeforeBody(req: FastifyRequest, limits: ScimBodyLimits): ScimExc
   if (allowed && !allowed.includes(method)) {
     return new ScimException(405, undefined, `${req.method} is not allowed here; use ${allowed.join(', ')}`);
   }
-  const length = Number(req.headers['content-length'] ?? 0);
-  const hasBody = length > 0 || req.headers['transfer-encoding'] !== undefined;
-  if (!hasBody || !['POST', 'PUT', 'PATCH'].includes(req.method)) return undefined;
+  if (!carriesBody(req)) return undefined;
   // No Content-Type is JSON (RFC 7644 §3.8): the body parser reads it so.
   const type = req.headers['content-type'];
   if (type !== undefined && (!JSON_TYPES.test(type) || OTHER_CHARSET.test(type))) {
@@ -120,6 +116,7 @@ function problemBeforeBody(req: FastifyRequest, limits: ScimBodyLimits): ScimExc
       'Send the body as UTF-8 application/scim+json or application/json',
     );
   }
+  const length = Number(req.headers['content-length'] ?? 0);
   if (BULK_PATH.test(path)) {
     if (length <= limits.bulk) return undefined;
     return new ScimException(

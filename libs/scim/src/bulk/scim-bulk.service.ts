@@ -3,11 +3,10 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { APP_CONFIG, type AppConfig } from '@rollcall/common';
 import { ScimEventsService, type ScimRequestContext } from '@rollcall/integrations';
 import { AdmissionService } from '@rollcall/tokens';
-import { isUuid } from '../filter';
-import { isPlainObject } from '../resource';
-import { SCIM_SCHEMAS, type ScimErrorType } from '../schema';
-import { type ScimErrorBody, shortened, toScimError } from '../scim-error';
-import { ScimNoContent, type ScimResourceResult, writePrecondition } from '../scim-http';
+import { SCIM_SCHEMAS } from '../schema';
+import { type ScimErrorBody, scimErrorBody } from '../scim-error';
+import { failureOf } from '../scim-exception.filter';
+import { conditionalWrite, ScimNoContent, type ScimResourceResult } from '../scim-http';
 import { MAX_BULK_OPERATIONS } from '../scim-limits';
 import { ScimException } from '../scim.exception';
 import { ScimGroupsService } from '../groups/scim-groups.service';
@@ -123,7 +122,7 @@ export class ScimBulkService {
         'invalidValue',
         `The bulkId references of this operation go round in a cycle (${op.references.map((r) => `bulkId:${r}`).join(', ')}), which this server does not resolve`,
       );
-      settle(op, await this.failed(ctx, op, this.pathOf(op, created), performance.now(), cause));
+      settle(op, await this.failed(ctx, op, pathOf(op, targetId(op, created)), performance.now(), cause));
     }
     return { schemas: [SCIM_SCHEMAS.bulkResponse], Operations: responses.filter((r) => r !== undefined) };
   }
@@ -136,7 +135,8 @@ export class ScimBulkService {
     creators: ReadonlySet<string>,
   ): Promise<Outcome> {
     const startedAt = performance.now();
-    const path = this.pathOf(op, created);
+    const id = targetId(op, created);
+    const path = pathOf(op, id);
     const opCtx: ScimRequestContext = { ...ctx, method: op.method, path, startedAt };
     try {
       const unresolved = op.references.find((ref) => !created.has(ref));
@@ -150,7 +150,6 @@ export class ScimBulkService {
           : new ScimException(400, 'invalidValue', `bulkId:${unresolved} names no POST of this bulk request`);
       }
       const data = op.references.length > 0 ? resolveReferences(op.data, created) : op.data;
-      const id = path.split('/')[2];
       const result = await this.call(opCtx, op, id, data);
       if (op.method === 'POST' && op.bulkId !== undefined) {
         created.set(op.bulkId, String((result as ScimResourceResult).body.id));
@@ -178,21 +177,24 @@ export class ScimBulkService {
     data: unknown,
   ): Promise<ScimResourceResult | ScimNoContent | undefined> {
     const service = op.resourceType === 'User' ? this.users : this.groups;
-    if (op.method === 'POST') return service.create(ctx, data, ID_ONLY);
+    const method = op.method;
+    if (method === 'POST') return service.create(ctx, data, ID_ONLY);
     // An operation's `version` is an If-Match (RFC 7644 §3.7), read as the header is.
-    const ifMatch = await writePrecondition(
+    return conditionalWrite(
       op.version,
       undefined,
-      async () => (await service.get(ctx.caller, id!, { attributes: 'id' })).version,
+      () => service.currentVersion(ctx.caller, id!),
+      (ifMatch) => {
+        switch (method) {
+          case 'PUT':
+            return service.replace(ctx, id!, data, ifMatch, ID_ONLY);
+          case 'PATCH':
+            return service.patch(ctx, id!, data, ifMatch, {});
+          case 'DELETE':
+            return service.delete(ctx, id!, ifMatch).then(() => undefined);
+        }
+      },
     );
-    switch (op.method) {
-      case 'PUT':
-        return service.replace(ctx, id!, data, ifMatch, ID_ONLY);
-      case 'PATCH':
-        return service.patch(ctx, id!, data, ifMatch, {});
-      case 'DELETE':
-        return service.delete(ctx, id!, ifMatch).then(() => undefined);
-    }
   }
 
   /** A failed operation: its SCIM error, in the answer and in the activity log (as the exception filter does). */
@@ -203,44 +205,34 @@ export class ScimBulkService {
     startedAt: number,
     e: unknown,
   ): Promise<Outcome> {
-    const error = toScimError(e);
-    if (error.status >= 500)
+    const failure = failureOf(e, path, op.data);
+    if (failure.status >= 500)
       this.logger.error({ err: e, requestId: ctx.requestId }, 'Unhandled SCIM error in /Bulk');
-    const id = path.split('/')[2];
-    const name = isPlainObject(op.data) ? (op.data.userName ?? op.data.displayName) : undefined;
-    await this.events.recordFailure(
-      { ...ctx, method: op.method, path, startedAt },
-      {
-        status: error.status,
-        scimType: error.scimType,
-        detail: error.detail,
-        resourceType: op.resourceType,
-        resourceId: isUuid(id) ? id : undefined,
-        resourceName: typeof name === 'string' ? name : undefined,
-      },
-    );
+    await this.events.recordFailure({ ...ctx, method: op.method, path, startedAt }, failure);
     return {
       failed: true,
       response: {
         method: op.method,
         ...(op.bulkId !== undefined && { bulkId: op.bulkId }),
-        status: String(error.status),
-        response: errorBody(error),
+        status: String(failure.status),
+        response: scimErrorBody(failure),
       },
     };
   }
-
-  /** The operation's path with a bulkId in it resolved, when it can be: `/Users/<id>`. */
-  private pathOf(op: BulkOperation, created: ReadonlyMap<string, string>): string {
-    const collection = op.resourceType === 'User' ? '/Users' : '/Groups';
-    if (op.target === undefined) return collection;
-    const id =
-      'id' in op.target ? op.target.id : (created.get(op.target.bulkId) ?? `bulkId:${op.target.bulkId}`);
-    return `${collection}/${id}`;
-  }
 }
 
-/** The status the single request would have answered. */
+/** The id the operation's target names, its bulkId resolved when it can be (`bulkId:…` when not). */
+function targetId(op: BulkOperation, created: ReadonlyMap<string, string>): string | undefined {
+  if (op.target === undefined) return undefined;
+  return 'id' in op.target ? op.target.id : (created.get(op.target.bulkId) ?? `bulkId:${op.target.bulkId}`);
+}
+
+/** The path of the single request the operation stands for: `/Users`, or `/Users/<id>` with its target's id. */
+function pathOf(op: BulkOperation, id: string | undefined): string {
+  const collection = op.resourceType === 'User' ? '/Users' : '/Groups';
+  return id === undefined ? collection : `${collection}/${id}`;
+}
+
 /**
  * What a POST or PUT renders of the resource it wrote: its id alone. A bulk answer carries the location and the
  * version, not the resource, so a group's members (tens of thousands, one more query) are never rendered. A
@@ -248,18 +240,10 @@ export class ScimBulkService {
  */
 const ID_ONLY = { attributes: 'id' };
 
+/** The status the single request would have answered. */
 const STATUS: Record<BulkMethod, (result: ScimResourceResult | ScimNoContent | undefined) => number> = {
   POST: () => 201,
   PUT: () => 200,
   PATCH: (result) => (result instanceof ScimNoContent ? 204 : 200),
   DELETE: () => 204,
 };
-
-function errorBody(error: { status: number; scimType?: ScimErrorType; detail: string }): ScimErrorBody {
-  return {
-    schemas: [SCIM_SCHEMAS.error],
-    status: String(error.status),
-    ...(error.scimType && { scimType: error.scimType }),
-    detail: shortened(error.detail),
-  };
-}

@@ -163,6 +163,18 @@ export class ScimGroupsService {
     return this.result(caller, row, projection);
   }
 
+  /** The resource's current version, for a write's precondition (404 when there is no such resource). */
+  async currentVersion(caller: ScimCaller, id: string): Promise<number> {
+    if (!isUuid(id)) throw notFound(id);
+    const rows = await this.sql.query<{ version: number }>(
+      'SELECT version FROM groups WHERE tenant_id = $1 AND integration_id = $2 AND id = $3',
+      [caller.tenantId, caller.integrationId, id],
+      true,
+    );
+    if (!rows[0]) throw notFound(id);
+    return rows[0].version;
+  }
+
   async list(caller: ScimCaller, q: ScimListQuery): Promise<ScimPage> {
     const projection = parseProjection(q, GROUP_RESOURCE);
     const { where, params, order, offset } = directoryQuery(caller, q, GROUP_FILTER_TARGET);

@@ -1,7 +1,7 @@
 import { Controller, Delete, Get, Headers, HttpCode, Patch, Post, Put } from '@nestjs/common';
 import { ScimAuth } from '@rollcall/tokens';
 import type { ScimRequestContext } from '@rollcall/integrations';
-import { writePrecondition } from '../scim-http';
+import { conditionalWrite } from '../scim-http';
 import { parseListQuery, parseSearchRequest } from '../scim-list';
 import {
   projectionOf,
@@ -44,7 +44,7 @@ export class ScimUsersController {
   }
 
   @Put(':id')
-  async replace(
+  replace(
     @ScimRequest() ctx: ScimRequestContext,
     @ScimId() id: string,
     @ScimBody() body: unknown,
@@ -52,12 +52,16 @@ export class ScimUsersController {
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @ScimQuery() q: Query,
   ) {
-    const version = await writePrecondition(ifMatch, ifNoneMatch, () => this.version(ctx, id));
-    return this.users.replace(ctx, id, body, version, projectionOf(q));
+    return conditionalWrite(
+      ifMatch,
+      ifNoneMatch,
+      () => this.users.currentVersion(ctx.caller, id),
+      (version) => this.users.replace(ctx, id, body, version, projectionOf(q)),
+    );
   }
 
   @Patch(':id')
-  async patch(
+  patch(
     @ScimRequest() ctx: ScimRequestContext,
     @ScimId() id: string,
     @ScimBody() body: unknown,
@@ -65,24 +69,27 @@ export class ScimUsersController {
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @ScimQuery() q: Query,
   ) {
-    const version = await writePrecondition(ifMatch, ifNoneMatch, () => this.version(ctx, id));
-    return this.users.patch(ctx, id, body, version, projectionOf(q));
+    return conditionalWrite(
+      ifMatch,
+      ifNoneMatch,
+      () => this.users.currentVersion(ctx.caller, id),
+      (version) => this.users.patch(ctx, id, body, version, projectionOf(q)),
+    );
   }
 
   @Delete(':id')
   @HttpCode(204)
-  async delete(
+  delete(
     @ScimRequest() ctx: ScimRequestContext,
     @ScimId() id: string,
     @Headers('if-match') ifMatch: string | undefined,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
   ) {
-    const version = await writePrecondition(ifMatch, ifNoneMatch, () => this.version(ctx, id));
-    return this.users.delete(ctx, id, version);
-  }
-
-  /** The current version, for a precondition that needs it (404 when there is no such resource). */
-  private async version(ctx: ScimRequestContext, id: string): Promise<number> {
-    return (await this.users.get(ctx.caller, id, { attributes: 'id' })).version;
+    return conditionalWrite(
+      ifMatch,
+      ifNoneMatch,
+      () => this.users.currentVersion(ctx.caller, id),
+      (version) => this.users.delete(ctx, id, version),
+    );
   }
 }

@@ -322,6 +322,18 @@ export class ScimUsersService {
     return this.result(row, projection);
   }
 
+  /** The resource's current version, for a write's precondition (404 when there is no such resource). */
+  async currentVersion(caller: ScimCaller, id: string): Promise<number> {
+    if (!isUuid(id)) throw notFound(id);
+    const rows = await this.sql.query<{ version: number }>(
+      'SELECT version FROM scim_users WHERE tenant_id = $1 AND integration_id = $2 AND id = $3',
+      [caller.tenantId, caller.integrationId, id],
+      true,
+    );
+    if (!rows[0]) throw notFound(id);
+    return rows[0].version;
+  }
+
   async list(caller: ScimCaller, q: ScimListQuery): Promise<ScimPage> {
     const projection = parseProjection(q, USER_RESOURCE);
     const { where, params, order, offset } = directoryQuery(caller, q, USER_FILTER_TARGET);
